@@ -1,0 +1,22 @@
+/**
+ * The three messages that carry just a device id (field 1, fixed64):
+ * DropDevice (0x32), DropDeviceAck (0x33), and the shared shape behind them.
+ */
+import { u64ToProtobuf } from '../bytes.js';
+import type { DeviceId } from '../types.js';
+import { decodeProtobuf, deviceIdFromProtobuf, finish, pb } from './protobuf.js';
+
+export interface Type {
+    readonly deviceId: DeviceId;
+}
+
+type Codec = typeof pb.DropDevice | typeof pb.DropDeviceAck;
+
+export function decodeWith(name: string, codec: Codec, payload: Uint8Array): Type {
+    const raw = decodeProtobuf(name, payload, (bytes) => codec.decode(bytes));
+    return { deviceId: deviceIdFromProtobuf(raw.deviceId) };
+}
+
+export function encodeWith(codec: Codec, message: Type): Uint8Array {
+    return finish(codec.encode({ deviceId: u64ToProtobuf(message.deviceId) }));
+}

@@ -1,0 +1,32 @@
+/**
+ * ReflectAck (0x81, server to client), exactly 16 bytes:
+ *
+ *   offset 0  4 bytes  reserved (zeros)
+ *   offset 4  u32 LE   reflect_id, copied from the Reflect
+ *   offset 8  u64 LE   timestamp: when the reflection was stored (Unix ms)
+ */
+import { dataView } from '../bytes.js';
+import { checkTimestamp, checkU32, ensureExactLength, readTimestamp } from './struct.js';
+
+export const NAME = 'ReflectAck';
+export const BYTE_LENGTH = 16;
+
+export interface Type {
+    readonly reflectId: number;
+    readonly timestamp: number;
+}
+
+export function decode(payload: Uint8Array): Type {
+    const view = ensureExactLength(NAME, payload, BYTE_LENGTH);
+    return { reflectId: view.getUint32(4, true), timestamp: readTimestamp(NAME, view, 8) };
+}
+
+export function encode(message: Type): Uint8Array {
+    checkU32(NAME, 'reflect_id', message.reflectId);
+    checkTimestamp(NAME, message.timestamp);
+    const payload = new Uint8Array(BYTE_LENGTH);
+    const view = dataView(payload);
+    view.setUint32(4, message.reflectId, true);
+    view.setBigUint64(8, BigInt(message.timestamp), true);
+    return payload;
+}

@@ -1,0 +1,14 @@
+/** TransactionRejected (0x44, server to client): BeginTransaction was refused because another device holds the lock. */
+import { pb } from './protobuf.js';
+import { decodeWith, encodeWith, type Type as TransactionEvent } from './transaction-event.js';
+
+export const NAME = 'TransactionRejected';
+export type Type = TransactionEvent;
+
+export function decode(payload: Uint8Array): Type {
+    return decodeWith(NAME, pb.TransactionRejected, payload);
+}
+
+export function encode(message: Type): Uint8Array {
+    return encodeWith(pb.TransactionRejected, message);
+}
