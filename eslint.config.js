@@ -31,7 +31,8 @@ export default tseslint.config(
                     patterns: [
                         {
                             group: ['**/d2d', '**/d2d/**'],
-                            message: 'The mediator never sees device-to-device plaintext: only src/device/ may use d2d/.',
+                            message:
+                                'The mediator never sees device-to-device plaintext: only src/device/ may use d2d/.',
                         },
                     ],
                 },

@@ -45,7 +45,10 @@ export function encodeClientUrlInfo(info: ClientUrlInfo, revision: ProtocolRevis
     }
     const numeric = /^[0-9a-fA-F]{1,8}$/u.test(info.serverGroup) ? parseInt(info.serverGroup, 16) : Number.NaN;
     if (!isU32(numeric)) {
-        throw new D2mProtocolError('invalid-field', 'a seed ClientUrlInfo needs a hex server group of at most 8 digits');
+        throw new D2mProtocolError(
+            'invalid-field',
+            'a seed ClientUrlInfo needs a hex server group of at most 8 digits',
+        );
     }
     return pb.ClientUrlInfo.encode({ deviceGroupId: info.deviceGroupId, serverGroupU32: numeric }).finish();
 }

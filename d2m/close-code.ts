@@ -48,19 +48,55 @@ const TABLE: readonly (readonly [CloseCode, string, string])[] = [
     [CloseCode.ABNORMAL, 'abnormal', 'the connection ended without a close frame'],
     [CloseCode.INTERNAL_ERROR, 'internal-error', 'unexpected mediator failure'],
     [CloseCode.TRY_AGAIN_LATER, 'try-again-later', 'the mediator cannot serve now (storage unavailable or overloaded)'],
-    [CloseCode.CHAT_SERVER_CONNECTION_CLOSED, 'chat-server-connection-closed', 'the chat server closed the upstream connection'],
-    [CloseCode.CHAT_SERVER_CONNECTION_FAILED, 'chat-server-connection-failed', 'the upstream chat-server connection could not be established'],
+    [
+        CloseCode.CHAT_SERVER_CONNECTION_CLOSED,
+        'chat-server-connection-closed',
+        'the chat server closed the upstream connection',
+    ],
+    [
+        CloseCode.CHAT_SERVER_CONNECTION_FAILED,
+        'chat-server-connection-failed',
+        'the upstream chat-server connection could not be established',
+    ],
     [CloseCode.CHAT_SERVER_CONNECTION_ERROR, 'chat-server-connection-error', 'internal error in the chat-server proxy'],
-    [CloseCode.PROTOCOL_ERROR, 'protocol-error', 'malformed frame, wrong state, failed authentication or oversized envelope'],
-    [CloseCode.TRANSACTION_TTL_EXCEEDED, 'transaction-ttl-exceeded', 'the transaction lock was held longer than its TTL'],
+    [
+        CloseCode.PROTOCOL_ERROR,
+        'protocol-error',
+        'malformed frame, wrong state, failed authentication or oversized envelope',
+    ],
+    [
+        CloseCode.TRANSACTION_TTL_EXCEEDED,
+        'transaction-ttl-exceeded',
+        'the transaction lock was held longer than its TTL',
+    ],
     [CloseCode.UNEXPECTED_ACK, 'unexpected-ack', 'an acknowledgement for a message that was not pending'],
     [CloseCode.CLIENT_IDLE_TIMEOUT, 'client-idle-timeout', 'the client was silent for too long'],
     [CloseCode.UNSUPPORTED_PROTOCOL_VERSION, 'unsupported-protocol-version', 'no protocol version both sides support'],
-    [CloseCode.DEVICE_LIMIT_REACHED, 'device-limit-reached', 'all device slots are in use and the client asked not to drop any'],
-    [CloseCode.DUPLICATE_CONNECTION, 'duplicate-connection', 'the same device id connected again; this older connection ends'],
-    [CloseCode.DEVICE_DROPPED, 'device-dropped', 'the device slot was dropped (by a device, by slot eviction or by itself)'],
-    [CloseCode.REFLECTION_QUEUE_LIMIT_REACHED, 'reflection-queue-limit-reached', 'the reflection queue overflowed and the device slot was dropped'],
-    [CloseCode.DEVICE_SLOT_STATE_MISMATCH, 'device-slot-state-mismatch', 'the expected device slot state (new or existing) does not match'],
+    [
+        CloseCode.DEVICE_LIMIT_REACHED,
+        'device-limit-reached',
+        'all device slots are in use and the client asked not to drop any',
+    ],
+    [
+        CloseCode.DUPLICATE_CONNECTION,
+        'duplicate-connection',
+        'the same device id connected again; this older connection ends',
+    ],
+    [
+        CloseCode.DEVICE_DROPPED,
+        'device-dropped',
+        'the device slot was dropped (by a device, by slot eviction or by itself)',
+    ],
+    [
+        CloseCode.REFLECTION_QUEUE_LIMIT_REACHED,
+        'reflection-queue-limit-reached',
+        'the reflection queue overflowed and the device slot was dropped',
+    ],
+    [
+        CloseCode.DEVICE_SLOT_STATE_MISMATCH,
+        'device-slot-state-mismatch',
+        'the expected device slot state (new or existing) does not match',
+    ],
 ];
 
 export const CLOSE_CODES: ReadonlyMap<number, CloseCodeInfo> = new Map(

@@ -45,7 +45,7 @@ export type ProtocolErrorCode = (typeof PROTOCOL_ERROR_CODES)[number];
  * any input whatsoever.
  */
 export class D2mProtocolError extends D2mError {
-    public declare readonly code: ProtocolErrorCode;
+    declare public readonly code: ProtocolErrorCode;
 
     public constructor(code: ProtocolErrorCode, message: string, options?: { readonly cause?: unknown }) {
         super(code, message, options);
@@ -59,7 +59,7 @@ export type CryptoErrorCode = (typeof CRYPTO_ERROR_CODES)[number];
 
 /** Decryption or key handling failed. Never carries key material. */
 export class D2mCryptoError extends D2mError {
-    public declare readonly code: CryptoErrorCode;
+    declare public readonly code: CryptoErrorCode;
 
     public constructor(code: CryptoErrorCode, message: string, options?: { readonly cause?: unknown }) {
         super(code, message, options);

@@ -6,7 +6,8 @@
  *   offset 4  ...      payload, 0 to 65532 bytes
  */
 import { D2mProtocolError } from './errors.js';
-import { D2mPayloadType, isPayloadType } from './payload-type.js';
+import type { D2mPayloadType } from './payload-type.js';
+import { isPayloadType } from './payload-type.js';
 
 export const FRAME_HEADER_BYTE_LENGTH = 4;
 export const FRAME_MIN_BYTE_LENGTH = 4;
@@ -32,7 +33,10 @@ export function decodeFrame(frame: Uint8Array): D2mFrame {
     }
     const type = frame[0]!;
     if (!isPayloadType(type)) {
-        throw new D2mProtocolError('unknown-payload-type', `unknown payload type 0x${type.toString(16).padStart(2, '0')}`);
+        throw new D2mProtocolError(
+            'unknown-payload-type',
+            `unknown payload type 0x${type.toString(16).padStart(2, '0')}`,
+        );
     }
     return { type, payload: frame.subarray(FRAME_HEADER_BYTE_LENGTH) };
 }

@@ -64,7 +64,10 @@ export function ensureServerGroup(value: string): ServerGroup {
 
 function ensure32(bytes: Uint8Array, what: string): Uint8Array {
     if (bytes.byteLength !== KEY_BYTE_LENGTH) {
-        throw new D2mProtocolError('invalid-field', `${what} must be ${KEY_BYTE_LENGTH} bytes, got ${bytes.byteLength}`);
+        throw new D2mProtocolError(
+            'invalid-field',
+            `${what} must be ${KEY_BYTE_LENGTH} bytes, got ${bytes.byteLength}`,
+        );
     }
     return bytes;
 }

@@ -4,7 +4,8 @@
  */
 import { u64ToProtobuf } from '../bytes.js';
 import type { DeviceId } from '../types.js';
-import { decodeProtobuf, deviceIdFromProtobuf, finish, pb } from './protobuf.js';
+import type { pb } from './protobuf.js';
+import { decodeProtobuf, deviceIdFromProtobuf, finish } from './protobuf.js';
 
 export interface Type {
     readonly deviceId: DeviceId;

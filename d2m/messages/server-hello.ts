@@ -27,7 +27,5 @@ export function decode(payload: Uint8Array): Type {
 }
 
 export function encode(message: Type): Uint8Array {
-    return finish(
-        pb.ServerHello.encode({ version: message.version, esk: message.esk, challenge: message.challenge }),
-    );
+    return finish(pb.ServerHello.encode({ version: message.version, esk: message.esk, challenge: message.challenge }));
 }

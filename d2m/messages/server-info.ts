@@ -1,10 +1,10 @@
 /**
  * ServerInfo (0x12, server to client): the first non-Proxy frame after
- * ClientHello. The mediator always writes all five fields; seed clients skip
+ * ClientHello. The mediator always writes all five fields, zeros included; seed clients skip
  * fields 4 and 5. A decoder reads absent fields as zero.
  */
 import { DEVICE_SLOT_STATES, type DeviceSlotState } from './enums.js';
-import { decodeProtobuf, ensureEnum, ensureTimestamp, ensureU32, finish, pb } from './protobuf.js';
+import { decodeProtobuf, ensureEnum, ensureTimestamp, ensureU32, pb, runtime } from './protobuf.js';
 
 export const NAME = 'ServerInfo';
 
@@ -30,14 +30,21 @@ export function decode(payload: Uint8Array): Type {
     };
 }
 
+/**
+ * Writes all five fields, zero values included (the generated encoder would
+ * leave zeros out), so that every client sees each field on the wire.
+ */
 export function encode(message: Type): Uint8Array {
-    return finish(
-        pb.ServerInfo.encode({
-            maxDeviceSlots: message.maxDeviceSlots,
-            deviceSlotState: message.deviceSlotState,
-            encryptedSharedDeviceData: message.encryptedSharedDeviceData,
-            currentTime: message.currentTime,
-            reflectionQueueLength: message.reflectionQueueLength,
-        }),
-    );
+    return runtime.Writer.create()
+        .uint32(/* field 1, varint */ 8)
+        .uint32(message.maxDeviceSlots)
+        .uint32(/* field 2, varint */ 16)
+        .int32(message.deviceSlotState)
+        .uint32(/* field 3, length-delimited */ 26)
+        .bytes(message.encryptedSharedDeviceData)
+        .uint32(/* field 4, varint */ 32)
+        .uint64(message.currentTime)
+        .uint32(/* field 5, varint */ 40)
+        .uint32(message.reflectionQueueLength)
+        .finish();
 }

@@ -4,7 +4,8 @@
  */
 import { u64ToProtobuf } from '../bytes.js';
 import type { DeviceId } from '../types.js';
-import { decodeProtobuf, deviceIdFromProtobuf, finish, pb } from './protobuf.js';
+import type { pb } from './protobuf.js';
+import { decodeProtobuf, deviceIdFromProtobuf, finish } from './protobuf.js';
 
 export interface Type {
     /** The device that holds (Rejected) or held (Ended) the lock. */
@@ -21,7 +22,5 @@ export function decodeWith(name: string, codec: Codec, payload: Uint8Array): Typ
 }
 
 export function encodeWith(codec: Codec, message: Type): Uint8Array {
-    return finish(
-        codec.encode({ deviceId: u64ToProtobuf(message.deviceId), encryptedScope: message.encryptedScope }),
-    );
+    return finish(codec.encode({ deviceId: u64ToProtobuf(message.deviceId), encryptedScope: message.encryptedScope }));
 }
