@@ -1,0 +1,19 @@
+/**
+ * What the mediator's operations need: the storage backend, configuration,
+ * this node's id, a logger and a clock. Built once in src/main.ts.
+ */
+import type { CryptoBackend } from '../../d2m/index.js';
+import type { MediatorConfig } from '../config/config.js';
+import type { Logger } from '../log/logger.js';
+import type { StorageBackend } from '../storage/backend.js';
+import type { NodeId } from '../storage/types.js';
+
+export interface MediatorContext {
+    readonly backend: StorageBackend;
+    readonly config: MediatorConfig;
+    readonly crypto: CryptoBackend;
+    readonly nodeId: NodeId;
+    readonly logger: Logger;
+    /** Unix ms. */
+    now(): number;
+}

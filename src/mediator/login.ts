@@ -1,0 +1,111 @@
+/**
+ * Login: everything between a verified ClientHello and ServerInfo. Creates
+ * or reuses the slot (tombstone, expected state, slot limit and eviction
+ * decided atomically by the store), makes the slot a member of the group's
+ * fan-out, registers presence (closing an older connection of the same
+ * device with 4112), and gathers what ServerInfo reports.
+ */
+import {
+    CloseCode,
+    DeviceSlotState,
+    type ClientHello,
+    type DeviceId,
+    type DeviceSlotExpirationPolicy,
+} from '../../d2m/index.js';
+import { SessionClosedError } from '../errors.js';
+import type { ConnectionId, GroupId, SlotPolicy } from '../storage/types.js';
+import type { MediatorContext } from './context.js';
+import { closeDevice, effectivePolicy } from './slots.js';
+
+export interface LoginRequest {
+    readonly groupId: GroupId;
+    readonly connectionId: ConnectionId;
+    readonly hello: ClientHello.Type;
+}
+
+export interface LoginResult {
+    readonly policy: SlotPolicy;
+    readonly slotState: DeviceSlotState;
+    readonly encryptedSharedDeviceData: Uint8Array;
+    /** Reflections queued for the slot now: the backlog sent before ReflectionQueueDry. */
+    readonly queueLength: number;
+    readonly connectedSince: number;
+    readonly expirationPolicy: DeviceSlotExpirationPolicy;
+}
+
+export async function login(ctx: MediatorContext, request: LoginRequest): Promise<LoginResult> {
+    const { groupId, connectionId, hello } = request;
+    const { groups, queue, coordinator } = ctx.backend;
+    const policy = await effectivePolicy(ctx, groupId);
+    const presence = await coordinator.listPresence(groupId);
+    const onlineDeviceIds = new Set<DeviceId>();
+    for (const entry of presence) if (entry.deviceId !== hello.deviceId) onlineDeviceIds.add(entry.deviceId);
+
+    const now = ctx.now();
+    const result = await groups.loginSlot({
+        groupId,
+        deviceId: hello.deviceId,
+        expirationPolicy: hello.deviceSlotExpirationPolicy,
+        encryptedDeviceInfo: hello.encryptedDeviceInfo,
+        expectedState: hello.expectedDeviceSlotState,
+        exhaustedPolicy: hello.deviceSlotsExhaustedPolicy,
+        onlineDeviceIds,
+        policy,
+        now,
+    });
+    switch (result.status) {
+        case 'tombstoned':
+            throw new SessionClosedError(
+                CloseCode.REFLECTION_QUEUE_LIMIT_REACHED,
+                'slot was dropped: reflection queue limit reached',
+            );
+        case 'slot-state-mismatch':
+            throw new SessionClosedError(CloseCode.DEVICE_SLOT_STATE_MISMATCH, 'expected device slot state mismatch');
+        case 'device-limit-reached':
+            throw new SessionClosedError(CloseCode.DEVICE_LIMIT_REACHED, 'device slot limit reached');
+        case 'ok':
+            break;
+    }
+
+    for (const deviceId of result.expired) await queue.removeSlot(groupId, deviceId);
+    for (const deviceId of result.evicted) {
+        await queue.removeSlot(groupId, deviceId);
+        await closeDevice(ctx, groupId, deviceId, CloseCode.DEVICE_DROPPED);
+    }
+    // A NEW slot starts with an empty queue, whatever a crash may have left behind.
+    if (result.slotState === DeviceSlotState.NEW) await queue.removeSlot(groupId, hello.deviceId);
+    await queue.addSlot(groupId, hello.deviceId);
+    await coordinator.register(groupId, {
+        deviceId: hello.deviceId,
+        connectionId,
+        nodeId: ctx.nodeId,
+        connectedSince: now,
+    });
+    const [stats, encryptedSharedDeviceData] = await Promise.all([
+        queue.stats(groupId, hello.deviceId),
+        groups.getSharedDeviceData(groupId),
+    ]);
+    return {
+        policy,
+        slotState: result.slotState,
+        encryptedSharedDeviceData,
+        queueLength: stats.count,
+        connectedSince: now,
+        expirationPolicy: hello.deviceSlotExpirationPolicy,
+    };
+}
+
+/**
+ * Ends a connection's hold on its slot: removes its presence (if still
+ * current) and records the disconnect time. Resolves whether it was current.
+ */
+export async function logout(
+    ctx: MediatorContext,
+    groupId: GroupId,
+    deviceId: DeviceId,
+    connectionId: ConnectionId,
+): Promise<boolean> {
+    const current = await ctx.backend.coordinator.unregister(groupId, deviceId, connectionId);
+    if (current) await ctx.backend.groups.recordDisconnect(groupId, deviceId, ctx.now());
+    return current;
+}

@@ -1,0 +1,191 @@
+/**
+ * The outbound side of one authenticated connection: queued reflections and
+ * group events, in order, with WebSocket backpressure.
+ *
+ * Everything a connection is sent because of what happened elsewhere goes
+ * through one ordered task list: the login backlog, "your queue has new
+ * items", ephemeral reflections, TransactionEnded and RolePromotedToLeader.
+ * So a TransactionEnded never overtakes the reflections released before it,
+ * and an ephemeral reflection takes its place among the queued ones.
+ *
+ * The list starts paused: tasks gathered between subscription and
+ * ServerInfo wait until `start` puts the backlog in front of them.
+ */
+import { D2mPayloadType, FRAME_HEADER_BYTE_LENGTH, Reflected } from '../../d2m/index.js';
+import type { ReflectionQueue } from '../storage/reflection-queue.js';
+import type { GroupId } from '../storage/types.js';
+import type { DeviceId } from '../../d2m/index.js';
+
+type Task =
+    | { readonly kind: 'backlog'; readonly count: number }
+    | { readonly kind: 'drain-queue' }
+    | { readonly kind: 'frame'; readonly frame: Uint8Array }
+    | { readonly kind: 'call'; readonly run: () => Promise<void> | void };
+
+export interface DeliveryOptions {
+    readonly queue: ReflectionQueue;
+    readonly groupId: GroupId;
+    readonly deviceId: DeviceId;
+    /** Sends one frame; false when the socket is gone. */
+    readonly send: (frame: Uint8Array) => boolean;
+    readonly bufferedAmount: () => number;
+    /** Sending pauses while the socket buffers more than this many bytes. */
+    readonly highWaterBytes: number;
+    readonly batchItems: number;
+    /** Called once when a task fails (storage error); the session closes. */
+    readonly onError: (error: unknown) => void;
+}
+
+const U32_SPACE = 2 ** 32;
+
+/** Builds a Reflected frame in one allocation. */
+export function reflectedFrame(
+    flags: number,
+    reflectedId: number,
+    timestamp: number,
+    envelope: Uint8Array,
+): Uint8Array {
+    const frame = new Uint8Array(FRAME_HEADER_BYTE_LENGTH + Reflected.HEADER_BYTE_LENGTH + envelope.byteLength);
+    frame[0] = D2mPayloadType.REFLECTED;
+    const header = frame.subarray(FRAME_HEADER_BYTE_LENGTH);
+    Reflected.writeHeader(header, { flags, reflectedId, timestamp });
+    frame.set(envelope, FRAME_HEADER_BYTE_LENGTH + Reflected.HEADER_BYTE_LENGTH);
+    return frame;
+}
+
+export class Delivery {
+    readonly #tasks: Task[] = [];
+    /** Reflected id on the wire → queue seq, for items sent and not yet acknowledged. */
+    readonly #unacked = new Map<number, number>();
+    #started = false;
+    #running = false;
+    #stopped = false;
+    #drainPending = false;
+    #cursor = 0;
+    #drainWaiter: (() => void) | undefined;
+
+    public constructor(private readonly options: DeliveryOptions) {}
+
+    /** Sends the backlog of `count` items, then runs `afterBacklog`, then everything gathered so far. */
+    public start(count: number, afterBacklog: () => Promise<void> | void): void {
+        this.#tasks.unshift({ kind: 'backlog', count }, { kind: 'call', run: afterBacklog });
+        this.#started = true;
+        this.#kick();
+    }
+
+    /** The slot's queue has new items. */
+    public wakeQueue(): void {
+        if (this.#drainPending) return;
+        this.#drainPending = true;
+        this.#push({ kind: 'drain-queue' });
+    }
+
+    /** Sends a frame after everything queued before it. */
+    public sendInOrder(frame: Uint8Array): void {
+        this.#push({ kind: 'frame', frame });
+    }
+
+    /** Runs `run` after everything queued before it. */
+    public callInOrder(run: () => Promise<void> | void): void {
+        this.#push({ kind: 'call', run });
+    }
+
+    /** The socket drained: resume sending. */
+    public onDrain(): void {
+        const waiter = this.#drainWaiter;
+        this.#drainWaiter = undefined;
+        waiter?.();
+    }
+
+    public stop(): void {
+        this.#stopped = true;
+        this.#tasks.length = 0;
+        this.onDrain();
+    }
+
+    /**
+     * Maps a ReflectedAck id to its queue item and removes it. Resolves false
+     * for an unknown or ephemeral id, which is ignored.
+     */
+    public async ack(reflectedId: number): Promise<boolean> {
+        const seq = this.#unacked.get(reflectedId);
+        if (seq === undefined) return false;
+        this.#unacked.delete(reflectedId);
+        await this.options.queue.ack(this.options.groupId, this.options.deviceId, seq);
+        return true;
+    }
+
+    public get unackedCount(): number {
+        return this.#unacked.size;
+    }
+
+    #push(task: Task): void {
+        if (this.#stopped) return;
+        this.#tasks.push(task);
+        this.#kick();
+    }
+
+    #kick(): void {
+        if (!this.#started || this.#running || this.#stopped) return;
+        this.#running = true;
+        this.#run().then(
+            () => {
+                this.#running = false;
+                if (this.#tasks.length > 0) this.#kick();
+            },
+            (error: unknown) => {
+                this.#running = false;
+                this.#stopped = true;
+                this.options.onError(error);
+            },
+        );
+    }
+
+    async #run(): Promise<void> {
+        for (let task = this.#tasks.shift(); task !== undefined && !this.#stopped; task = this.#tasks.shift()) {
+            switch (task.kind) {
+                case 'backlog':
+                    await this.#sendFromQueue(task.count);
+                    break;
+                case 'drain-queue':
+                    this.#drainPending = false;
+                    await this.#sendFromQueue(Number.POSITIVE_INFINITY);
+                    break;
+                case 'frame':
+                    await this.#waitForRoom();
+                    this.options.send(task.frame);
+                    break;
+                case 'call':
+                    await task.run();
+                    break;
+                default:
+                    task satisfies never;
+            }
+        }
+    }
+
+    async #waitForRoom(): Promise<void> {
+        while (!this.#stopped && this.options.bufferedAmount() > this.options.highWaterBytes) {
+            await new Promise<void>((resolve) => (this.#drainWaiter = resolve));
+        }
+    }
+
+    async #sendFromQueue(limit: number): Promise<void> {
+        const { queue, groupId, deviceId, batchItems, highWaterBytes } = this.options;
+        let sent = 0;
+        while (sent < limit && !this.#stopped) {
+            await this.#waitForRoom();
+            if (this.#stopped) return;
+            const maxItems = Math.min(batchItems, limit - sent);
+            const items = await queue.read(groupId, deviceId, this.#cursor, maxItems, highWaterBytes);
+            if (items.length === 0 || this.#stopped) return;
+            for (const item of items) {
+                const reflectedId = item.seq % U32_SPACE;
+                this.options.send(reflectedFrame(item.flags, reflectedId, item.timestamp, item.envelope));
+                this.#unacked.set(reflectedId, item.seq);
+                this.#cursor = item.seq;
+            }
+            sent += items.length;
+        }
+    }
+}

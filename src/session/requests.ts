@@ -1,0 +1,211 @@
+/**
+ * Handlers for what an authenticated device sends: reflections and their
+ * acks, transactions, device management and Proxy frames. One handler runs
+ * at a time, in arrival order (the session guarantees it).
+ */
+import {
+    CloseCode,
+    D2mPayloadType,
+    D2mProtocolError,
+    payloadTypeName,
+    Reflect,
+    Reflected,
+    type BeginTransaction,
+    type D2mMessage,
+    type DeviceId,
+} from '../../d2m/index.js';
+import { devicesInfo } from '../mediator/devices-info.js';
+import { dropSlot, handleOverflow } from '../mediator/slots.js';
+import type { QueueLimits } from '../storage/reflection-queue.js';
+import type { ActiveSession } from './session.js';
+
+function unexpected(type: D2mPayloadType): D2mProtocolError {
+    return new D2mProtocolError('unexpected-message', `${payloadTypeName(type)} is not accepted from a client`);
+}
+
+export class SessionRequests {
+    readonly #limits: QueueLimits;
+    #lockTimer: NodeJS.Timeout | undefined;
+    #proxyActive = false;
+
+    public constructor(private readonly session: ActiveSession) {
+        this.#limits = {
+            maxCount: session.login.policy.queueMaxCount,
+            maxBytes: session.login.policy.queueMaxBytes,
+        };
+    }
+
+    public async handle(message: D2mMessage): Promise<void> {
+        switch (message.type) {
+            case D2mPayloadType.REFLECT:
+                return this.#reflect(message.body);
+            case D2mPayloadType.REFLECTED_ACK:
+                if (!(await this.session.ackReflected(message.body.reflectedId))) {
+                    this.session.logger.debug('ignored ack for an unknown or ephemeral reflected id', {
+                        id: message.body.reflectedId,
+                    });
+                }
+                return;
+            case D2mPayloadType.GET_DEVICES_INFO:
+                this.session.send({
+                    type: D2mPayloadType.DEVICES_INFO,
+                    body: await devicesInfo(this.session.ctx, this.session.groupId),
+                });
+                return;
+            case D2mPayloadType.DROP_DEVICE:
+                return this.#dropDevice(message.body.deviceId);
+            case D2mPayloadType.SET_SHARED_DEVICE_DATA:
+                await this.session.ctx.backend.groups.setSharedDeviceData(
+                    this.session.groupId,
+                    message.body.encryptedSharedDeviceData.slice(),
+                );
+                return;
+            case D2mPayloadType.BEGIN_TRANSACTION:
+                return this.#beginTransaction(message.body);
+            case D2mPayloadType.COMMIT_TRANSACTION:
+                return this.#commitTransaction();
+            case D2mPayloadType.PROXY:
+                this.onProxy(message.body);
+                return;
+            case D2mPayloadType.CLIENT_HELLO:
+                throw new D2mProtocolError('unexpected-message', 'a second ClientHello');
+            case D2mPayloadType.SERVER_HELLO:
+            case D2mPayloadType.SERVER_INFO:
+            case D2mPayloadType.REFLECTION_QUEUE_DRY:
+            case D2mPayloadType.ROLE_PROMOTED_TO_LEADER:
+            case D2mPayloadType.DEVICES_INFO:
+            case D2mPayloadType.DROP_DEVICE_ACK:
+            case D2mPayloadType.BEGIN_TRANSACTION_ACK:
+            case D2mPayloadType.COMMIT_TRANSACTION_ACK:
+            case D2mPayloadType.TRANSACTION_REJECTED:
+            case D2mPayloadType.TRANSACTION_ENDED:
+            case D2mPayloadType.REFLECT_ACK:
+            case D2mPayloadType.REFLECTED:
+                throw unexpected(message.type);
+            default:
+                return message satisfies never;
+        }
+    }
+
+    /**
+     * Chat-server bytes from the device. They mark the device as preferred
+     * for leadership; relaying them upstream is the chat-server proxy's job.
+     */
+    public onProxy(data: Uint8Array): void {
+        if (!this.#proxyActive) {
+            this.#proxyActive = true;
+            const { ctx, groupId, deviceId, connectionId } = this.session;
+            ctx.backend.coordinator
+                .updatePresence(groupId, deviceId, connectionId, { proxyActive: true })
+                .catch((error: unknown) => this.session.logger.warn('marking proxy activity failed', { error }));
+        }
+        this.session.logger.debug('proxy frame without a chat-server connection', { bytes: data.byteLength });
+    }
+
+    /** The connection ended: release the lock (delivering held reflections) if this device holds it. */
+    public async onConnectionEnd(): Promise<void> {
+        clearTimeout(this.#lockTimer);
+        const lock = this.session.lock;
+        if (lock === undefined) return;
+        this.session.lock = undefined;
+        await this.#releaseLock(lock.token);
+    }
+
+    async #reflect(reflect: Reflect.Type): Promise<void> {
+        const { ctx, groupId, deviceId } = this.session;
+        if (reflect.envelope.byteLength > Reflected.ENVELOPE_MAX_BYTE_LENGTH) {
+            throw new D2mProtocolError(
+                'invalid-field',
+                `envelope of ${reflect.envelope.byteLength} bytes does not fit a Reflected`,
+            );
+        }
+        const timestamp = ctx.now();
+        if (Reflect.isEphemeral(reflect)) {
+            await ctx.backend.coordinator.publish(groupId, {
+                type: 'ephemeral',
+                senderDeviceId: deviceId,
+                flags: reflect.flags,
+                timestamp,
+                envelope: reflect.envelope.slice(),
+            });
+            return;
+        }
+        const result = await ctx.backend.queue.append({
+            groupId,
+            senderDeviceId: deviceId,
+            flags: reflect.flags,
+            envelope: reflect.envelope,
+            timestamp,
+            limits: this.#limits,
+            hold: this.session.lock?.token,
+        });
+        this.session.send({ type: D2mPayloadType.REFLECT_ACK, body: { reflectId: reflect.reflectId, timestamp } });
+        if (result.overflowed.length > 0) {
+            await handleOverflow(ctx, groupId, result.overflowed, this.session.login.policy);
+        }
+    }
+
+    async #dropDevice(target: DeviceId): Promise<void> {
+        const { ctx, groupId, deviceId, connectionId } = this.session;
+        await dropSlot(ctx, groupId, target, connectionId);
+        this.session.send({ type: D2mPayloadType.DROP_DEVICE_ACK, body: { deviceId: target } });
+        if (target === deviceId) this.session.close(CloseCode.DEVICE_DROPPED, 'device dropped itself');
+    }
+
+    async #beginTransaction(request: BeginTransaction.Type): Promise<void> {
+        const { ctx, groupId, deviceId, connectionId } = this.session;
+        if (this.session.lock !== undefined) {
+            throw new D2mProtocolError('unexpected-message', 'BeginTransaction while holding the lock');
+        }
+        const { transactionTtlDefaultS, transactionTtlMaxS } = ctx.config;
+        const ttlS = request.ttl === 0 ? transactionTtlDefaultS : Math.min(request.ttl, transactionTtlMaxS);
+        const result = await ctx.backend.coordinator.beginTransaction(groupId, {
+            deviceId,
+            connectionId,
+            encryptedScope: request.encryptedScope.slice(),
+            ttlMs: ttlS * 1000,
+            now: ctx.now(),
+        });
+        switch (result.status) {
+            case 'acquired':
+                this.session.lock = result.lock;
+                this.#lockTimer = setTimeout(
+                    () => this.session.close(CloseCode.TRANSACTION_TTL_EXCEEDED, 'transaction TTL reached'),
+                    ttlS * 1000,
+                );
+                this.session.send({ type: D2mPayloadType.BEGIN_TRANSACTION_ACK, body: {} });
+                return;
+            case 'rejected':
+                this.session.send({
+                    type: D2mPayloadType.TRANSACTION_REJECTED,
+                    body: { deviceId: result.holder.deviceId, encryptedScope: result.holder.encryptedScope },
+                });
+                return;
+            case 'already-holder':
+                throw new D2mProtocolError('unexpected-message', 'BeginTransaction while holding the lock');
+            default:
+                return result satisfies never;
+        }
+    }
+
+    async #commitTransaction(): Promise<void> {
+        const lock = this.session.lock;
+        if (lock === undefined) {
+            throw new D2mProtocolError('unexpected-message', 'CommitTransaction without holding the lock');
+        }
+        clearTimeout(this.#lockTimer);
+        this.session.lock = undefined;
+        await this.#releaseLock(lock.token);
+        this.session.send({ type: D2mPayloadType.COMMIT_TRANSACTION_ACK, body: {} });
+    }
+
+    /** Delivers the reflections held for the transaction, then releases the lock (TransactionEnded). */
+    async #releaseLock(token: string): Promise<void> {
+        const { ctx, groupId, connectionId } = this.session;
+        const released = await ctx.backend.queue.releaseHeld(groupId, token, this.#limits);
+        if (released.overflowed.length > 0) {
+            await handleOverflow(ctx, groupId, released.overflowed, this.session.login.policy);
+        }
+        await ctx.backend.coordinator.endTransaction(groupId, connectionId, token);
+    }
+}

@@ -1,0 +1,156 @@
+/**
+ * GroupCoordinator: the live, cross-node state of device groups: presence
+ * (which connection serves which device, on which node), the transaction
+ * lock, the leader role, and the group event bus that tells every node what
+ * happened.
+ *
+ * Implementations: `memory-group-coordinator.ts` (embedded, one node) and
+ * `redis/redis-group-coordinator.ts` (Lua scripts and pub/sub; lock and
+ * leader carry fencing tokens).
+ *
+ * Contract (checked by test/contract/group-coordinator.contract.ts):
+ *
+ * - Atomicity: each method is atomic per group, and the events it publishes
+ *   are published atomically with its change.
+ * - Presence: at most one connection per device. `register` replaces an
+ *   older connection of the same device and publishes `kick` (4112) for it.
+ *   `unregister` removes only the named connection.
+ * - Lock: at most one holder per group. `beginTransaction` grants it when
+ *   free or expired; a grant carries a token that increases with every grant
+ *   of the group (fencing). `endTransaction` releases only for the given
+ *   connection (and, with a token, only that grant) and publishes
+ *   `transaction-ended`.
+ * - Leader: at most one per group. `electLeader` keeps a leader whose
+ *   connection is still registered; otherwise it promotes the best eligible
+ *   connection (devices that sent Proxy frames first, then the most recently
+ *   connected), increments the term and publishes `promoted`. Unregistering
+ *   the leader's connection clears the leader (the caller then elects).
+ * - Bus: `subscribe` delivers every event published for the group after the
+ *   subscription is established, in publication order, to every node.
+ */
+import type { DeviceId } from '../../d2m/index.js';
+import type { ConnectionId, GroupId, NodeId } from './types.js';
+
+export interface Presence {
+    readonly deviceId: DeviceId;
+    readonly connectionId: ConnectionId;
+    readonly nodeId: NodeId;
+    /** Unix ms. */
+    readonly connectedSince: number;
+    /** Sent ReflectionQueueDry: may become leader. */
+    readonly eligible: boolean;
+    /** Has sent Proxy frames: preferred as leader. */
+    readonly proxyActive: boolean;
+}
+
+export interface TransactionLock {
+    readonly deviceId: DeviceId;
+    readonly connectionId: ConnectionId;
+    readonly encryptedScope: Uint8Array;
+    /** Unix ms after which the lock counts as free. */
+    readonly expiresAt: number;
+    /** Fencing token, increasing per group. */
+    readonly token: string;
+}
+
+export interface Leader {
+    readonly deviceId: DeviceId;
+    readonly connectionId: ConnectionId;
+    /** Increases with every promotion in the group (fencing). */
+    readonly term: number;
+}
+
+export type GroupEvent =
+    /** New items in these slots' queues. */
+    | { readonly type: 'appended'; readonly deviceIds: readonly DeviceId[] }
+    /** An ephemeral reflection for every connected device except the sender; never stored. */
+    | {
+          readonly type: 'ephemeral';
+          readonly senderDeviceId: DeviceId;
+          readonly flags: number;
+          readonly timestamp: number;
+          readonly envelope: Uint8Array;
+      }
+    /** Close this connection with this code (on whichever node holds it). */
+    | { readonly type: 'kick'; readonly deviceId: DeviceId; readonly connectionId: ConnectionId; readonly code: number }
+    /** The lock was released; tell every connected device except the holder's connection. */
+    | {
+          readonly type: 'transaction-ended';
+          readonly deviceId: DeviceId;
+          readonly connectionId: ConnectionId;
+          readonly encryptedScope: Uint8Array;
+      }
+    /** This connection is now the leader. */
+    | {
+          readonly type: 'promoted';
+          readonly deviceId: DeviceId;
+          readonly connectionId: ConnectionId;
+          readonly term: number;
+      };
+
+export type GroupEventHandler = (event: GroupEvent) => void;
+
+export type BeginTransactionResult =
+    | { readonly status: 'acquired'; readonly lock: TransactionLock }
+    | { readonly status: 'rejected'; readonly holder: TransactionLock }
+    /** The same connection already holds the lock. */
+    | { readonly status: 'already-holder'; readonly lock: TransactionLock };
+
+export interface GroupCoordinator {
+    /** Registers a connection for a device; replaces (and kicks with 4112) an older one. */
+    register(
+        groupId: GroupId,
+        presence: Omit<Presence, 'eligible' | 'proxyActive'>,
+    ): Promise<{
+        readonly replaced: Presence | undefined;
+    }>;
+
+    /**
+     * Removes the connection's presence if it is still the device's current
+     * one. Clears the leader role if it held it. Resolves whether it was.
+     */
+    unregister(groupId: GroupId, deviceId: DeviceId, connectionId: ConnectionId): Promise<boolean>;
+
+    /** Updates the leader-relevant flags of a registered connection (no-op otherwise). */
+    updatePresence(
+        groupId: GroupId,
+        deviceId: DeviceId,
+        connectionId: ConnectionId,
+        flags: { readonly eligible?: boolean; readonly proxyActive?: boolean },
+    ): Promise<void>;
+
+    listPresence(groupId: GroupId): Promise<readonly Presence[]>;
+
+    beginTransaction(
+        groupId: GroupId,
+        request: {
+            readonly deviceId: DeviceId;
+            readonly connectionId: ConnectionId;
+            readonly encryptedScope: Uint8Array;
+            readonly ttlMs: number;
+            readonly now: number;
+        },
+    ): Promise<BeginTransactionResult>;
+
+    /** The current lock, if held and not expired at `now`. */
+    getTransaction(groupId: GroupId, now: number): Promise<TransactionLock | undefined>;
+
+    /**
+     * Releases the lock if `connectionId` holds it (and `token` matches when
+     * given), publishing `transaction-ended`. Resolves the released lock.
+     */
+    endTransaction(groupId: GroupId, connectionId: ConnectionId, token?: string): Promise<TransactionLock | undefined>;
+
+    /** See the contract. Resolves the leader after the election (undefined: nobody eligible). */
+    electLeader(groupId: GroupId): Promise<Leader | undefined>;
+
+    getLeader(groupId: GroupId): Promise<Leader | undefined>;
+
+    /** Publishes an event to every node serving the group. */
+    publish(groupId: GroupId, event: GroupEvent): Promise<void>;
+
+    /** Subscribes to the group's events; resolves once active, with an unsubscribe function. */
+    subscribe(groupId: GroupId, handler: GroupEventHandler): Promise<() => Promise<void>>;
+
+    close(): Promise<void>;
+}

@@ -1,0 +1,32 @@
+/**
+ * The embedded storage backend: everything in this process, one node,
+ * nothing survives a restart. The default when no Redis/PostgreSQL URL is
+ * configured.
+ */
+import type { StorageBackend } from './backend.js';
+import { MemoryDeviceGroupStore } from './memory-device-group-store.js';
+import { MemoryGroupCoordinator, type MemoryGroupCoordinatorOptions } from './memory-group-coordinator.js';
+import { MemoryReflectionQueue } from './memory-reflection-queue.js';
+
+export interface MemoryBackend extends StorageBackend {
+    readonly groups: MemoryDeviceGroupStore;
+    readonly queue: MemoryReflectionQueue;
+    readonly coordinator: MemoryGroupCoordinator;
+}
+
+export function createMemoryBackend(options: MemoryGroupCoordinatorOptions = {}): MemoryBackend {
+    const groups = new MemoryDeviceGroupStore();
+    const coordinator = new MemoryGroupCoordinator(options);
+    // The queue publishes `appended` on the coordinator's bus in the same step as the append.
+    const queue = new MemoryReflectionQueue((groupId, event) => coordinator.publish(groupId, event));
+    return {
+        kind: 'embedded',
+        durable: false,
+        groups,
+        queue,
+        coordinator,
+        async close(): Promise<void> {
+            await Promise.all([queue.close(), groups.close(), coordinator.close()]);
+        },
+    };
+}

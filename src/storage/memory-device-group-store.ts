@@ -1,0 +1,267 @@
+/**
+ * The embedded DeviceGroupStore: every device group lives in a Map in this
+ * process, nothing survives a restart. Each method changes state
+ * synchronously before its promise settles, so each one is atomic with
+ * respect to every other call (see device-group-store.ts for the contract).
+ */
+import { DeviceSlotState, DeviceSlotsExhaustedPolicy, type DeviceId } from '../../d2m/index.js';
+import { StorageError } from '../errors.js';
+import type { DeviceGroupStore, ExpiryCandidate, LoginSlotRequest, LoginSlotResult } from './device-group-store.js';
+import { isSlotExpired, type DeviceSlot, type GroupId, type SlotPolicy, type SlotPolicyOverride } from './types.js';
+
+const EMPTY_BYTES = new Uint8Array(0);
+const NO_OVERRIDE: SlotPolicyOverride = Object.freeze({});
+
+const POLICY_FIELDS: readonly (keyof SlotPolicy)[] = [
+    'maxDeviceSlots',
+    'queueMaxCount',
+    'queueMaxBytes',
+    'volatileGraceMs',
+    'persistentExpiryMs',
+    'tombstoneTtlMs',
+];
+
+interface GroupRecord {
+    /** Device id → slot. Slot records are replaced on change, never mutated. */
+    readonly slots: Map<DeviceId, DeviceSlot>;
+    /** Device id → tombstone expiry (Unix ms); allocated on the first tombstone. */
+    tombstones: Map<DeviceId, number> | undefined;
+    sharedDeviceData: Uint8Array;
+    override: SlotPolicyOverride;
+}
+
+/** The moment of a slot's latest activity: login or disconnect, whichever came last. */
+function lastActivity(slot: DeviceSlot): number {
+    return Math.max(slot.lastLoginAt, slot.lastDisconnectAt ?? 0);
+}
+
+function compareKeys<T extends bigint | string>(a: T, b: T): number {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function copySlot(slot: DeviceSlot): DeviceSlot {
+    return { ...slot, encryptedDeviceInfo: slot.encryptedDeviceInfo.slice() };
+}
+
+/** Keeps only the known, defined fields, so a stored override never aliases the caller's object. */
+function cleanOverride(override: SlotPolicyOverride): SlotPolicyOverride {
+    const result: Partial<Record<keyof SlotPolicy, number>> = {};
+    for (const field of POLICY_FIELDS) {
+        const value = override[field];
+        if (value !== undefined) result[field] = value;
+    }
+    return result;
+}
+
+/** Eviction order for DROP_LEAST_RECENT: offline first, then oldest activity, then oldest creation. */
+function evictionOrder(online: ReadonlySet<DeviceId>): (a: DeviceSlot, b: DeviceSlot) => number {
+    return (a, b) => {
+        const onlineA = online.has(a.deviceId) ? 1 : 0;
+        const onlineB = online.has(b.deviceId) ? 1 : 0;
+        return (
+            onlineA - onlineB ||
+            lastActivity(a) - lastActivity(b) ||
+            a.createdAt - b.createdAt ||
+            compareKeys(a.deviceId, b.deviceId)
+        );
+    };
+}
+
+export class MemoryDeviceGroupStore implements DeviceGroupStore {
+    readonly #groups = new Map<GroupId, GroupRecord>();
+    #closed = false;
+
+    public loginSlot(request: LoginSlotRequest): Promise<LoginSlotResult> {
+        return this.#run(() => this.#loginSlot(request));
+    }
+
+    public recordDisconnect(groupId: GroupId, deviceId: DeviceId, now: number): Promise<void> {
+        return this.#run(() => {
+            const group = this.#groups.get(groupId);
+            const slot = group?.slots.get(deviceId);
+            if (group === undefined || slot === undefined) return;
+            group.slots.set(deviceId, { ...slot, lastDisconnectAt: now });
+        });
+    }
+
+    public getSlot(groupId: GroupId, deviceId: DeviceId): Promise<DeviceSlot | undefined> {
+        return this.#run(() => {
+            const slot = this.#groups.get(groupId)?.slots.get(deviceId);
+            return slot === undefined ? undefined : copySlot(slot);
+        });
+    }
+
+    public listSlots(groupId: GroupId): Promise<readonly DeviceSlot[]> {
+        return this.#run(() => {
+            const slots = [...(this.#groups.get(groupId)?.slots.values() ?? [])];
+            slots.sort((a, b) => a.createdAt - b.createdAt || compareKeys(a.deviceId, b.deviceId));
+            return slots.map(copySlot);
+        });
+    }
+
+    public dropSlot(groupId: GroupId, deviceId: DeviceId): Promise<boolean> {
+        return this.#run(() => {
+            const group = this.#groups.get(groupId);
+            if (group === undefined) return false;
+            group.tombstones?.delete(deviceId);
+            const existed = group.slots.delete(deviceId);
+            this.#forgetIfEmpty(groupId, group);
+            return existed;
+        });
+    }
+
+    public addTombstone(groupId: GroupId, deviceId: DeviceId, expiresAt: number): Promise<void> {
+        return this.#run(() => {
+            const group = this.#groupFor(groupId);
+            group.slots.delete(deviceId);
+            group.tombstones ??= new Map();
+            group.tombstones.set(deviceId, expiresAt);
+        });
+    }
+
+    public getSharedDeviceData(groupId: GroupId): Promise<Uint8Array> {
+        return this.#run(() => (this.#groups.get(groupId)?.sharedDeviceData ?? EMPTY_BYTES).slice());
+    }
+
+    public setSharedDeviceData(groupId: GroupId, data: Uint8Array): Promise<void> {
+        return this.#run(() => {
+            const group = this.#groupFor(groupId);
+            group.sharedDeviceData = data.slice();
+            this.#forgetIfEmpty(groupId, group);
+        });
+    }
+
+    public getPolicyOverride(groupId: GroupId): Promise<SlotPolicyOverride> {
+        return this.#run(() => cleanOverride(this.#groups.get(groupId)?.override ?? NO_OVERRIDE));
+    }
+
+    public setPolicyOverride(groupId: GroupId, override: SlotPolicyOverride): Promise<void> {
+        return this.#run(() => {
+            const group = this.#groupFor(groupId);
+            const cleaned = cleanOverride(override);
+            group.override = Object.keys(cleaned).length === 0 ? NO_OVERRIDE : cleaned;
+            this.#forgetIfEmpty(groupId, group);
+        });
+    }
+
+    public listExpiryCandidates(now: number, defaults: SlotPolicy, limit: number): Promise<readonly ExpiryCandidate[]> {
+        return this.#run(() => {
+            const found: { readonly candidate: ExpiryCandidate; readonly activity: number }[] = [];
+            for (const [groupId, group] of this.#groups) {
+                for (const [deviceId, expiresAt] of group.tombstones ?? []) {
+                    if (expiresAt <= now) group.tombstones?.delete(deviceId);
+                }
+                const policy = { ...defaults, ...group.override };
+                for (const slot of group.slots.values()) {
+                    // No disconnect after the latest login: the device counts as online since then.
+                    const online = slot.lastDisconnectAt === undefined || slot.lastDisconnectAt < slot.lastLoginAt;
+                    if (!isSlotExpired(slot, policy, online, now)) continue;
+                    found.push({ candidate: { groupId, deviceId: slot.deviceId }, activity: lastActivity(slot) });
+                }
+                this.#forgetIfEmpty(groupId, group);
+            }
+            found.sort(
+                (a, b) =>
+                    a.activity - b.activity ||
+                    compareKeys(a.candidate.groupId, b.candidate.groupId) ||
+                    compareKeys(a.candidate.deviceId, b.candidate.deviceId),
+            );
+            return found.slice(0, Math.max(0, limit)).map((entry) => entry.candidate);
+        });
+    }
+
+    public listGroups(): Promise<readonly GroupId[]> {
+        return this.#run(() => {
+            const groups: GroupId[] = [];
+            for (const [groupId, group] of this.#groups) if (group.slots.size > 0) groups.push(groupId);
+            return groups;
+        });
+    }
+
+    public deleteGroup(groupId: GroupId): Promise<void> {
+        return this.#run(() => {
+            this.#groups.delete(groupId);
+        });
+    }
+
+    public close(): Promise<void> {
+        this.#closed = true;
+        this.#groups.clear();
+        return Promise.resolve();
+    }
+
+    #loginSlot(request: LoginSlotRequest): LoginSlotResult {
+        const { groupId, deviceId, now, policy, onlineDeviceIds } = request;
+        const group = this.#groups.get(groupId);
+
+        // Decide everything first; nothing is written unless the login succeeds.
+        const tombstoneExpiresAt = group?.tombstones?.get(deviceId);
+        if (tombstoneExpiresAt !== undefined && tombstoneExpiresAt > now) return { status: 'tombstoned' };
+
+        const expired: DeviceId[] = [];
+        const live: DeviceSlot[] = [];
+        for (const slot of group?.slots.values() ?? []) {
+            if (isSlotExpired(slot, policy, onlineDeviceIds.has(slot.deviceId), now)) expired.push(slot.deviceId);
+            else live.push(slot);
+        }
+        const own = live.find((slot) => slot.deviceId === deviceId);
+        const actual = own === undefined ? DeviceSlotState.NEW : DeviceSlotState.EXISTING;
+        if (request.expectedState !== undefined && request.expectedState !== actual) {
+            return { status: 'slot-state-mismatch', actual };
+        }
+
+        let evicted: DeviceId[] = [];
+        if (own === undefined && live.length >= policy.maxDeviceSlots) {
+            if (request.exhaustedPolicy !== DeviceSlotsExhaustedPolicy.DROP_LEAST_RECENT || policy.maxDeviceSlots < 1) {
+                return { status: 'device-limit-reached' };
+            }
+            live.sort(evictionOrder(onlineDeviceIds));
+            evicted = live.slice(0, live.length - policy.maxDeviceSlots + 1).map((slot) => slot.deviceId);
+        }
+
+        const target = group ?? this.#groupFor(groupId);
+        if (tombstoneExpiresAt !== undefined) target.tombstones?.delete(deviceId);
+        for (const id of expired) target.slots.delete(id);
+        for (const id of evicted) target.slots.delete(id);
+        target.slots.set(deviceId, {
+            deviceId,
+            expirationPolicy: request.expirationPolicy,
+            encryptedDeviceInfo: request.encryptedDeviceInfo.slice(),
+            createdAt: own?.createdAt ?? now,
+            lastLoginAt: now,
+            lastDisconnectAt: own?.lastDisconnectAt,
+        });
+        return { status: 'ok', slotState: actual, evicted, expired };
+    }
+
+    #groupFor(groupId: GroupId): GroupRecord {
+        let group = this.#groups.get(groupId);
+        if (group === undefined) {
+            group = { slots: new Map(), tombstones: undefined, sharedDeviceData: EMPTY_BYTES, override: NO_OVERRIDE };
+            this.#groups.set(groupId, group);
+        }
+        return group;
+    }
+
+    /** Drops a group record that holds nothing, so forgotten groups cost no memory. */
+    #forgetIfEmpty(groupId: GroupId, group: GroupRecord): void {
+        if (
+            group.slots.size === 0 &&
+            (group.tombstones?.size ?? 0) === 0 &&
+            group.sharedDeviceData.byteLength === 0 &&
+            Object.keys(group.override).length === 0
+        ) {
+            this.#groups.delete(groupId);
+        }
+    }
+
+    /** Runs a synchronous state change as one atomic step and settles its promise with the result. */
+    #run<T>(operation: () => T): Promise<T> {
+        if (this.#closed) return Promise.reject(new StorageError('device group store is closed', { retryable: false }));
+        try {
+            return Promise.resolve(operation());
+        } catch (error) {
+            return Promise.reject(new StorageError('device group store operation failed', { cause: error }));
+        }
+    }
+}

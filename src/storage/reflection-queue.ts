@@ -1,0 +1,128 @@
+/**
+ * ReflectionQueue: the durable per-slot queues of reflections, and the
+ * membership mirror they fan out to.
+ *
+ * Implementations: `memory-reflection-queue.ts` (embedded) and
+ * `redis/redis-reflection-queue.ts` (one Lua script per operation, every key
+ * of a group in one Redis Cluster slot).
+ *
+ * Contract (checked by test/contract/reflection-queue.contract.ts):
+ *
+ * - Membership: the queue knows which slots a group has (`addSlot`,
+ *   `removeSlot`); `append` fans out to every member except the sender.
+ *   `addSlot` is idempotent and keeps an existing queue.
+ * - Durability: when `append` resolves, the reflection is stored for every
+ *   recipient (or held for the transaction, see below). That is the moment
+ *   the mediator may send ReflectAck.
+ * - Payload stored once: the envelope is stored once per group and
+ *   referenced from each recipient's queue; it is deleted when the last
+ *   recipient acknowledged it or was removed.
+ * - Order: each slot's items carry a `seq` that increases by one per item
+ *   appended to that slot and never repeats while the slot exists
+ *   (`removeSlot` resets it). `read` returns items in seq order. The
+ *   Reflected id on the wire is `seq mod 2^32`.
+ * - Notification: every append that adds items publishes one `appended`
+ *   event on the group bus naming the recipients, atomically with the
+ *   append (no item is visible without its event following, and no event
+ *   precedes its items).
+ * - Limits: when an append would take a recipient beyond `limits.maxCount`
+ *   items or `limits.maxBytes` envelope bytes, that recipient is removed
+ *   (as by `removeSlot`) instead of receiving the item, and reported in
+ *   `overflowed`; the caller tombstones it and closes it with 4114.
+ * - Held reflections: an append with `hold` set stores the reflection in the
+ *   group's held list for that transaction token instead of the queues.
+ *   `releaseHeld` moves every held item of the token, in order, to the
+ *   queues of the members other than its sender at that moment (limits
+ *   apply), publishes `appended`, and keeps each item's original timestamp.
+ *   It is idempotent.
+ * - Acks: `ack` removes exactly one item (acks may come out of order);
+ *   unknown seqs resolve false and change nothing.
+ * - Errors: storage failures reject with `StorageError` (src/errors.ts).
+ */
+import type { DeviceId } from '../../d2m/index.js';
+import type { GroupId } from './types.js';
+
+export interface QueueLimits {
+    readonly maxCount: number;
+    readonly maxBytes: number;
+}
+
+export interface AppendRequest {
+    readonly groupId: GroupId;
+    readonly senderDeviceId: DeviceId;
+    /** Reflect flags as received (ephemeral reflections are never appended). */
+    readonly flags: number;
+    /** The encrypted envelope, stored as is. */
+    readonly envelope: Uint8Array;
+    /** Unix ms: the timestamp of ReflectAck and of every Reflected made from it. */
+    readonly timestamp: number;
+    readonly limits: QueueLimits;
+    /** Transaction token of the sender's lock: hold delivery until `releaseHeld`. */
+    readonly hold?: string | undefined;
+}
+
+export interface AppendResult {
+    /** Slots that received the item (empty when held). */
+    readonly recipients: readonly DeviceId[];
+    /** Slots removed because the item would have exceeded their limits. */
+    readonly overflowed: readonly DeviceId[];
+}
+
+export interface ReleaseResult {
+    /** Number of held items moved to queues. */
+    readonly released: number;
+    readonly overflowed: readonly DeviceId[];
+}
+
+export interface QueueItem {
+    readonly seq: number;
+    readonly flags: number;
+    readonly timestamp: number;
+    readonly envelope: Uint8Array;
+}
+
+export interface QueueStats {
+    readonly count: number;
+    readonly bytes: number;
+    /** Timestamp of the oldest unacknowledged item, undefined when empty. */
+    readonly oldestTimestamp: number | undefined;
+}
+
+export interface ReflectionQueue {
+    /** Makes the slot a member of its group's fan-out; keeps an existing queue. */
+    addSlot(groupId: GroupId, deviceId: DeviceId): Promise<void>;
+
+    /** Removes the slot from the fan-out and deletes its queue (payload references included). */
+    removeSlot(groupId: GroupId, deviceId: DeviceId): Promise<void>;
+
+    /** Member slots of the group. */
+    listSlots(groupId: GroupId): Promise<readonly DeviceId[]>;
+
+    /** Stores a reflection for every other member (or holds it); see the contract. */
+    append(request: AppendRequest): Promise<AppendResult>;
+
+    /** Moves the items held for `token` to the recipients' queues; see the contract. */
+    releaseHeld(groupId: GroupId, token: string, limits: QueueLimits): Promise<ReleaseResult>;
+
+    /**
+     * Items of the slot with `seq > afterSeq`, in order, at most `maxItems`
+     * (at least one item is returned when any exists, whatever `maxBytes`).
+     */
+    read(
+        groupId: GroupId,
+        deviceId: DeviceId,
+        afterSeq: number,
+        maxItems: number,
+        maxBytes: number,
+    ): Promise<readonly QueueItem[]>;
+
+    /** Removes one item; resolves whether it existed. */
+    ack(groupId: GroupId, deviceId: DeviceId, seq: number): Promise<boolean>;
+
+    stats(groupId: GroupId, deviceId: DeviceId): Promise<QueueStats>;
+
+    /** Deletes every queue, payload and held item of the group. */
+    deleteGroup(groupId: GroupId): Promise<void>;
+
+    close(): Promise<void>;
+}

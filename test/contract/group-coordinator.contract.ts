@@ -1,0 +1,398 @@
+/**
+ * The GroupCoordinator contract (src/storage/group-coordinator.ts), written
+ * once and run against every backend. Events are awaited with timeouts;
+ * nothing relies on delivery being synchronous or on a fixed delay.
+ */
+import { expect } from 'chai';
+import { CloseCode, type DeviceId } from '../../d2m/index.js';
+import type { GroupCoordinator, GroupEvent, Presence } from '../../src/storage/group-coordinator.js';
+import type { ConnectionId, GroupId } from '../../src/storage/types.js';
+import { bytes, deviceId, hex, useBackend, type BackendFactory, type EventRecorder } from './support.js';
+
+const A = deviceId(0xa1);
+const B = deviceId(0xb2);
+const C = deviceId(0xc3);
+
+const TTL_MS = 30_000;
+
+/** Tokens are decimal integers in every backend; compared as such. */
+function tokenValue(token: string): bigint {
+    return BigInt(token);
+}
+
+export function groupCoordinatorContract(name: string, factory: BackendFactory): void {
+    describe(`${name}: GroupCoordinator contract`, function () {
+        const context = useBackend(factory);
+        const coordinator = (): GroupCoordinator => context.backend().coordinator;
+        let t0: number;
+        let group: GroupId;
+        let recorder: EventRecorder;
+
+        beforeEach(async function () {
+            t0 = Date.now();
+            group = context.groupId();
+            recorder = await context.recorder(group);
+        });
+
+        /** A connection id unique to this test, so a shared Redis never mixes tests. */
+        function conn(label: string): ConnectionId {
+            return `${group.slice(0, 12)}/${label}`;
+        }
+
+        function register(device: DeviceId, connectionId: ConnectionId, connectedSince = t0) {
+            return coordinator().register(group, { deviceId: device, connectionId, nodeId: 'node-1', connectedSince });
+        }
+
+        /** Registers a connection that may become leader. */
+        async function eligible(
+            device: DeviceId,
+            connectionId: ConnectionId,
+            connectedSince: number,
+            proxyActive = false,
+        ) {
+            await register(device, connectionId, connectedSince);
+            await coordinator().updatePresence(group, device, connectionId, { eligible: true, proxyActive });
+        }
+
+        function begin(device: DeviceId, connectionId: ConnectionId, now = t0, scope = bytes(1, 2, 3)) {
+            return coordinator().beginTransaction(group, {
+                deviceId: device,
+                connectionId,
+                encryptedScope: scope,
+                ttlMs: TTL_MS,
+                now,
+            });
+        }
+
+        async function eventsAfterFlush(): Promise<GroupEvent[]> {
+            await recorder.flush();
+            return recorder.withoutMarkers();
+        }
+
+        describe('presence', function () {
+            it('registers a connection with both leader flags off', async function () {
+                expect(await register(A, conn('a1'))).to.deep.equal({ replaced: undefined });
+                await register(B, conn('b1'), t0 + 5);
+                const presence = [...(await coordinator().listPresence(group))].sort((x, y) =>
+                    x.deviceId < y.deviceId ? -1 : 1,
+                );
+                expect(presence).to.deep.equal([
+                    {
+                        deviceId: A,
+                        connectionId: conn('a1'),
+                        nodeId: 'node-1',
+                        connectedSince: t0,
+                        eligible: false,
+                        proxyActive: false,
+                    },
+                    {
+                        deviceId: B,
+                        connectionId: conn('b1'),
+                        nodeId: 'node-1',
+                        connectedSince: t0 + 5,
+                        eligible: false,
+                        proxyActive: false,
+                    },
+                ]);
+                expect(await eventsAfterFlush()).to.deep.equal([]);
+            });
+
+            it('replaces an older connection of the same device and kicks it with 4112', async function () {
+                await register(A, conn('a1'));
+                await coordinator().updatePresence(group, A, conn('a1'), { eligible: true });
+                const { replaced } = await register(A, conn('a2'), t0 + 10);
+                expect(replaced).to.deep.equal({
+                    deviceId: A,
+                    connectionId: conn('a1'),
+                    nodeId: 'node-1',
+                    connectedSince: t0,
+                    eligible: true,
+                    proxyActive: false,
+                } satisfies Presence);
+                const presence = await coordinator().listPresence(group);
+                expect(presence.map((entry) => entry.connectionId)).to.deep.equal([conn('a2')]);
+                expect(presence[0]?.eligible).to.equal(false);
+                expect(await eventsAfterFlush()).to.deep.equal([
+                    { type: 'kick', deviceId: A, connectionId: conn('a1'), code: CloseCode.DUPLICATE_CONNECTION },
+                ]);
+                expect(CloseCode.DUPLICATE_CONNECTION).to.equal(4112);
+            });
+
+            it('unregisters only the named connection', async function () {
+                await register(A, conn('a1'));
+                await register(A, conn('a2'));
+                await register(B, conn('b1'));
+                expect(await coordinator().unregister(group, A, conn('a1'))).to.equal(false);
+                expect(await coordinator().unregister(group, A, conn('b1'))).to.equal(false);
+                expect(
+                    (await coordinator().listPresence(group)).map((entry) => entry.connectionId).sort(),
+                ).to.deep.equal([conn('a2'), conn('b1')].sort());
+                expect(await coordinator().unregister(group, A, conn('a2'))).to.equal(true);
+                expect(await coordinator().unregister(group, A, conn('a2'))).to.equal(false);
+                expect(await coordinator().unregister(context.groupId(), B, conn('b1'))).to.equal(false);
+                expect((await coordinator().listPresence(group)).map((entry) => entry.connectionId)).to.deep.equal([
+                    conn('b1'),
+                ]);
+            });
+
+            it('updates the flags of the current connection only', async function () {
+                await register(A, conn('a1'));
+                await coordinator().updatePresence(group, A, conn('a1'), { eligible: true });
+                await coordinator().updatePresence(group, A, conn('a1'), { proxyActive: true });
+                await coordinator().updatePresence(group, A, conn('other'), { eligible: false, proxyActive: false });
+                await coordinator().updatePresence(group, B, conn('b1'), { eligible: true });
+                const presence = await coordinator().listPresence(group);
+                expect(presence).to.have.length(1);
+                expect(presence[0]).to.deep.include({ connectionId: conn('a1'), eligible: true, proxyActive: true });
+            });
+        });
+
+        describe('transaction lock', function () {
+            it('grants a free lock with a token, and reports it', async function () {
+                const result = await begin(A, conn('a1'), t0, bytes(9, 9));
+                if (result.status !== 'acquired') expect.fail(`expected acquired, got ${result.status}`);
+                expect(result.lock).to.deep.include({ deviceId: A, connectionId: conn('a1'), expiresAt: t0 + TTL_MS });
+                expect(hex(result.lock.encryptedScope)).to.equal('0909');
+                expect(result.lock.token).to.be.a('string');
+                const current = await coordinator().getTransaction(group, t0 + 1);
+                expect(current).to.deep.include({ deviceId: A, connectionId: conn('a1'), token: result.lock.token });
+                expect(hex(current?.encryptedScope ?? bytes())).to.equal('0909');
+            });
+
+            it('rejects other connections with the holder, and tells the holder it already holds it', async function () {
+                const granted = await begin(A, conn('a1'), t0, bytes(7));
+                if (granted.status !== 'acquired') expect.fail('expected acquired');
+                const rejected = await begin(B, conn('b1'), t0 + 1, bytes(8));
+                if (rejected.status !== 'rejected') expect.fail(`expected rejected, got ${rejected.status}`);
+                expect(rejected.holder).to.deep.include({
+                    deviceId: A,
+                    connectionId: conn('a1'),
+                    token: granted.lock.token,
+                });
+                expect(hex(rejected.holder.encryptedScope)).to.equal('07');
+                // Another connection of the holder's device is another connection.
+                expect((await begin(A, conn('a2'), t0 + 1)).status).to.equal('rejected');
+                const again = await begin(A, conn('a1'), t0 + 2);
+                if (again.status !== 'already-holder') expect.fail(`expected already-holder, got ${again.status}`);
+                expect(again.lock.token).to.equal(granted.lock.token);
+            });
+
+            it('counts an expired lock as free', async function () {
+                const granted = await begin(A, conn('a1'), t0);
+                if (granted.status !== 'acquired') expect.fail('expected acquired');
+                const later = t0 + TTL_MS + 1;
+                expect(await coordinator().getTransaction(group, later)).to.equal(undefined);
+                const next = await begin(B, conn('b1'), later);
+                if (next.status !== 'acquired') expect.fail(`expected acquired, got ${next.status}`);
+                expect(tokenValue(next.lock.token) > tokenValue(granted.lock.token)).to.equal(true);
+                expect(next.lock.expiresAt).to.equal(later + TTL_MS);
+            });
+
+            it('issues a larger token with every grant', async function () {
+                let previous: bigint | undefined;
+                for (const [index, device] of [A, B, C, A].entries()) {
+                    const connectionId = conn(`c${index}`);
+                    const result = await begin(device, connectionId, t0 + index);
+                    if (result.status !== 'acquired') expect.fail(`grant ${index}: ${result.status}`);
+                    const token = tokenValue(result.lock.token);
+                    if (previous !== undefined) expect(token > previous, `grant ${index}`).to.equal(true);
+                    previous = token;
+                    expect(await coordinator().endTransaction(group, connectionId)).to.not.equal(undefined);
+                }
+            });
+
+            it('is released only by its holder (and token), publishing transaction-ended once', async function () {
+                const granted = await begin(A, conn('a1'), t0, bytes(4, 2));
+                if (granted.status !== 'acquired') expect.fail('expected acquired');
+                expect(await coordinator().endTransaction(group, conn('b1'))).to.equal(undefined);
+                expect(await coordinator().endTransaction(group, conn('a1'), `${granted.lock.token}0`)).to.equal(
+                    undefined,
+                );
+                expect(await coordinator().getTransaction(group, t0 + 1)).to.not.equal(undefined);
+                expect(await eventsAfterFlush()).to.deep.equal([]);
+
+                const released = await coordinator().endTransaction(group, conn('a1'), granted.lock.token);
+                expect(released).to.deep.include({ deviceId: A, connectionId: conn('a1'), token: granted.lock.token });
+                expect(await coordinator().endTransaction(group, conn('a1'))).to.equal(undefined);
+                expect(await coordinator().getTransaction(group, t0 + 1)).to.equal(undefined);
+                const events = await eventsAfterFlush();
+                expect(events).to.have.length(1);
+                const [ended] = events;
+                if (ended?.type !== 'transaction-ended') expect.fail(`expected transaction-ended, got ${ended?.type}`);
+                expect(ended.deviceId).to.equal(A);
+                expect(ended.connectionId).to.equal(conn('a1'));
+                expect(hex(ended.encryptedScope)).to.equal('0402');
+                expect((await begin(B, conn('b1'), t0 + 2)).status).to.equal('acquired');
+            });
+
+            it('is released by its holder without a token', async function () {
+                await begin(A, conn('a1'));
+                expect(await coordinator().endTransaction(group, conn('a1'))).to.deep.include({ deviceId: A });
+                await recorder.waitFor((event) => event.type === 'transaction-ended');
+            });
+
+            it('is kept per group', async function () {
+                const other = context.groupId();
+                await begin(A, conn('a1'));
+                const result = await coordinator().beginTransaction(other, {
+                    deviceId: B,
+                    connectionId: conn('b1'),
+                    encryptedScope: bytes(),
+                    ttlMs: TTL_MS,
+                    now: t0,
+                });
+                expect(result.status).to.equal('acquired');
+                expect(await coordinator().endTransaction(other, conn('b1'))).to.not.equal(undefined);
+            });
+        });
+
+        describe('leader', function () {
+            it('elects nobody while no connection is eligible', async function () {
+                expect(await coordinator().electLeader(group)).to.equal(undefined);
+                await register(A, conn('a1'));
+                await coordinator().updatePresence(group, A, conn('a1'), { proxyActive: true });
+                expect(await coordinator().electLeader(group)).to.equal(undefined);
+                expect(await coordinator().getLeader(group)).to.equal(undefined);
+                expect(await eventsAfterFlush()).to.deep.equal([]);
+            });
+
+            it('promotes an eligible connection and publishes promoted', async function () {
+                await eligible(A, conn('a1'), t0);
+                const leader = await coordinator().electLeader(group);
+                expect(leader).to.deep.include({ deviceId: A, connectionId: conn('a1') });
+                expect(leader?.term).to.be.a('number');
+                expect(await coordinator().getLeader(group)).to.deep.equal(leader);
+                expect(await eventsAfterFlush()).to.deep.equal([{ type: 'promoted', ...leader }]);
+            });
+
+            it('prefers proxy-active connections, then the most recently connected', async function () {
+                await eligible(A, conn('a1'), t0 + 30, false);
+                await eligible(B, conn('b1'), t0 + 10, true);
+                await eligible(C, conn('c1'), t0 + 20, true);
+                expect(await coordinator().electLeader(group)).to.deep.include({ deviceId: C });
+            });
+
+            it('picks the most recently connected when none is proxy-active', async function () {
+                await eligible(A, conn('a1'), t0 + 10);
+                await eligible(B, conn('b1'), t0 + 30);
+                await eligible(C, conn('c1'), t0 + 20);
+                expect(await coordinator().electLeader(group)).to.deep.include({ deviceId: B });
+            });
+
+            it('keeps the leader while its connection is registered', async function () {
+                await eligible(A, conn('a1'), t0);
+                const first = await coordinator().electLeader(group);
+                await eligible(B, conn('b1'), t0 + 100, true);
+                expect(await coordinator().electLeader(group)).to.deep.equal(first);
+                await coordinator().unregister(group, B, conn('b1'));
+                expect(await coordinator().getLeader(group)).to.deep.equal(first);
+                const promoted = (await eventsAfterFlush()).filter((event) => event.type === 'promoted');
+                expect(promoted).to.have.length(1);
+            });
+
+            it('clears the leader when its connection unregisters; re-election increases the term', async function () {
+                await eligible(A, conn('a1'), t0 + 10);
+                await eligible(B, conn('b1'), t0);
+                const first = await coordinator().electLeader(group);
+                expect(first).to.deep.include({ deviceId: A });
+                expect(await coordinator().unregister(group, A, conn('a1'))).to.equal(true);
+                expect(await coordinator().getLeader(group)).to.equal(undefined);
+                const second = await coordinator().electLeader(group);
+                expect(second).to.deep.include({ deviceId: B, connectionId: conn('b1') });
+                expect(second?.term ?? 0).to.be.greaterThan(first?.term ?? Infinity);
+                const promoted = (await eventsAfterFlush()).filter((event) => event.type === 'promoted');
+                expect(promoted).to.deep.equal([
+                    { type: 'promoted', ...first },
+                    { type: 'promoted', ...second },
+                ]);
+            });
+
+            it("re-elects when the leader's connection was replaced", async function () {
+                await eligible(A, conn('a1'), t0 + 10);
+                await eligible(B, conn('b1'), t0);
+                const first = await coordinator().electLeader(group);
+                expect(first).to.deep.include({ connectionId: conn('a1') });
+                await register(A, conn('a2'), t0 + 20);
+                const second = await coordinator().electLeader(group);
+                expect(second).to.deep.include({ deviceId: B });
+                expect(second?.term ?? 0).to.be.greaterThan(first?.term ?? Infinity);
+            });
+
+            it('leaves nobody leader when the last eligible connection is gone', async function () {
+                await eligible(A, conn('a1'), t0);
+                await coordinator().electLeader(group);
+                await coordinator().unregister(group, A, conn('a1'));
+                await register(B, conn('b1'));
+                expect(await coordinator().electLeader(group)).to.equal(undefined);
+                expect(await coordinator().getLeader(group)).to.equal(undefined);
+            });
+        });
+
+        describe('bus', function () {
+            it('delivers events in publication order, bytes intact', async function () {
+                const published: GroupEvent[] = [];
+                for (let index = 0; index < 20; index++) {
+                    const event: GroupEvent =
+                        index % 2 === 0
+                            ? { type: 'appended', deviceIds: [deviceId(index), deviceId(2n ** 64n - 1n)] }
+                            : {
+                                  type: 'ephemeral',
+                                  senderDeviceId: A,
+                                  flags: 1,
+                                  timestamp: t0 + index,
+                                  envelope: bytes(index, 0xff),
+                              };
+                    published.push(event);
+                }
+                for (const event of published) await coordinator().publish(group, event);
+                const received = await eventsAfterFlush();
+                expect(received).to.have.length(published.length);
+                received.forEach((event, index) => {
+                    const expected = published[index];
+                    expect(event.type, `event ${index}`).to.equal(expected?.type);
+                    if (event.type === 'ephemeral' && expected?.type === 'ephemeral') {
+                        expect({ ...event, envelope: hex(event.envelope) }).to.deep.equal({
+                            ...expected,
+                            envelope: hex(expected.envelope),
+                        });
+                    } else {
+                        expect(event).to.deep.equal(expected);
+                    }
+                });
+            });
+
+            it('delivers every event published concurrently', async function () {
+                const events: GroupEvent[] = [1, 2, 3, 4, 5, 6].map((value) => ({
+                    type: 'appended',
+                    deviceIds: [deviceId(value)],
+                }));
+                await Promise.all(events.map((event) => coordinator().publish(group, event)));
+                expect(await eventsAfterFlush()).to.have.length(6);
+            });
+
+            it('delivers to every subscriber, only events published after subscribing, only of its group', async function () {
+                await coordinator().publish(group, { type: 'appended', deviceIds: [A] });
+                const second = await context.recorder(group);
+                const other = context.groupId();
+                await coordinator().publish(other, { type: 'appended', deviceIds: [C] });
+                await coordinator().publish(group, { type: 'appended', deviceIds: [B] });
+                await second.flush();
+                expect(second.withoutMarkers()).to.deep.equal([{ type: 'appended', deviceIds: [B] }]);
+                expect(await eventsAfterFlush()).to.deep.equal([
+                    { type: 'appended', deviceIds: [A] },
+                    { type: 'appended', deviceIds: [B] },
+                ]);
+            });
+
+            it('stops delivering after unsubscribe', async function () {
+                const second = await context.recorder(group);
+                await coordinator().publish(group, { type: 'appended', deviceIds: [A] });
+                await second.waitFor((event) => event.type === 'appended');
+                await second.close();
+                await coordinator().publish(group, { type: 'appended', deviceIds: [B] });
+                await recorder.flush();
+                expect(second.events).to.deep.equal([{ type: 'appended', deviceIds: [A] }]);
+            });
+        });
+    });
+}

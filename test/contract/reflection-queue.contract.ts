@@ -1,0 +1,436 @@
+/**
+ * The ReflectionQueue contract (src/storage/reflection-queue.ts), written
+ * once and run against every backend. Events are observed through the
+ * backend's coordinator, as the mediator observes them.
+ */
+import { expect } from 'chai';
+import type { DeviceId } from '../../d2m/index.js';
+import type { GroupEvent } from '../../src/storage/group-coordinator.js';
+import type { AppendRequest, AppendResult, QueueItem, QueueLimits } from '../../src/storage/reflection-queue.js';
+import type { GroupId } from '../../src/storage/types.js';
+import { bytes, deviceId, hex, sortedIds, useBackend, type BackendFactory } from './support.js';
+
+const S = deviceId(0x5e);
+const X = deviceId(0x0a);
+const Y = deviceId(0x0b);
+const Z = deviceId(0x0c);
+
+const LIMITS: QueueLimits = { maxCount: 1_000, maxBytes: 1_000_000 };
+
+type AppendOptions = Partial<Omit<AppendRequest, 'groupId' | 'senderDeviceId' | 'envelope'>>;
+
+function appendedTo(event: GroupEvent): readonly DeviceId[] | undefined {
+    return event.type === 'appended' ? event.deviceIds : undefined;
+}
+
+export function reflectionQueueContract(name: string, factory: BackendFactory): void {
+    describe(`${name}: ReflectionQueue contract`, function () {
+        const context = useBackend(factory);
+        const queue = () => context.backend().queue;
+        let t0: number;
+        let group: GroupId;
+
+        beforeEach(function () {
+            t0 = Date.now();
+            group = context.groupId();
+        });
+
+        async function members(...devices: DeviceId[]): Promise<void> {
+            for (const device of devices) await queue().addSlot(group, device);
+        }
+
+        function append(sender: DeviceId, envelope: Uint8Array, options: AppendOptions = {}): Promise<AppendResult> {
+            return queue().append({
+                groupId: group,
+                senderDeviceId: sender,
+                flags: 0,
+                envelope,
+                timestamp: t0,
+                limits: LIMITS,
+                ...options,
+            });
+        }
+
+        function readAll(device: DeviceId, afterSeq = -1): Promise<readonly QueueItem[]> {
+            return queue().read(group, device, afterSeq, 1_000, 1_000_000_000);
+        }
+
+        async function envelopesOf(device: DeviceId): Promise<string[]> {
+            return (await readAll(device)).map((item) => hex(item.envelope));
+        }
+
+        async function seqsOf(device: DeviceId): Promise<number[]> {
+            return (await readAll(device)).map((item) => item.seq);
+        }
+
+        function expectConsecutive(seqs: readonly number[]): void {
+            seqs.forEach((seq, index) => expect(seq, `seq #${index}`).to.equal((seqs[0] ?? 0) + index));
+        }
+
+        describe('membership', function () {
+            it('adds and removes slots; addSlot is idempotent and keeps the queue', async function () {
+                await members(X, Y);
+                await append(S, bytes(1));
+                await queue().addSlot(group, X);
+                expect(sortedIds(await queue().listSlots(group))).to.deep.equal([X, Y]);
+                expect(await envelopesOf(X)).to.deep.equal(['01']);
+                await queue().removeSlot(group, X);
+                await queue().removeSlot(group, X);
+                await queue().removeSlot(context.groupId(), X);
+                expect(await queue().listSlots(group)).to.deep.equal([Y]);
+                expect(await readAll(X)).to.deep.equal([]);
+                expect(await queue().stats(group, X)).to.deep.equal({ count: 0, bytes: 0, oldestTimestamp: undefined });
+            });
+
+            it('lists no slots for an unknown group', async function () {
+                expect(await queue().listSlots(group)).to.deep.equal([]);
+            });
+
+            it('removeSlot deletes the queue and resets the seq', async function () {
+                await members(X);
+                await append(S, bytes(1));
+                const [firstSeq] = await seqsOf(X);
+                await append(S, bytes(2));
+                await queue().removeSlot(group, X);
+                await queue().addSlot(group, X);
+                expect(await readAll(X)).to.deep.equal([]);
+                await append(S, bytes(3));
+                expect(await seqsOf(X)).to.deep.equal([firstSeq]);
+            });
+        });
+
+        describe('append', function () {
+            it('stores the reflection for every member except the sender', async function () {
+                await members(S, X, Y);
+                const result = await append(S, bytes(7, 7));
+                expect(sortedIds(result.recipients)).to.deep.equal([X, Y]);
+                expect(result.overflowed).to.deep.equal([]);
+                expect(await envelopesOf(X)).to.deep.equal(['0707']);
+                expect(await envelopesOf(Y)).to.deep.equal(['0707']);
+                expect(await readAll(S)).to.deep.equal([]);
+            });
+
+            it('works for a sender that is not a member, and for a group with no other member', async function () {
+                await members(X);
+                expect((await append(S, bytes(1))).recipients).to.deep.equal([X]);
+                expect(await append(X, bytes(2))).to.deep.equal({ recipients: [], overflowed: [] });
+                expect(await envelopesOf(X)).to.deep.equal(['01']);
+            });
+
+            it('keeps flags, timestamp and a copy of the envelope', async function () {
+                await members(X);
+                const envelope = bytes(1, 2, 3, 4);
+                await append(S, envelope.subarray(1, 3), { flags: 0x0002, timestamp: t0 + 42 });
+                envelope.fill(0);
+                const [item] = await readAll(X);
+                expect(item?.flags).to.equal(0x0002);
+                expect(item?.timestamp).to.equal(t0 + 42);
+                expect(hex(item?.envelope ?? bytes())).to.equal('0203');
+            });
+
+            it('numbers each slot’s items with seqs that increase by one, read in order', async function () {
+                await members(X);
+                await append(S, bytes(1));
+                await append(S, bytes(2));
+                await members(Y);
+                await append(S, bytes(3));
+                await append(X, bytes(4));
+                const xs = await readAll(X);
+                expect(xs.map((item) => hex(item.envelope))).to.deep.equal(['01', '02', '03']);
+                expectConsecutive(xs.map((item) => item.seq));
+                const ys = await readAll(Y);
+                expect(ys.map((item) => hex(item.envelope))).to.deep.equal(['03', '04']);
+                expectConsecutive(ys.map((item) => item.seq));
+            });
+
+            it('never repeats a seq, even after acks', async function () {
+                await members(X);
+                await append(S, bytes(1));
+                await append(S, bytes(2));
+                const [first, second] = await seqsOf(X);
+                await queue().ack(group, X, first ?? -1);
+                await queue().ack(group, X, second ?? -1);
+                await append(S, bytes(3));
+                expect(await seqsOf(X)).to.deep.equal([(second ?? 0) + 1]);
+            });
+
+            it('keeps every seq unique and consecutive under concurrent appends', async function () {
+                await members(X, Y, Z);
+                const senders = [X, Y, Z, X, Y, Z, S, S];
+                await Promise.all(senders.map((sender, index) => append(sender, bytes(index))));
+                for (const device of [X, Y, Z]) {
+                    const seqs = await seqsOf(device);
+                    expect(seqs).to.have.length(senders.filter((sender) => sender !== device).length);
+                    expectConsecutive(seqs);
+                }
+            });
+        });
+
+        describe('payload stored once', function () {
+            it('serves every recipient the same bytes until each one acked or was removed', async function () {
+                await members(X, Y, Z);
+                await append(S, bytes(5, 5, 5));
+                const [xItem] = await readAll(X);
+                const [yItem] = await readAll(Y);
+                expect(await queue().ack(group, X, xItem?.seq ?? -1)).to.equal(true);
+                expect(await envelopesOf(Y)).to.deep.equal(['050505']);
+                expect(await envelopesOf(Z)).to.deep.equal(['050505']);
+                await queue().removeSlot(group, Z);
+                expect(await envelopesOf(Y)).to.deep.equal(['050505']);
+                expect(await queue().stats(group, Y)).to.deep.include({ count: 1, bytes: 3 });
+                expect(await queue().ack(group, Y, yItem?.seq ?? -1)).to.equal(true);
+                for (const device of [X, Y, Z]) {
+                    expect(await queue().stats(group, device)).to.deep.equal({
+                        count: 0,
+                        bytes: 0,
+                        oldestTimestamp: undefined,
+                    });
+                }
+            });
+        });
+
+        describe('ack', function () {
+            it('removes exactly one item, in any order', async function () {
+                await members(X);
+                for (const value of [1, 2, 3]) await append(S, bytes(value), { timestamp: t0 + value });
+                const [first, second, third] = await seqsOf(X);
+                expect(await queue().ack(group, X, second ?? -1)).to.equal(true);
+                expect(await envelopesOf(X)).to.deep.equal(['01', '03']);
+                expect(await queue().stats(group, X)).to.deep.equal({ count: 2, bytes: 2, oldestTimestamp: t0 + 1 });
+                expect(await queue().ack(group, X, second ?? -1)).to.equal(false);
+                expect(await queue().ack(group, X, third ?? -1)).to.equal(true);
+                expect(await readAll(X, first ?? -1)).to.deep.equal([]);
+                expect(await queue().ack(group, X, first ?? -1)).to.equal(true);
+                expect(await readAll(X)).to.deep.equal([]);
+            });
+
+            it('answers false for unknown seqs, slots and groups and changes nothing', async function () {
+                await members(X, Y);
+                await append(S, bytes(1));
+                const [seq] = await seqsOf(X);
+                const before = await queue().stats(group, X);
+                expect(await queue().ack(group, X, (seq ?? 0) + 1)).to.equal(false);
+                expect(await queue().ack(group, X, (seq ?? 0) - 1)).to.equal(false);
+                expect(await queue().ack(group, Z, seq ?? -1)).to.equal(false);
+                expect(await queue().ack(context.groupId(), X, seq ?? -1)).to.equal(false);
+                expect(await queue().stats(group, X)).to.deep.equal(before);
+                expect(await envelopesOf(Y)).to.deep.equal(['01']);
+            });
+        });
+
+        describe('limits', function () {
+            it('removes a recipient that would exceed maxCount instead of storing the item', async function () {
+                const limits = { maxCount: 2, maxBytes: 1_000 };
+                await members(X);
+                await append(S, bytes(1), { limits });
+                await append(S, bytes(2), { limits });
+                expect(await queue().stats(group, X)).to.deep.include({ count: 2 });
+                await members(Y);
+                const result = await append(S, bytes(3), { limits });
+                expect(result).to.deep.equal({ recipients: [Y], overflowed: [X] });
+                expect(await queue().listSlots(group)).to.deep.equal([Y]);
+                expect(await readAll(X)).to.deep.equal([]);
+                expect(await queue().stats(group, X)).to.deep.equal({ count: 0, bytes: 0, oldestTimestamp: undefined });
+                expect(await envelopesOf(Y)).to.deep.equal(['03']);
+                expect((await append(S, bytes(4), { limits })).recipients).to.deep.equal([Y]);
+            });
+
+            it('removes a recipient that would exceed maxBytes; exactly at the limit is allowed', async function () {
+                const limits = { maxCount: 1_000, maxBytes: 10 };
+                await members(X);
+                await append(S, new Uint8Array(6), { limits });
+                expect((await append(S, new Uint8Array(4), { limits })).recipients).to.deep.equal([X]);
+                expect(await queue().stats(group, X)).to.deep.include({ count: 2, bytes: 10 });
+                await members(Y);
+                expect(await append(S, bytes(9), { limits })).to.deep.equal({ recipients: [Y], overflowed: [X] });
+                expect(await queue().listSlots(group)).to.deep.equal([Y]);
+            });
+
+            it('names only the remaining recipients in the appended event', async function () {
+                const recorder = await context.recorder(group);
+                await members(X);
+                await append(S, bytes(1), { limits: { maxCount: 1, maxBytes: 100 } });
+                await members(Y);
+                await append(S, bytes(2), { limits: { maxCount: 1, maxBytes: 100 } });
+                await recorder.flush();
+                expect(recorder.withoutMarkers().map(appendedTo)).to.deep.equal([[X], [Y]]);
+            });
+        });
+
+        describe('appended events', function () {
+            it('publishes one event per append naming the recipients, once the items are readable', async function () {
+                const coordinator = context.backend().coordinator;
+                const recorder = await context.recorder(group);
+                const reads: Promise<number>[] = [];
+                const unsubscribe = await coordinator.subscribe(group, (event) => {
+                    if (event.type !== 'appended') return;
+                    for (const device of event.deviceIds) reads.push(readAll(device).then((items) => items.length));
+                });
+                context.defer(unsubscribe);
+                await members(S, X, Y);
+                await append(S, bytes(1));
+                await append(X, bytes(2));
+                await recorder.flush();
+                const appended = recorder.withoutMarkers().map(appendedTo);
+                expect(appended.map((ids) => sortedIds(ids ?? []))).to.deep.equal([[X, Y], sortedIds([S, Y])]);
+                // Every read started from an event found the item of that event (or later ones).
+                expect(await Promise.all(reads)).to.have.length(4);
+                for (const count of await Promise.all(reads)) expect(count).to.be.at.least(1);
+            });
+
+            it('publishes nothing for an append without recipients or a held append', async function () {
+                const recorder = await context.recorder(group);
+                await members(S);
+                await append(S, bytes(1));
+                await members(X);
+                await append(S, bytes(2), { hold: 'token-1' });
+                await recorder.flush();
+                expect(recorder.withoutMarkers()).to.deep.equal([]);
+            });
+
+            it('publishes one event per append under concurrency', async function () {
+                const recorder = await context.recorder(group);
+                await members(X, Y);
+                await Promise.all([1, 2, 3, 4, 5].map((value) => append(S, bytes(value))));
+                await recorder.flush();
+                const appended = recorder.withoutMarkers().map(appendedTo);
+                expect(appended).to.have.length(5);
+                for (const ids of appended) expect(sortedIds(ids ?? [])).to.deep.equal([X, Y]);
+            });
+        });
+
+        describe('held reflections', function () {
+            it('holds items out of every queue until released', async function () {
+                await members(S, X);
+                expect(await append(S, bytes(1), { hold: 'token-1' })).to.deep.equal({
+                    recipients: [],
+                    overflowed: [],
+                });
+                expect(await readAll(X)).to.deep.equal([]);
+                expect(await queue().stats(group, X)).to.deep.include({ count: 0 });
+            });
+
+            it('releases in order to the members other than the sender at release time, with original timestamps', async function () {
+                const recorder = await context.recorder(group);
+                await members(S, X, Y);
+                await append(S, bytes(1), { hold: 'token-1', timestamp: t0 + 1, flags: 0x0004 });
+                await append(X, bytes(9), { timestamp: t0 + 2 });
+                await append(S, bytes(2), { hold: 'token-1', timestamp: t0 + 3 });
+                await queue().removeSlot(group, Y);
+                await members(Z);
+                const result = await queue().releaseHeld(group, 'token-1', LIMITS);
+                expect(result).to.deep.equal({ released: 2, overflowed: [] });
+                const xs = await readAll(X);
+                expect(xs.map((item) => [hex(item.envelope), item.timestamp, item.flags])).to.deep.equal([
+                    ['01', t0 + 1, 0x0004],
+                    ['02', t0 + 3, 0],
+                ]);
+                expect((await readAll(S)).map((item) => hex(item.envelope))).to.deep.equal(['09']);
+                expect(await envelopesOf(Z)).to.deep.equal(['01', '02']);
+                expect(await readAll(Y)).to.deep.equal([]);
+                await recorder.flush();
+                const events = recorder.withoutMarkers().map(appendedTo);
+                expect(events).to.have.length(2);
+                expect(sortedIds(events[1] ?? [])).to.deep.equal([X, Z]);
+            });
+
+            it('is idempotent', async function () {
+                await members(X);
+                await append(S, bytes(1), { hold: 'token-1' });
+                await queue().releaseHeld(group, 'token-1', LIMITS);
+                const recorder = await context.recorder(group);
+                expect(await queue().releaseHeld(group, 'token-1', LIMITS)).to.deep.equal({
+                    released: 0,
+                    overflowed: [],
+                });
+                expect(await envelopesOf(X)).to.deep.equal(['01']);
+                await recorder.flush();
+                expect(recorder.withoutMarkers()).to.deep.equal([]);
+            });
+
+            it('keeps the items of other tokens held', async function () {
+                await members(X);
+                await append(S, bytes(1), { hold: 'token-1' });
+                await append(S, bytes(2), { hold: 'token-2' });
+                expect((await queue().releaseHeld(group, 'token-2', LIMITS)).released).to.equal(1);
+                expect(await envelopesOf(X)).to.deep.equal(['02']);
+                expect((await queue().releaseHeld(group, 'token-1', LIMITS)).released).to.equal(1);
+                expect(await envelopesOf(X)).to.deep.equal(['02', '01']);
+            });
+
+            it('applies the limits at release', async function () {
+                await members(X, Y);
+                await append(S, bytes(1));
+                await queue().ack(group, Y, (await seqsOf(Y))[0] ?? -1);
+                await append(S, bytes(2), { hold: 'token-1' });
+                const result = await queue().releaseHeld(group, 'token-1', { maxCount: 1, maxBytes: 100 });
+                expect(result).to.deep.equal({ released: 1, overflowed: [X] });
+                expect(await queue().listSlots(group)).to.deep.equal([Y]);
+                expect(await envelopesOf(Y)).to.deep.equal(['02']);
+            });
+
+            it('releases nothing for an unknown token', async function () {
+                expect(await queue().releaseHeld(group, 'no-such-token', LIMITS)).to.deep.equal({
+                    released: 0,
+                    overflowed: [],
+                });
+            });
+        });
+
+        describe('read', function () {
+            it('returns items after afterSeq, at most maxItems', async function () {
+                await members(X);
+                for (const value of [1, 2, 3, 4, 5]) await append(S, bytes(value));
+                const all = await readAll(X);
+                const firstTwo = await queue().read(group, X, -1, 2, 1_000);
+                expect(firstTwo.map((item) => hex(item.envelope))).to.deep.equal(['01', '02']);
+                const nextTwo = await queue().read(group, X, firstTwo[1]?.seq ?? -1, 2, 1_000);
+                expect(nextTwo.map((item) => hex(item.envelope))).to.deep.equal(['03', '04']);
+                expect(await queue().read(group, X, all[4]?.seq ?? -1, 10, 1_000)).to.deep.equal([]);
+            });
+
+            it('stops before maxBytes but always returns one item when any exists', async function () {
+                await members(X);
+                for (const value of [1, 2, 3]) await append(S, new Uint8Array(4).fill(value));
+                const count = async (maxBytes: number) => (await queue().read(group, X, -1, 10, maxBytes)).length;
+                expect(await count(8)).to.equal(2);
+                expect(await count(7)).to.equal(1);
+                expect(await count(1)).to.equal(1);
+                expect(await count(0)).to.equal(1);
+                expect(await count(12)).to.equal(3);
+            });
+
+            it('returns nothing for an unknown slot', async function () {
+                expect(await readAll(X)).to.deep.equal([]);
+            });
+        });
+
+        describe('stats', function () {
+            it('counts items and bytes and reports the oldest timestamp', async function () {
+                await members(X);
+                expect(await queue().stats(group, X)).to.deep.equal({ count: 0, bytes: 0, oldestTimestamp: undefined });
+                await append(S, bytes(1, 2), { timestamp: t0 + 1 });
+                await append(S, bytes(3, 4, 5), { timestamp: t0 + 2 });
+                expect(await queue().stats(group, X)).to.deep.equal({ count: 2, bytes: 5, oldestTimestamp: t0 + 1 });
+                await queue().ack(group, X, (await seqsOf(X))[0] ?? -1);
+                expect(await queue().stats(group, X)).to.deep.equal({ count: 1, bytes: 3, oldestTimestamp: t0 + 2 });
+            });
+        });
+
+        describe('deleteGroup', function () {
+            it('deletes queues, membership and held items, and may be repeated', async function () {
+                await members(X, Y);
+                await append(S, bytes(1));
+                await append(S, bytes(2), { hold: 'token-1' });
+                await queue().deleteGroup(group);
+                await queue().deleteGroup(group);
+                expect(await queue().listSlots(group)).to.deep.equal([]);
+                expect(await readAll(X)).to.deep.equal([]);
+                expect(await queue().releaseHeld(group, 'token-1', LIMITS)).to.deep.equal({
+                    released: 0,
+                    overflowed: [],
+                });
+            });
+        });
+    });
+}
