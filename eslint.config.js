@@ -6,7 +6,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-    { ignores: ['dist/', 'node_modules/', '**/generated/', 'scripts/*.mjs', 'eslint.config.js'] },
+    { ignores: ['dist/', 'node_modules/', '**/generated/', 'scripts/*.mjs', 'test/*.cjs', 'eslint.config.js'] },
     js.configs.recommended,
     ...tseslint.configs.recommendedTypeChecked,
     {

@@ -91,11 +91,16 @@ export async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, wha
 
 /** A device group with a random key. */
 export class TestGroup {
-    public readonly dgk = randomBytes(32);
-    public readonly keys: DeviceGroupKeys = deriveDeviceGroupKeys(nodeCryptoBackend, this.dgk);
+    public readonly keys: DeviceGroupKeys;
     readonly #devices: TestDevice[] = [];
 
-    public constructor(public readonly url: string) {}
+    /** A group on the mediator at `url`; pass another group's `dgk` to reach the same group elsewhere. */
+    public constructor(
+        public readonly url: string,
+        public readonly dgk: Uint8Array = randomBytes(32),
+    ) {
+        this.keys = deriveDeviceGroupKeys(nodeCryptoBackend, dgk);
+    }
 
     public async connect(
         deviceId: bigint,
@@ -131,7 +136,9 @@ export class TestGroup {
     /** Closes every device still connected. */
     public async closeAll(): Promise<void> {
         await Promise.all(
-            this.#devices.map((device) => (device.client.closeError === undefined ? device.client.close() : undefined)),
+            this.#devices.map(async (device) => {
+                if (device.client.closeError === undefined) await device.client.close();
+            }),
         );
     }
 }

@@ -1,0 +1,187 @@
+/**
+ * DeviceGroupStore on PostgreSQL. Every write runs in a transaction that
+ * first locks the group's `device_groups` row (creating it if needed), so
+ * writes to one group are serialised across all mediator processes while
+ * other groups proceed in parallel. `loginSlot` reads and decides under that
+ * lock; a decision that refuses the login writes nothing but the group row.
+ */
+import { DeviceSlotState, DeviceSlotsExhaustedPolicy, type DeviceId } from '../../../d2m/index.js';
+import { StorageError } from '../../errors.js';
+import type { DeviceGroupStore, ExpiryCandidate, LoginSlotRequest, LoginSlotResult } from '../device-group-store.js';
+import { isSlotExpired, type DeviceSlot, type GroupId, type SlotPolicy, type SlotPolicyOverride } from '../types.js';
+import { closeDatabase, type Database, type Repositories } from './db.js';
+import { toPgStorageError } from './errors.js';
+
+const EMPTY_BYTES = new Uint8Array(0);
+
+/** The moment of a slot's latest activity: login or disconnect, whichever came last. */
+function lastActivity(slot: DeviceSlot): number {
+    return Math.max(slot.lastLoginAt, slot.lastDisconnectAt ?? 0);
+}
+
+function compareDeviceIds(a: DeviceId, b: DeviceId): number {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Eviction order for DROP_LEAST_RECENT: offline first, then oldest activity, then oldest creation. */
+function evictionOrder(online: ReadonlySet<DeviceId>): (a: DeviceSlot, b: DeviceSlot) => number {
+    return (a, b) =>
+        Number(online.has(a.deviceId)) - Number(online.has(b.deviceId)) ||
+        lastActivity(a) - lastActivity(b) ||
+        a.createdAt - b.createdAt ||
+        compareDeviceIds(a.deviceId, b.deviceId);
+}
+
+export class PgDeviceGroupStore implements DeviceGroupStore {
+    readonly #db: Database;
+    #closed = false;
+
+    /** The store owns the database: `close` ends its pool. */
+    public constructor(db: Database) {
+        this.#db = db;
+    }
+
+    public loginSlot(request: LoginSlotRequest): Promise<LoginSlotResult> {
+        return this.#call('loginSlot', (db) =>
+            db.tx('loginSlot', async (t) => {
+                await t.groups.lock(request.groupId, request.now);
+                return decideLogin(t, request);
+            }),
+        );
+    }
+
+    public recordDisconnect(groupId: GroupId, deviceId: DeviceId, now: number): Promise<void> {
+        return this.#call('recordDisconnect', (db) => db.slots.recordDisconnect(groupId, deviceId, now));
+    }
+
+    public getSlot(groupId: GroupId, deviceId: DeviceId): Promise<DeviceSlot | undefined> {
+        return this.#call('getSlot', (db) => db.slots.get(groupId, deviceId));
+    }
+
+    public listSlots(groupId: GroupId): Promise<readonly DeviceSlot[]> {
+        return this.#call('listSlots', (db) => db.slots.listByGroup(groupId));
+    }
+
+    public dropSlot(groupId: GroupId, deviceId: DeviceId): Promise<boolean> {
+        return this.#call('dropSlot', (db) =>
+            db.tx('dropSlot', async (t) => {
+                // No group row: neither slot nor tombstone can exist.
+                if (!(await t.groups.lockExisting(groupId))) return false;
+                await t.tombstones.delete(groupId, deviceId);
+                return t.slots.delete(groupId, deviceId);
+            }),
+        );
+    }
+
+    public addTombstone(groupId: GroupId, deviceId: DeviceId, expiresAt: number): Promise<void> {
+        return this.#call('addTombstone', (db) =>
+            db.tx('addTombstone', async (t) => {
+                await t.groups.lock(groupId, Date.now());
+                await t.slots.delete(groupId, deviceId);
+                await t.tombstones.upsert(groupId, deviceId, expiresAt);
+            }),
+        );
+    }
+
+    public getSharedDeviceData(groupId: GroupId): Promise<Uint8Array> {
+        return this.#call(
+            'getSharedDeviceData',
+            async (db) => (await db.sharedData.get(groupId)) ?? EMPTY_BYTES.slice(),
+        );
+    }
+
+    public setSharedDeviceData(groupId: GroupId, data: Uint8Array): Promise<void> {
+        return this.#call('setSharedDeviceData', (db) =>
+            db.tx('setSharedDeviceData', async (t) => {
+                await t.groups.lock(groupId, Date.now());
+                await t.sharedData.set(groupId, data);
+            }),
+        );
+    }
+
+    public getPolicyOverride(groupId: GroupId): Promise<SlotPolicyOverride> {
+        return this.#call('getPolicyOverride', (db) => db.policies.get(groupId));
+    }
+
+    public setPolicyOverride(groupId: GroupId, override: SlotPolicyOverride): Promise<void> {
+        return this.#call('setPolicyOverride', (db) =>
+            db.tx('setPolicyOverride', async (t) => {
+                await t.groups.lock(groupId, Date.now());
+                await t.policies.set(groupId, override);
+            }),
+        );
+    }
+
+    public listExpiryCandidates(now: number, defaults: SlotPolicy, limit: number): Promise<readonly ExpiryCandidate[]> {
+        return this.#call('listExpiryCandidates', (db) =>
+            db.task('listExpiryCandidates', async (t) => {
+                await t.tombstones.purgeExpired(now);
+                return t.slots.expiryCandidates(now, defaults, limit);
+            }),
+        );
+    }
+
+    public listGroups(): Promise<readonly GroupId[]> {
+        return this.#call('listGroups', (db) => db.groups.listWithSlots());
+    }
+
+    public deleteGroup(groupId: GroupId): Promise<void> {
+        return this.#call('deleteGroup', (db) => db.groups.delete(groupId));
+    }
+
+    public async close(): Promise<void> {
+        if (this.#closed) return;
+        this.#closed = true;
+        await closeDatabase(this.#db);
+    }
+
+    async #call<T>(what: string, operation: (db: Database) => Promise<T>): Promise<T> {
+        if (this.#closed) throw new StorageError('device group store is closed', { retryable: false });
+        try {
+            return await operation(this.#db);
+        } catch (error) {
+            throw toPgStorageError(`device group store ${what}`, error);
+        }
+    }
+}
+
+/** The login decision, run inside the transaction that holds the group's lock. */
+async function decideLogin(t: Repositories, request: LoginSlotRequest): Promise<LoginSlotResult> {
+    const { groupId, deviceId, now, policy, onlineDeviceIds } = request;
+
+    // Decide everything first; nothing is written unless the login succeeds.
+    const tombstoneExpiresAt = await t.tombstones.get(groupId, deviceId);
+    if (tombstoneExpiresAt !== undefined && tombstoneExpiresAt > now) return { status: 'tombstoned' };
+
+    const expired: DeviceId[] = [];
+    const live: DeviceSlot[] = [];
+    for (const slot of await t.slots.listByGroup(groupId)) {
+        if (isSlotExpired(slot, policy, onlineDeviceIds.has(slot.deviceId), now)) expired.push(slot.deviceId);
+        else live.push(slot);
+    }
+    const own = live.find((slot) => slot.deviceId === deviceId);
+    const actual = own === undefined ? DeviceSlotState.NEW : DeviceSlotState.EXISTING;
+    if (request.expectedState !== undefined && request.expectedState !== actual) {
+        return { status: 'slot-state-mismatch', actual };
+    }
+
+    let evicted: DeviceId[] = [];
+    if (own === undefined && live.length >= policy.maxDeviceSlots) {
+        if (request.exhaustedPolicy !== DeviceSlotsExhaustedPolicy.DROP_LEAST_RECENT || policy.maxDeviceSlots < 1) {
+            return { status: 'device-limit-reached' };
+        }
+        live.sort(evictionOrder(onlineDeviceIds));
+        evicted = live.slice(0, live.length - policy.maxDeviceSlots + 1).map((slot) => slot.deviceId);
+    }
+
+    if (tombstoneExpiresAt !== undefined) await t.tombstones.delete(groupId, deviceId);
+    await t.slots.deleteMany(groupId, [...expired, ...evicted]);
+    await t.slots.upsertLogin({
+        groupId,
+        deviceId,
+        expirationPolicy: request.expirationPolicy,
+        encryptedDeviceInfo: request.encryptedDeviceInfo,
+        now,
+    });
+    return { status: 'ok', slotState: actual, evicted, expired };
+}

@@ -1,0 +1,70 @@
+/**
+ * Every SQL statement of the PostgreSQL store, loaded once at start-up from
+ * `sql/<aggregate>/<op>.sql` next to the compiled code as minified
+ * `QueryFile`s with named parameters (`${name}`). A file that is missing or
+ * does not parse fails the import, so the process stops at start-up rather
+ * than on first use.
+ */
+import { fileURLToPath } from 'node:url';
+import pgPromise from 'pg-promise';
+import { StorageError } from '../../errors.js';
+
+export type QueryFile = pgPromise.QueryFile;
+
+/** Loads one file relative to this module, as a minified QueryFile; throws when it does not parse. */
+export function loadQueryFile(url: URL): QueryFile {
+    const file = new pgPromise.QueryFile(fileURLToPath(url), { minify: true, noWarnings: true });
+    // QueryFile keeps a read or minify failure in `error` instead of throwing.
+    if (file.error !== undefined) {
+        throw new StorageError(`cannot load SQL file ${file.file}: ${file.error.message}`, {
+            cause: file.error,
+            retryable: false,
+        });
+    }
+    return file;
+}
+
+function sql(path: string): QueryFile {
+    return loadQueryFile(new URL(`./sql/${path}`, import.meta.url));
+}
+
+export const SQL = {
+    migrations: {
+        lock: sql('migrations/lock.sql'),
+        createSchema: sql('migrations/create-schema.sql'),
+        createTable: sql('migrations/create-table.sql'),
+        tableExists: sql('migrations/table-exists.sql'),
+        listApplied: sql('migrations/list-applied.sql'),
+        record: sql('migrations/record.sql'),
+    },
+    deviceGroups: {
+        insertIfAbsent: sql('device-groups/insert-if-absent.sql'),
+        lock: sql('device-groups/lock.sql'),
+        delete: sql('device-groups/delete.sql'),
+        listWithSlots: sql('device-groups/list-with-slots.sql'),
+    },
+    deviceSlots: {
+        listByGroup: sql('device-slots/list-by-group.sql'),
+        get: sql('device-slots/get.sql'),
+        upsertLogin: sql('device-slots/upsert-login.sql'),
+        delete: sql('device-slots/delete.sql'),
+        deleteMany: sql('device-slots/delete-many.sql'),
+        recordDisconnect: sql('device-slots/record-disconnect.sql'),
+        expiryCandidates: sql('device-slots/expiry-candidates.sql'),
+    },
+    sharedData: {
+        get: sql('shared-data/get.sql'),
+        set: sql('shared-data/set.sql'),
+    },
+    policyOverrides: {
+        get: sql('policy-overrides/get.sql'),
+        set: sql('policy-overrides/set.sql'),
+        delete: sql('policy-overrides/delete.sql'),
+    },
+    tombstones: {
+        get: sql('tombstones/get.sql'),
+        upsert: sql('tombstones/upsert.sql'),
+        delete: sql('tombstones/delete.sql'),
+        purgeExpired: sql('tombstones/purge-expired.sql'),
+    },
+} as const;

@@ -1,0 +1,2 @@
+DELETE FROM policy_overrides
+WHERE group_id = decode(${groupId}, 'hex')

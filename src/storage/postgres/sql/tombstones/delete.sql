@@ -1,0 +1,2 @@
+DELETE FROM tombstones
+WHERE group_id = decode(${groupId}, 'hex') AND device_id = ${deviceId}

@@ -1,0 +1,2 @@
+DELETE FROM tombstones
+WHERE expires_at <= ${now}

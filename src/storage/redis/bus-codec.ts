@@ -1,0 +1,149 @@
+/**
+ * Wire format of group events on the Redis bus: one compact JSON array per
+ * message. Device ids (u64) travel as decimal strings, bytes as base64, and
+ * terms as decimal strings (that is how the Lua scripts, which publish
+ * `appended`, `kick`, `transaction-ended` and `promoted`, write them).
+ *
+ * | event               | message                                            |
+ * |---------------------|----------------------------------------------------|
+ * | `appended`          | `["a", [deviceId, ...]]`                           |
+ * | `ephemeral`         | `["x", senderDeviceId, flags, timestamp, envelope]`|
+ * | `kick`              | `["k", deviceId, connectionId, code]`              |
+ * | `transaction-ended` | `["e", deviceId, connectionId, encryptedScope]`    |
+ * | `promoted`          | `["p", deviceId, connectionId, term]`              |
+ *
+ * A subscription barrier `["m", nonce]` also travels on the channel (see
+ * redis-group-coordinator.ts); it is not an event, and every node ignores
+ * the barriers it did not send.
+ */
+import { ensureDeviceId, isDeviceId, type DeviceId } from '../../../d2m/index.js';
+import type { GroupEvent } from '../group-coordinator.js';
+
+export function encodeGroupEvent(event: GroupEvent): string {
+    switch (event.type) {
+        case 'appended':
+            return JSON.stringify(['a', event.deviceIds.map(String)]);
+        case 'ephemeral':
+            return JSON.stringify([
+                'x',
+                String(event.senderDeviceId),
+                event.flags,
+                event.timestamp,
+                Buffer.from(event.envelope).toString('base64'),
+            ]);
+        case 'kick':
+            return JSON.stringify(['k', String(event.deviceId), event.connectionId, event.code]);
+        case 'transaction-ended':
+            return JSON.stringify([
+                'e',
+                String(event.deviceId),
+                event.connectionId,
+                Buffer.from(event.encryptedScope).toString('base64'),
+            ]);
+        case 'promoted':
+            return JSON.stringify(['p', String(event.deviceId), event.connectionId, String(event.term)]);
+    }
+}
+
+const BARRIER_PREFIX = '["m",';
+
+export function encodeBarrier(nonce: string): string {
+    return JSON.stringify(['m', nonce]);
+}
+
+/** The nonce when the message is a subscription barrier, else undefined. */
+export function decodeBarrier(message: string): string | undefined {
+    if (!message.startsWith(BARRIER_PREFIX)) return undefined;
+    try {
+        const value: unknown = JSON.parse(message);
+        return Array.isArray(value) && typeof value[1] === 'string' ? value[1] : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/** The event, or undefined when the message is not a well-formed event. */
+export function decodeGroupEvent(message: string): GroupEvent | undefined {
+    let value: unknown;
+    try {
+        value = JSON.parse(message);
+    } catch {
+        return undefined;
+    }
+    if (!Array.isArray(value)) return undefined;
+    const fields: readonly unknown[] = value;
+    try {
+        switch (fields[0]) {
+            case 'a': {
+                const ids = fields[1];
+                if (!Array.isArray(ids)) return undefined;
+                return { type: 'appended', deviceIds: ids.map((id: unknown) => deviceIdField(id)) };
+            }
+            case 'x':
+                return {
+                    type: 'ephemeral',
+                    senderDeviceId: deviceIdField(fields[1]),
+                    flags: integerField(fields[2]),
+                    timestamp: integerField(fields[3]),
+                    envelope: bytesField(fields[4]),
+                };
+            case 'k':
+                return {
+                    type: 'kick',
+                    deviceId: deviceIdField(fields[1]),
+                    connectionId: stringField(fields[2]),
+                    code: integerField(fields[3]),
+                };
+            case 'e':
+                return {
+                    type: 'transaction-ended',
+                    deviceId: deviceIdField(fields[1]),
+                    connectionId: stringField(fields[2]),
+                    encryptedScope: bytesField(fields[3]),
+                };
+            case 'p':
+                return {
+                    type: 'promoted',
+                    deviceId: deviceIdField(fields[1]),
+                    connectionId: stringField(fields[2]),
+                    term: integerField(fields[3]),
+                };
+            default:
+                return undefined;
+        }
+    } catch {
+        return undefined;
+    }
+}
+
+/** Decimal text of a device id, as keys and scripts use it. */
+export function deviceIdText(deviceId: DeviceId): string {
+    return deviceId.toString(10);
+}
+
+/** Parses a canonical decimal device id (from a reply or message). */
+export function parseDeviceId(text: string): DeviceId {
+    if (!/^(0|[1-9]\d{0,19})$/u.test(text)) throw new TypeError(`not a device id: ${text}`);
+    const value = BigInt(text);
+    if (!isDeviceId(value)) throw new TypeError(`not a device id: ${text}`);
+    return value;
+}
+
+function deviceIdField(value: unknown): DeviceId {
+    return ensureDeviceId(parseDeviceId(stringField(value)));
+}
+
+function stringField(value: unknown): string {
+    if (typeof value !== 'string') throw new TypeError('expected a string');
+    return value;
+}
+
+function integerField(value: unknown): number {
+    const number = typeof value === 'string' && /^-?\d+$/u.test(value) ? Number(value) : value;
+    if (typeof number !== 'number' || !Number.isSafeInteger(number)) throw new TypeError('expected an integer');
+    return number;
+}
+
+function bytesField(value: unknown): Uint8Array {
+    return new Uint8Array(Buffer.from(stringField(value), 'base64'));
+}

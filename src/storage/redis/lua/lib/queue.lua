@@ -1,0 +1,121 @@
+--[[
+Shared helpers of the reflection queue scripts. Not a script of its own: the
+loader (scripts.ts) pastes it where a script says `--@include lib/queue.lua`.
+
+Queue items of all slots of a group live in one ZSET (score 0, ordered by
+member), member = <deviceId, 20 digits>:<seq, 16 digits>:<payloadId>, so one
+slot's items are one contiguous lex range in seq order.
+
+`qkeys` is a table { slots =, queue =, counters =, payloads = } of key names.
+]]
+
+local DEVICE_ID_WIDTH = 20
+-- Member offsets: seq at 22..37, payload id from 39.
+local SEQ_FIRST = DEVICE_ID_WIDTH + 2
+local SEQ_LAST = DEVICE_ID_WIDTH + 17
+local PAYLOAD_ID_FIRST = DEVICE_ID_WIDTH + 19
+
+local function padDeviceId(deviceId)
+    return string.rep('0', DEVICE_ID_WIDTH - #deviceId) .. deviceId
+end
+
+local function padSeq(seq)
+    return string.format('%016d', seq)
+end
+
+local function itemMember(deviceId, seq, payloadId)
+    return padDeviceId(deviceId) .. ':' .. padSeq(seq) .. ':' .. payloadId
+end
+
+-- Inclusive lex bound of the slot's first item with seq >= fromSeq.
+local function slotRangeFrom(deviceId, fromSeq)
+    return '[' .. padDeviceId(deviceId) .. ':' .. padSeq(fromSeq)
+end
+
+-- Inclusive lex bound before every item of the slot.
+local function slotRangeStart(deviceId)
+    return '[' .. padDeviceId(deviceId) .. ':'
+end
+
+-- Exclusive lex bound after every item of the slot (';' follows ':').
+local function slotRangeEnd(deviceId)
+    return '(' .. padDeviceId(deviceId) .. ';'
+end
+
+local function memberSeq(member)
+    return tonumber(string.sub(member, SEQ_FIRST, SEQ_LAST))
+end
+
+local function memberPayloadId(member)
+    return string.sub(member, PAYLOAD_ID_FIRST)
+end
+
+-- Numeric order of canonical decimal strings (device ids do not fit a Lua number).
+local function decimalLess(a, b)
+    if #a ~= #b then
+        return #a < #b
+    end
+    return a < b
+end
+
+-- Drops `count` references to a payload; deletes it at zero.
+local function unrefPayload(qkeys, payloadId, count)
+    local refs = redis.call('HINCRBY', qkeys.payloads, payloadId .. ':r', -count)
+    if refs <= 0 then
+        redis.call('HDEL', qkeys.payloads, payloadId, payloadId .. ':m', payloadId .. ':r')
+    end
+end
+
+-- Removes a slot from the fan-out with its queue and counters. Returns 1 when it was a member.
+local function removeSlot(qkeys, deviceId)
+    local first = slotRangeStart(deviceId)
+    local last = slotRangeEnd(deviceId)
+    local members = redis.call('ZRANGEBYLEX', qkeys.queue, first, last)
+    for i = 1, #members do
+        unrefPayload(qkeys, memberPayloadId(members[i]), 1)
+    end
+    if #members > 0 then
+        redis.call('ZREMRANGEBYLEX', qkeys.queue, first, last)
+    end
+    redis.call('HDEL', qkeys.counters, deviceId .. ':s', deviceId .. ':n', deviceId .. ':b')
+    return redis.call('SREM', qkeys.slots, deviceId)
+end
+
+--[[
+Queues payload `payloadId` (`size` bytes) for every member except `sender`.
+A member that would exceed maxCount items or maxBytes bytes is removed
+instead. Appends to `recipients` and `overflowed`; returns the number of new
+references (the caller adds them to the payload's count).
+]]
+local function fanOut(qkeys, sender, payloadId, size, maxCount, maxBytes, recipients, overflowed)
+    local members = redis.call('SMEMBERS', qkeys.slots)
+    table.sort(members, decimalLess)
+    local added = 0
+    for i = 1, #members do
+        local deviceId = members[i]
+        if deviceId ~= sender then
+            local counts = redis.call('HMGET', qkeys.counters, deviceId .. ':n', deviceId .. ':b')
+            local count = tonumber(counts[1]) or 0
+            local bytes = tonumber(counts[2]) or 0
+            if count + 1 > maxCount or bytes + size > maxBytes then
+                removeSlot(qkeys, deviceId)
+                overflowed[#overflowed + 1] = deviceId
+            else
+                local seq = redis.call('HINCRBY', qkeys.counters, deviceId .. ':s', 1)
+                redis.call('ZADD', qkeys.queue, 0, itemMember(deviceId, seq, payloadId))
+                redis.call('HINCRBY', qkeys.counters, deviceId .. ':n', 1)
+                redis.call('HINCRBY', qkeys.counters, deviceId .. ':b', size)
+                recipients[#recipients + 1] = deviceId
+                added = added + 1
+            end
+        end
+    end
+    return added
+end
+
+-- Publishes the `appended` event (see bus-codec.ts) when any slot received items.
+local function publishAppended(channel, deviceIds)
+    if #deviceIds > 0 then
+        redis.call('SPUBLISH', channel, cjson.encode({ 'a', deviceIds }))
+    end
+end

@@ -1,0 +1,49 @@
+--[[
+presence-register: records the connection serving a device. An older
+connection of the same device is replaced: it loses the leader role if it
+had it, and a `kick` event (close code kickCode) is published for it in the
+same step. Registering the same connection again updates node and time and
+keeps its flags.
+
+KEYS[1] presenceKey    HASH device id → presence JSON
+KEYS[2] leaderKey      HASH d, c, t
+ARGV[1] channel        the group's bus channel (same hash tag)
+ARGV[2] deviceId       decimal u64
+ARGV[3] connectionId   string
+ARGV[4] nodeId         string
+ARGV[5] connectedSince decimal Unix ms
+ARGV[6] kickCode       decimal close code for the replaced connection
+
+Returns {status, replaced}
+  0 OK  replaced: the replaced presence JSON, or '' when none was replaced
+]]
+local presenceKey = KEYS[1] -- HASH
+local leaderKey = KEYS[2] -- HASH
+local channel = ARGV[1] -- string
+local deviceId = ARGV[2] -- decimal string
+local connectionId = ARGV[3] -- string
+local nodeId = ARGV[4] -- string
+local connectedSince = ARGV[5] -- decimal string
+local kickCode = tonumber(ARGV[6]) -- number
+
+--@include lib/coordinator.lua
+
+local previousJson = redis.call('HGET', presenceKey, deviceId)
+local previous = previousJson and decodePresence(previousJson) or nil
+local eligible = false
+local proxyActive = false
+if previous ~= nil and previous.c == connectionId then
+    eligible = previous.e == true
+    proxyActive = previous.p == true
+end
+redis.call('HSET', presenceKey, deviceId, cjson.encode({
+    c = connectionId, n = nodeId, s = connectedSince, e = eligible, p = proxyActive,
+}))
+if previous == nil or previous.c == connectionId then
+    return { 0, '' }
+end
+if redis.call('HGET', leaderKey, 'c') == previous.c then
+    redis.call('DEL', leaderKey)
+end
+redis.call('SPUBLISH', channel, cjson.encode({ 'k', deviceId, previous.c, kickCode }))
+return { 0, previousJson }

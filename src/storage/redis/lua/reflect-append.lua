@@ -1,0 +1,70 @@
+--[[
+reflect-append: stores one reflection for every member slot except the
+sender, or holds it for a transaction. The payload is stored once with a
+reference count. A slot the item would take beyond its limits is removed
+instead (reported as overflowed). The `appended` event is published in the
+same step, so no item is visible without its event.
+
+KEYS[1] slotsKey     SET of member device ids
+KEYS[2] queueKey     ZSET of queued items (see lib/queue.lua)
+KEYS[3] countersKey  HASH of per-slot counters and the payload id counter
+KEYS[4] payloadsKey  HASH of payloads and reference counts
+KEYS[5] heldKey      LIST of held items `<pid>:<sender>:<token>`
+ARGV[1] channel      the group's bus channel (same hash tag)
+ARGV[2] sender       decimal u64 device id of the sender
+ARGV[3] flags        decimal u16 reflect flags
+ARGV[4] timestamp    decimal Unix ms
+ARGV[5] envelope     bytes
+ARGV[6] maxCount     decimal item limit per slot
+ARGV[7] maxBytes     decimal byte limit per slot
+ARGV[8] held         '1': hold the item for the transaction token; '0': deliver now
+ARGV[9] token        transaction token (when held)
+
+Returns {status, recipients, overflowed}
+  0 OK            recipients: device ids that received the item (empty when held);
+                  overflowed: device ids removed for exceeding their limits
+  -1 BAD_ARGUMENT a limit is not a number
+]]
+local slotsKey = KEYS[1] -- SET
+local queueKey = KEYS[2] -- ZSET
+local countersKey = KEYS[3] -- HASH
+local payloadsKey = KEYS[4] -- HASH
+local heldKey = KEYS[5] -- LIST
+local channel = ARGV[1] -- string
+local sender = ARGV[2] -- decimal string
+local flags = ARGV[3] -- decimal string
+local timestamp = ARGV[4] -- decimal string
+local envelope = ARGV[5] -- bytes
+local maxCount = tonumber(ARGV[6]) -- number
+local maxBytes = tonumber(ARGV[7]) -- number
+local held = ARGV[8] == '1' -- boolean
+local holdToken = ARGV[9] -- string
+
+--@include lib/queue.lua
+
+if maxCount == nil or maxBytes == nil then
+    return { -1, 'limits must be numbers' }
+end
+
+-- Nobody to deliver to: store nothing (not even a payload id).
+if not held and redis.call('SCARD', slotsKey) - redis.call('SISMEMBER', slotsKey, sender) == 0 then
+    return { 0, {}, {} }
+end
+
+local qkeys = { slots = slotsKey, queue = queueKey, counters = countersKey, payloads = payloadsKey }
+local payloadId = string.format('%d', redis.call('HINCRBY', countersKey, 'pid', 1))
+
+if held then
+    redis.call('HSET', payloadsKey, payloadId, envelope, payloadId .. ':m', flags .. ':' .. timestamp, payloadId .. ':r', 1)
+    redis.call('RPUSH', heldKey, payloadId .. ':' .. sender .. ':' .. holdToken)
+    return { 0, {}, {} }
+end
+
+local recipients = {}
+local overflowed = {}
+local refs = fanOut(qkeys, sender, payloadId, #envelope, maxCount, maxBytes, recipients, overflowed)
+if refs > 0 then
+    redis.call('HSET', payloadsKey, payloadId, envelope, payloadId .. ':m', flags .. ':' .. timestamp, payloadId .. ':r', refs)
+end
+publishAppended(channel, recipients)
+return { 0, recipients, overflowed }

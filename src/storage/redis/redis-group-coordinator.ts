@@ -1,0 +1,402 @@
+/**
+ * GroupCoordinator on Redis. Presence, lock and leader of a group are hashes
+ * under the group's hash tag, changed only by Lua scripts that publish their
+ * events (kick, transaction-ended, promoted) on the group's sharded channel
+ * in the same step. The lock's expiry is judged by the caller's `now`; the
+ * key also carries a PX safety expiry so an abandoned lock disappears.
+ * Tokens and terms come from per-group counters that are never deleted, so
+ * they only ever increase.
+ *
+ * Subscriptions use a dedicated connection (a subscribed connection cannot
+ * run other commands); one SSUBSCRIBE per group, fanned out to local handlers.
+ * A new handler only receives events published after it subscribed: it
+ * publishes a barrier message with a fresh nonce on the channel and becomes
+ * active when that barrier comes back on the subscriber connection, in
+ * order with the events (anything before it was published earlier).
+ */
+import { randomBytes } from 'node:crypto';
+import { CloseCode, type DeviceId } from '../../../d2m/index.js';
+import { StorageError } from '../../errors.js';
+import type {
+    BeginTransactionResult,
+    GroupCoordinator,
+    GroupEvent,
+    GroupEventHandler,
+    Leader,
+    Presence,
+    TransactionLock,
+} from '../group-coordinator.js';
+import type { ConnectionId, GroupId } from '../types.js';
+import { decodeBarrier, decodeGroupEvent, deviceIdText, encodeBarrier, encodeGroupEvent } from './bus-codec.js';
+import type { RedisKeys } from './keys.js';
+import {
+    closeRedis,
+    integerArg,
+    redisCall,
+    replyArray,
+    replyDeviceId,
+    replyInteger,
+    replyOptionalText,
+    replyText,
+    toStorageError,
+    type RedisClient,
+    type RedisCommander,
+} from './redis-client.js';
+import type { LuaScripts } from './scripts.js';
+import { ScriptStatus } from './status-codes.js';
+
+/** Extra lifetime of the lock key beyond its TTL; the stored `expiresAt` is what counts. */
+export const DEFAULT_LOCK_SAFETY_MARGIN_MS = 60_000;
+
+/** How long `subscribe` waits for its barrier to come back before it fails. */
+const BARRIER_TIMEOUT_MS = 5_000;
+
+export interface RedisGroupCoordinatorOptions {
+    /** A command connection that returns bulk strings as Buffers (see `bufferCommander`). */
+    readonly client: RedisCommander;
+    /** A dedicated connection for subscriptions; the coordinator owns and closes it. */
+    readonly subscriber: RedisClient;
+    readonly scripts: LuaScripts;
+    readonly keys: RedisKeys;
+    readonly lockSafetyMarginMs?: number;
+    /** Called when a handler throws or a bus message cannot be decoded; other handlers still run. */
+    readonly onHandlerError?: (error: unknown, event: GroupEvent | undefined) => void;
+}
+
+interface Subscription {
+    readonly handler: GroupEventHandler;
+    /** Set when the subscription's barrier came back; only then does it receive events. */
+    active: boolean;
+}
+
+interface ChannelSubscription {
+    readonly subscriptions: Set<Subscription>;
+    /** Barrier nonce → activation of the subscription waiting for it. */
+    readonly barriers: Map<string, () => void>;
+    readonly listener: (message: string) => void;
+    /** Settles when SSUBSCRIBE has been answered. */
+    ready: Promise<void>;
+}
+
+function presenceFrom(deviceId: DeviceId, json: string): Presence {
+    let value: unknown;
+    try {
+        value = JSON.parse(json);
+    } catch {
+        value = undefined;
+    }
+    if (typeof value !== 'object' || value === null) throw new StorageError('corrupt presence', { retryable: false });
+    const record = value as Record<string, unknown>;
+    const { c, n, s, e, p } = record;
+    if (typeof c !== 'string' || typeof n !== 'string' || typeof s !== 'string') {
+        throw new StorageError('corrupt presence', { retryable: false });
+    }
+    return {
+        deviceId,
+        connectionId: c,
+        nodeId: n,
+        connectedSince: Number(s),
+        eligible: e === true,
+        proxyActive: p === true,
+    };
+}
+
+/** [deviceId, connectionId, scope (base64), expiresAt, token] from a script or HMGET. */
+function lockFrom(values: readonly unknown[]): TransactionLock {
+    return {
+        deviceId: replyDeviceId(values[0], 'lock device'),
+        connectionId: replyText(values[1], 'lock connection'),
+        encryptedScope: new Uint8Array(Buffer.from(replyText(values[2], 'lock scope'), 'base64')),
+        expiresAt: replyInteger(values[3], 'lock expiry'),
+        token: replyText(values[4], 'lock token'),
+    };
+}
+
+function leaderFrom(values: readonly unknown[]): Leader {
+    return {
+        deviceId: replyDeviceId(values[0], 'leader device'),
+        connectionId: replyText(values[1], 'leader connection'),
+        term: replyInteger(values[2], 'leader term'),
+    };
+}
+
+function flagArg(value: boolean | undefined): string {
+    return value === undefined ? '' : value ? '1' : '0';
+}
+
+export class RedisGroupCoordinator implements GroupCoordinator {
+    readonly #client: RedisCommander;
+    readonly #subscriber: RedisClient;
+    readonly #scripts: LuaScripts;
+    readonly #keys: RedisKeys;
+    readonly #lockSafetyMarginMs: number;
+    readonly #onHandlerError: (error: unknown, event: GroupEvent | undefined) => void;
+    readonly #channels = new Map<string, ChannelSubscription>();
+    #closed = false;
+
+    public constructor(options: RedisGroupCoordinatorOptions) {
+        this.#client = options.client;
+        this.#subscriber = options.subscriber;
+        this.#scripts = options.scripts;
+        this.#keys = options.keys;
+        this.#lockSafetyMarginMs = options.lockSafetyMarginMs ?? DEFAULT_LOCK_SAFETY_MARGIN_MS;
+        this.#onHandlerError = options.onHandlerError ?? (() => undefined);
+    }
+
+    public async register(
+        groupId: GroupId,
+        presence: Omit<Presence, 'eligible' | 'proxyActive'>,
+    ): Promise<{ readonly replaced: Presence | undefined }> {
+        const keys = this.#open().coordinator(groupId);
+        const { values } = await this.#scripts.run(
+            this.#client,
+            'presence-register',
+            [keys.presence, keys.leader],
+            [
+                this.#keys.channel(groupId),
+                deviceIdText(presence.deviceId),
+                presence.connectionId,
+                presence.nodeId,
+                String(presence.connectedSince),
+                String(CloseCode.DUPLICATE_CONNECTION),
+            ],
+        );
+        const previous = replyText(values[0], 'replaced presence');
+        return { replaced: previous === '' ? undefined : presenceFrom(presence.deviceId, previous) };
+    }
+
+    public async unregister(groupId: GroupId, deviceId: DeviceId, connectionId: ConnectionId): Promise<boolean> {
+        const keys = this.#open().coordinator(groupId);
+        const { status } = await this.#scripts.run(
+            this.#client,
+            'presence-unregister',
+            [keys.presence, keys.leader],
+            [deviceIdText(deviceId), connectionId],
+        );
+        return status === ScriptStatus.OK;
+    }
+
+    public async updatePresence(
+        groupId: GroupId,
+        deviceId: DeviceId,
+        connectionId: ConnectionId,
+        flags: { readonly eligible?: boolean; readonly proxyActive?: boolean },
+    ): Promise<void> {
+        const keys = this.#open().coordinator(groupId);
+        await this.#scripts.run(
+            this.#client,
+            'presence-update',
+            [keys.presence],
+            [deviceIdText(deviceId), connectionId, flagArg(flags.eligible), flagArg(flags.proxyActive)],
+        );
+    }
+
+    public async listPresence(groupId: GroupId): Promise<readonly Presence[]> {
+        const keys = this.#open().coordinator(groupId);
+        const reply = replyArray(
+            await redisCall('HGETALL', () => this.#client.sendCommand(['HGETALL', keys.presence])),
+            'presence',
+        );
+        const result: Presence[] = [];
+        for (let index = 0; index + 1 < reply.length; index += 2) {
+            const deviceId = replyDeviceId(reply[index], 'presence device');
+            result.push(presenceFrom(deviceId, replyText(reply[index + 1], 'presence')));
+        }
+        return result;
+    }
+
+    public async beginTransaction(
+        groupId: GroupId,
+        request: {
+            readonly deviceId: DeviceId;
+            readonly connectionId: ConnectionId;
+            readonly encryptedScope: Uint8Array;
+            readonly ttlMs: number;
+            readonly now: number;
+        },
+    ): Promise<BeginTransactionResult> {
+        const keys = this.#open().coordinator(groupId);
+        const ttlMs = Math.max(0, Math.floor(request.ttlMs));
+        const now = integerArg(request.now, 'now');
+        const { status, values } = await this.#scripts.run(
+            this.#client,
+            'lock-begin',
+            [keys.lock, keys.counters],
+            [
+                deviceIdText(request.deviceId),
+                request.connectionId,
+                Buffer.from(request.encryptedScope).toString('base64'),
+                now,
+                integerArg(request.now + ttlMs, 'expiresAt'),
+                String(ttlMs + Math.max(1, Math.floor(this.#lockSafetyMarginMs))),
+            ],
+        );
+        const lock = lockFrom(values);
+        switch (status) {
+            case ScriptStatus.OK:
+                return { status: 'acquired', lock };
+            case ScriptStatus.ALREADY_HOLDER:
+                return { status: 'already-holder', lock };
+            case ScriptStatus.REJECTED:
+                return { status: 'rejected', holder: lock };
+            case ScriptStatus.NOT_FOUND:
+            case ScriptStatus.BAD_ARGUMENT:
+            case ScriptStatus.CORRUPT_STATE:
+                throw new StorageError(`lock-begin answered status ${status}`, { retryable: false });
+        }
+    }
+
+    public async getTransaction(groupId: GroupId, now: number): Promise<TransactionLock | undefined> {
+        const keys = this.#open().coordinator(groupId);
+        const reply = replyArray(
+            await redisCall('HMGET', () => this.#client.sendCommand(['HMGET', keys.lock, 'd', 'c', 's', 'e', 't'])),
+            'lock',
+        );
+        if (replyOptionalText(reply[0], 'lock device') === undefined) return undefined;
+        const lock = lockFrom(reply);
+        return lock.expiresAt > now ? lock : undefined;
+    }
+
+    public async endTransaction(
+        groupId: GroupId,
+        connectionId: ConnectionId,
+        token?: string,
+    ): Promise<TransactionLock | undefined> {
+        const keys = this.#open().coordinator(groupId);
+        const { status, values } = await this.#scripts.run(
+            this.#client,
+            'lock-end',
+            [keys.lock],
+            [this.#keys.channel(groupId), connectionId, token ?? ''],
+        );
+        return status === ScriptStatus.OK ? lockFrom(values) : undefined;
+    }
+
+    public async electLeader(groupId: GroupId): Promise<Leader | undefined> {
+        const keys = this.#open().coordinator(groupId);
+        const { status, values } = await this.#scripts.run(
+            this.#client,
+            'leader-elect',
+            [keys.presence, keys.leader, keys.counters],
+            [this.#keys.channel(groupId)],
+        );
+        return status === ScriptStatus.OK ? leaderFrom(values) : undefined;
+    }
+
+    public async getLeader(groupId: GroupId): Promise<Leader | undefined> {
+        const keys = this.#open().coordinator(groupId);
+        const reply = replyArray(
+            await redisCall('HMGET', () => this.#client.sendCommand(['HMGET', keys.leader, 'd', 'c', 't'])),
+            'leader',
+        );
+        if (replyOptionalText(reply[0], 'leader device') === undefined) return undefined;
+        return leaderFrom(reply);
+    }
+
+    public async publish(groupId: GroupId, event: GroupEvent): Promise<void> {
+        const channel = this.#open().channel(groupId);
+        const message = encodeGroupEvent(event);
+        await redisCall('SPUBLISH', () => this.#client.sendCommand(['SPUBLISH', channel, message]));
+    }
+
+    public async subscribe(groupId: GroupId, handler: GroupEventHandler): Promise<() => Promise<void>> {
+        const channel = this.#open().channel(groupId);
+        let entry = this.#channels.get(channel);
+        if (entry === undefined) {
+            const created: ChannelSubscription = {
+                subscriptions: new Set(),
+                barriers: new Map(),
+                listener: (message) => this.#dispatch(created, message),
+                ready: Promise.resolve(),
+            };
+            created.ready = this.#subscriber.sSubscribe(channel, created.listener);
+            this.#channels.set(channel, created);
+            entry = created;
+        }
+        const subscribed = entry;
+        const subscription: Subscription = { handler, active: false };
+        subscribed.subscriptions.add(subscription);
+        try {
+            await subscribed.ready;
+            await this.#barrier(channel, subscribed, subscription);
+        } catch (error) {
+            await this.#remove(channel, subscribed, subscription);
+            throw toStorageError('subscribing to the group bus', error);
+        }
+        let active = true;
+        return async () => {
+            if (!active) return;
+            active = false;
+            await this.#remove(channel, subscribed, subscription);
+        };
+    }
+
+    public async close(): Promise<void> {
+        if (this.#closed) return;
+        this.#closed = true;
+        for (const entry of this.#channels.values()) entry.subscriptions.clear();
+        this.#channels.clear();
+        await closeRedis(this.#subscriber);
+    }
+
+    /** Publishes a barrier and resolves once it came back, activating the subscription. */
+    #barrier(channel: string, entry: ChannelSubscription, subscription: Subscription): Promise<void> {
+        const nonce = randomBytes(12).toString('hex');
+        return new Promise<void>((resolve, reject) => {
+            const fail = (error: unknown): void => {
+                clearTimeout(timer);
+                entry.barriers.delete(nonce);
+                reject(error instanceof Error ? error : new Error(String(error)));
+            };
+            const timer = setTimeout(
+                () => fail(new StorageError('the subscription barrier did not come back', { retryable: true })),
+                BARRIER_TIMEOUT_MS,
+            );
+            entry.barriers.set(nonce, () => {
+                clearTimeout(timer);
+                subscription.active = true;
+                resolve();
+            });
+            this.#client.sendCommand(['SPUBLISH', channel, encodeBarrier(nonce)]).catch(fail);
+        });
+    }
+
+    async #remove(channel: string, entry: ChannelSubscription, subscription: Subscription): Promise<void> {
+        entry.subscriptions.delete(subscription);
+        if (entry.subscriptions.size > 0 || this.#channels.get(channel) !== entry) return;
+        this.#channels.delete(channel);
+        if (this.#closed || !this.#subscriber.isOpen) return;
+        // Sent before any later SSUBSCRIBE of the same channel: commands keep their order on the connection.
+        await redisCall('SUNSUBSCRIBE', () => this.#subscriber.sUnsubscribe(channel, entry.listener));
+    }
+
+    /** Runs in the order messages arrive; barriers and events are handled in that same order. */
+    #dispatch(entry: ChannelSubscription, message: string): void {
+        const nonce = decodeBarrier(message);
+        if (nonce !== undefined) {
+            // Barriers of other subscriptions or other nodes are not ours to act on.
+            const activate = entry.barriers.get(nonce);
+            entry.barriers.delete(nonce);
+            activate?.();
+            return;
+        }
+        const event = decodeGroupEvent(message);
+        if (event === undefined) {
+            this.#onHandlerError(new StorageError('undecodable bus message', { retryable: false }), undefined);
+            return;
+        }
+        for (const subscription of [...entry.subscriptions]) {
+            if (!subscription.active || !entry.subscriptions.has(subscription)) continue;
+            try {
+                subscription.handler(event);
+            } catch (error) {
+                this.#onHandlerError(error, event);
+            }
+        }
+    }
+
+    #open(): RedisKeys {
+        if (this.#closed) throw new StorageError('group coordinator is closed', { retryable: false });
+        return this.#keys;
+    }
+}

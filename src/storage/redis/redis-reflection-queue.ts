@@ -1,0 +1,207 @@
+/**
+ * ReflectionQueue on Redis: one Lua script per operation (lua/), every key of
+ * a group under its hash tag (keys.ts), the `appended` event published from
+ * inside the scripts. With `appendfsync always`, a resolved `append` is on
+ * disk before it resolves, which is what ReflectAck promises.
+ */
+import type { DeviceId } from '../../../d2m/index.js';
+import { StorageError } from '../../errors.js';
+import type {
+    AppendRequest,
+    AppendResult,
+    QueueItem,
+    QueueLimits,
+    QueueStats,
+    ReflectionQueue,
+    ReleaseResult,
+} from '../reflection-queue.js';
+import type { GroupId } from '../types.js';
+import { deviceIdText } from './bus-codec.js';
+import type { RedisKeys } from './keys.js';
+import {
+    bufferOf,
+    integerArg,
+    redisCall,
+    replyArray,
+    replyBytes,
+    replyDeviceId,
+    replyInteger,
+    type RedisCommander,
+} from './redis-client.js';
+import type { LuaScripts } from './scripts.js';
+import { ScriptStatus } from './status-codes.js';
+
+export interface RedisReflectionQueueOptions {
+    /** A command connection that returns bulk strings as Buffers (see `bufferCommander`). */
+    readonly client: RedisCommander;
+    readonly scripts: LuaScripts;
+    readonly keys: RedisKeys;
+}
+
+/** Numbers the scripts compare against; a missing limit means "no limit". */
+function limitArg(value: number): string {
+    if (Number.isNaN(value)) throw new StorageError('a queue limit is NaN', { retryable: false });
+    return String(Number.isFinite(value) ? Math.max(0, Math.floor(value)) : Number.MAX_SAFE_INTEGER);
+}
+
+function deviceIdList(value: unknown, what: string): DeviceId[] {
+    return replyArray(value, what).map((id) => replyDeviceId(id, what));
+}
+
+export class RedisReflectionQueue implements ReflectionQueue {
+    readonly #client: RedisCommander;
+    readonly #scripts: LuaScripts;
+    readonly #keys: RedisKeys;
+    #closed = false;
+
+    public constructor(options: RedisReflectionQueueOptions) {
+        this.#client = options.client;
+        this.#scripts = options.scripts;
+        this.#keys = options.keys;
+    }
+
+    public async addSlot(groupId: GroupId, deviceId: DeviceId): Promise<void> {
+        const keys = this.#open().queue(groupId);
+        await this.#scripts.run(this.#client, 'slot-add', [keys.slots], [deviceIdText(deviceId)]);
+    }
+
+    public async removeSlot(groupId: GroupId, deviceId: DeviceId): Promise<void> {
+        const keys = this.#open().queue(groupId);
+        await this.#scripts.run(
+            this.#client,
+            'slot-remove',
+            [keys.slots, keys.queue, keys.counters, keys.payloads, keys.held],
+            [deviceIdText(deviceId)],
+        );
+    }
+
+    public async listSlots(groupId: GroupId): Promise<readonly DeviceId[]> {
+        const keys = this.#open().queue(groupId);
+        const reply = await redisCall('SMEMBERS', () => this.#client.sendCommand(['SMEMBERS', keys.slots]));
+        return deviceIdList(reply, 'slots').sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    }
+
+    public async append(request: AppendRequest): Promise<AppendResult> {
+        const keys = this.#open().queue(request.groupId);
+        const { values } = await this.#scripts.run(
+            this.#client,
+            'reflect-append',
+            [keys.slots, keys.queue, keys.counters, keys.payloads, keys.held],
+            [
+                this.#keys.channel(request.groupId),
+                deviceIdText(request.senderDeviceId),
+                integerArg(request.flags, 'flags'),
+                integerArg(request.timestamp, 'timestamp'),
+                bufferOf(request.envelope),
+                limitArg(request.limits.maxCount),
+                limitArg(request.limits.maxBytes),
+                request.hold === undefined ? '0' : '1',
+                request.hold ?? '',
+            ],
+        );
+        return {
+            recipients: deviceIdList(values[0], 'recipients'),
+            overflowed: deviceIdList(values[1], 'overflowed'),
+        };
+    }
+
+    public async releaseHeld(groupId: GroupId, token: string, limits: QueueLimits): Promise<ReleaseResult> {
+        const keys = this.#open().queue(groupId);
+        const { values } = await this.#scripts.run(
+            this.#client,
+            'reflect-release',
+            [keys.slots, keys.queue, keys.counters, keys.payloads, keys.held],
+            [this.#keys.channel(groupId), token, limitArg(limits.maxCount), limitArg(limits.maxBytes)],
+        );
+        return {
+            released: replyInteger(values[0], 'released'),
+            overflowed: deviceIdList(values[1], 'overflowed'),
+        };
+    }
+
+    public async read(
+        groupId: GroupId,
+        deviceId: DeviceId,
+        afterSeq: number,
+        maxItems: number,
+        maxBytes: number,
+    ): Promise<readonly QueueItem[]> {
+        const keys = this.#open().queue(groupId);
+        const from = Math.max(0, Math.floor(afterSeq));
+        if (!(maxItems >= 1) || !Number.isSafeInteger(from + 1)) return [];
+        const { values } = await this.#scripts.run(
+            this.#client,
+            'queue-read',
+            [keys.queue, keys.payloads],
+            [
+                deviceIdText(deviceId),
+                String(from),
+                Number.isFinite(maxItems) ? String(Math.floor(maxItems)) : '-1',
+                Number.isNaN(maxBytes) ? '0' : limitArg(maxBytes),
+            ],
+        );
+        const items: QueueItem[] = [];
+        for (let index = 0; index + 3 < values.length; index += 4) {
+            items.push({
+                seq: replyInteger(values[index], 'seq'),
+                flags: replyInteger(values[index + 1], 'flags'),
+                timestamp: replyInteger(values[index + 2], 'timestamp'),
+                envelope: replyBytes(values[index + 3], 'envelope'),
+            });
+        }
+        return items;
+    }
+
+    public async ack(groupId: GroupId, deviceId: DeviceId, seq: number): Promise<boolean> {
+        const keys = this.#open().queue(groupId);
+        if (!Number.isSafeInteger(seq) || seq < 1) return false;
+        const { status } = await this.#scripts.run(
+            this.#client,
+            'reflect-ack',
+            [keys.queue, keys.counters, keys.payloads],
+            [deviceIdText(deviceId), String(seq)],
+        );
+        return status === ScriptStatus.OK;
+    }
+
+    public async stats(groupId: GroupId, deviceId: DeviceId): Promise<QueueStats> {
+        const keys = this.#open().queue(groupId);
+        const { values } = await this.#scripts.run(
+            this.#client,
+            'queue-stats',
+            [keys.queue, keys.counters, keys.payloads],
+            [deviceIdText(deviceId)],
+        );
+        const oldest = replyInteger(values[2], 'oldest timestamp');
+        return {
+            count: replyInteger(values[0], 'count'),
+            bytes: replyInteger(values[1], 'bytes'),
+            oldestTimestamp: oldest < 0 ? undefined : oldest,
+        };
+    }
+
+    /** Payloads stored for the group (each once). Not part of the contract: for tests and diagnostics. */
+    public async payloadCount(groupId: GroupId): Promise<number> {
+        const keys = this.#open().queue(groupId);
+        const reply = await redisCall('HLEN', () => this.#client.sendCommand(['HLEN', keys.payloads]));
+        // Three fields per payload: envelope, meta, reference count.
+        return replyInteger(reply, 'HLEN') / 3;
+    }
+
+    public async deleteGroup(groupId: GroupId): Promise<void> {
+        // One DEL of keys in one cluster slot: atomic.
+        const keys = this.#open().allQueueKeys(groupId);
+        await redisCall('DEL', () => this.#client.sendCommand(['DEL', ...keys]));
+    }
+
+    /** The connection belongs to the backend, which closes it. */
+    public close(): Promise<void> {
+        this.#closed = true;
+        return Promise.resolve();
+    }
+
+    #open(): RedisKeys {
+        if (this.#closed) throw new StorageError('reflection queue is closed', { retryable: false });
+        return this.#keys;
+    }
+}

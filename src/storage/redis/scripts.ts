@@ -1,0 +1,179 @@
+/**
+ * The Lua scripts of the Redis storage: read from `lua/*.lua` next to the
+ * compiled code at start-up, checked, registered with SCRIPT LOAD under a
+ * versioned name (`<name>@<sha1 prefix>`), and run with EVALSHA. When Redis
+ * has lost its script cache (restart, failover, SCRIPT FLUSH) the NOSCRIPT
+ * reply makes the runner fall back to EVAL, which caches the script again.
+ *
+ * Each script binds every `KEYS[i]` and `ARGV[i]` to a named local at the
+ * top, one per line; the loader checks that and derives the arity, so a
+ * wrapper passing the wrong number of keys or arguments fails loudly.
+ * `--@include lib/<file>.lua` lines are replaced by the shared helper file.
+ *
+ * Replies: an array whose first element is a status (status-codes.ts);
+ * negative statuses become `StorageError`s here.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { RedisArgument } from 'redis';
+import { StorageError } from '../../errors.js';
+import { redisCall, replyArray, replyInteger, replyText, type RedisCommander } from './redis-client.js';
+import { DOMAIN_STATUSES, scriptFailure, type ScriptStatus } from './status-codes.js';
+
+export const SCRIPT_NAMES = [
+    'slot-add',
+    'slot-remove',
+    'reflect-append',
+    'reflect-release',
+    'reflect-ack',
+    'queue-read',
+    'queue-stats',
+    'presence-register',
+    'presence-unregister',
+    'presence-update',
+    'lock-begin',
+    'lock-end',
+    'leader-elect',
+] as const;
+
+export type ScriptName = (typeof SCRIPT_NAMES)[number];
+
+export interface LuaScript {
+    readonly name: ScriptName;
+    /** `<name>@<first 12 hex digits of the SHA1>`, for logs and errors. */
+    readonly versionedName: string;
+    /** The source as sent to Redis (includes expanded). */
+    readonly source: string;
+    readonly sha: string;
+    readonly keyCount: number;
+    readonly argCount: number;
+}
+
+export interface ScriptReply {
+    /** A domain outcome (failures were thrown). */
+    readonly status: ScriptStatus;
+    /** The reply elements after the status. */
+    readonly values: readonly unknown[];
+}
+
+const DEFAULT_DIRECTORY = new URL('./lua/', import.meta.url);
+const INCLUDE_LINE = /^--@include (\S+)[ \t]*$/gmu;
+const BINDING_LINE = /^local \w+ = .*\b(KEYS|ARGV)\[(\d+)\]/u;
+const REFERENCE = /\b(KEYS|ARGV)\[/gu;
+const BLOCK_COMMENT = /--\[\[[\s\S]*?\]\]/gu;
+const LINE_COMMENT = /--.*$/u;
+
+function readScript(directory: URL, name: ScriptName): LuaScript {
+    const raw = readFileSync(new URL(`${name}.lua`, directory), 'utf8');
+    const source = raw.replace(INCLUDE_LINE, (_line, path: string) => {
+        if (!/^lib\/[\w-]+\.lua$/u.test(path)) throw new Error(`${name}.lua: bad include ${path}`);
+        return readFileSync(new URL(path, directory), 'utf8');
+    });
+    const bound = { KEYS: new Set<number>(), ARGV: new Set<number>() };
+    let references = 0;
+    const code = source.replace(BLOCK_COMMENT, '');
+    for (const line of code.split('\n')) {
+        const matches = line.replace(LINE_COMMENT, '').match(REFERENCE)?.length ?? 0;
+        if (matches === 0) continue;
+        const binding = BINDING_LINE.exec(line);
+        if (binding === null || matches !== 1) {
+            throw new Error(`${name}.lua: KEYS/ARGV may only be used in a top-level local binding: ${line}`);
+        }
+        bound[binding[1] as 'KEYS' | 'ARGV'].add(Number(binding[2]));
+        references += 1;
+    }
+    const keyCount = contiguous(name, 'KEYS', bound.KEYS);
+    const argCount = contiguous(name, 'ARGV', bound.ARGV);
+    if (references !== keyCount + argCount) throw new Error(`${name}.lua: KEYS/ARGV bound more than once`);
+    const sha = createHash('sha1').update(source).digest('hex');
+    return { name, versionedName: `${name}@${sha.slice(0, 12)}`, source, sha, keyCount, argCount };
+}
+
+function contiguous(name: string, kind: string, indices: ReadonlySet<number>): number {
+    for (let index = 1; index <= indices.size; index++) {
+        if (!indices.has(index)) throw new Error(`${name}.lua: ${kind}[${index}] is not bound`);
+    }
+    return indices.size;
+}
+
+function isNoScript(error: unknown): boolean {
+    return error instanceof Error && error.message.startsWith('NOSCRIPT');
+}
+
+export class LuaScripts {
+    readonly #scripts: ReadonlyMap<ScriptName, LuaScript>;
+
+    private constructor(scripts: ReadonlyMap<ScriptName, LuaScript>) {
+        this.#scripts = scripts;
+    }
+
+    /** Reads and checks every script; throws when one is missing or malformed. */
+    public static read(directory: URL = DEFAULT_DIRECTORY): LuaScripts {
+        const scripts = new Map<ScriptName, LuaScript>();
+        for (const name of SCRIPT_NAMES) {
+            try {
+                scripts.set(name, readScript(directory, name));
+            } catch (error) {
+                throw new StorageError(`cannot load Lua script ${name}`, { cause: error, retryable: false });
+            }
+        }
+        return new LuaScripts(scripts);
+    }
+
+    /** Reads the scripts and registers them with Redis, which also compiles them (a syntax error fails here). */
+    public static async load(client: RedisCommander, directory?: URL): Promise<LuaScripts> {
+        const scripts = LuaScripts.read(directory);
+        for (const script of scripts.#scripts.values()) {
+            const sha = await redisCall(`SCRIPT LOAD ${script.versionedName}`, () =>
+                client.sendCommand(['SCRIPT', 'LOAD', script.source]),
+            );
+            if (replyText(sha, 'SCRIPT LOAD') !== script.sha) {
+                throw new StorageError(`Redis computed another SHA1 for ${script.versionedName}`, { retryable: false });
+            }
+        }
+        return scripts;
+    }
+
+    public get(name: ScriptName): LuaScript {
+        const script = this.#scripts.get(name);
+        if (script === undefined) throw new StorageError(`unknown Lua script ${name}`, { retryable: false });
+        return script;
+    }
+
+    public all(): readonly LuaScript[] {
+        return [...this.#scripts.values()];
+    }
+
+    /** Runs a script (EVALSHA, EVAL on NOSCRIPT) and checks its status. */
+    public async run(
+        client: RedisCommander,
+        name: ScriptName,
+        keys: readonly string[],
+        args: readonly RedisArgument[],
+    ): Promise<ScriptReply> {
+        const script = this.get(name);
+        if (keys.length !== script.keyCount || args.length !== script.argCount) {
+            throw new StorageError(
+                `${script.versionedName} takes ${script.keyCount} keys and ${script.argCount} arguments, ` +
+                    `got ${keys.length} and ${args.length}`,
+                { retryable: false },
+            );
+        }
+        const tail: RedisArgument[] = [String(keys.length), ...keys, ...args];
+        const reply = await redisCall(script.versionedName, async () => {
+            try {
+                return await client.sendCommand(['EVALSHA', script.sha, ...tail]);
+            } catch (error) {
+                if (!isNoScript(error)) throw error;
+                return await client.sendCommand(['EVAL', script.source, ...tail]);
+            }
+        });
+        const elements = replyArray(reply, script.versionedName);
+        const status = replyInteger(elements[0], `${script.versionedName} status`);
+        if (!DOMAIN_STATUSES.has(status)) {
+            const detail = elements[1] === undefined ? undefined : replyText(elements[1], 'detail');
+            throw scriptFailure(script.versionedName, status, detail);
+        }
+        return { status: status as ScriptStatus, values: elements.slice(1) };
+    }
+}

@@ -1,0 +1,304 @@
+/**
+ * Real Redis and PostgreSQL for integration tests.
+ *
+ * - Redis: `REDIS_URL` when set; otherwise one throwaway `redis-server` per
+ *   test run on a free loopback port, with AOF `appendfsync always` in a
+ *   temporary directory, killed when the process exits. `startRedisServer`
+ *   starts further dedicated instances (crash tests: stop, kill, restart on
+ *   the same port and data directory).
+ * - PostgreSQL: `DATABASE_URL` when set; otherwise a throwaway database
+ *   `d2m_test_<random>` in the local server (`TEST_POSTGRES_ADMIN_URL`,
+ *   default postgres://postgres@127.0.0.1:5432/postgres), dropped at the end.
+ * - `createTestRedisPostgresBackend`: a unique Redis key prefix per call and
+ *   a schema migrated once per run (or a fresh one per call when asked).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pgp } from '../../src/storage/postgres/db.js';
+import {
+    createRedisPostgresBackend,
+    type RedisPostgresBackend,
+    type RedisPostgresBackendOptions,
+} from '../../src/storage/redis-postgres-backend.js';
+
+const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_READY_TIMEOUT_MS = 10_000;
+
+// ---- Redis ----
+
+export interface RedisServer {
+    readonly url: string;
+    readonly port: number;
+    /** Data directory (AOF); kept across restarts, removed at process exit. */
+    readonly dir: string;
+    /** Whether the process is running. */
+    readonly running: boolean;
+    /** Graceful shutdown (SIGTERM); resolves once the process has exited. */
+    stop(): Promise<void>;
+    /** Crash (SIGKILL); resolves once the process has exited. */
+    kill(): Promise<void>;
+    /** Starts again on the same port and directory (stopping it first if running); resolves when it answers PING. */
+    restart(): Promise<void>;
+}
+
+const cleanups: (() => void)[] = [];
+let exitHookInstalled = false;
+
+/** Runs synchronous cleanups when the process exits (mocha --exit included). */
+function atExit(cleanup: () => void): void {
+    cleanups.push(cleanup);
+    if (exitHookInstalled) return;
+    exitHookInstalled = true;
+    process.once('exit', () => {
+        for (const run of cleanups.reverse()) {
+            try {
+                run();
+            } catch {
+                // Best effort: the process is ending anyway.
+            }
+        }
+    });
+}
+
+export function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = createServer();
+        server.unref();
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => {
+            const address = server.address();
+            const port = typeof address === 'object' && address !== null ? address.port : 0;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+/** Resolves once the server answers PING with PONG (not LOADING). */
+function pingOnce(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const socket = createConnection({ host: '127.0.0.1', port });
+        let answer = '';
+        const done = (ok: boolean): void => {
+            socket.destroy();
+            resolve(ok);
+        };
+        socket.setTimeout(500, () => done(false));
+        socket.once('error', () => done(false));
+        socket.once('connect', () => socket.write('PING\r\n'));
+        socket.on('data', (chunk) => {
+            answer += chunk.toString('latin1');
+            if (answer.includes('\r\n')) done(answer.startsWith('+PONG'));
+        });
+    });
+}
+
+async function waitForRedis(port: number, child: ChildProcess): Promise<void> {
+    const deadline = Date.now() + REDIS_READY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+        if (child.exitCode !== null || child.signalCode !== null) {
+            throw new Error(`redis-server on port ${port} exited during start-up`);
+        }
+        if (await pingOnce(port)) return;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error(`redis-server on port ${port} did not answer within ${REDIS_READY_TIMEOUT_MS} ms`);
+}
+
+function exited(child: ChildProcess): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** Starts a dedicated redis-server (AOF, fsync always) on a free loopback port. */
+export async function startRedisServer(): Promise<RedisServer> {
+    const dir = mkdtempSync(join(tmpdir(), 'd2m-redis-'));
+    let child: ChildProcess | undefined;
+    atExit(() => {
+        child?.kill('SIGKILL');
+        rmSync(dir, { recursive: true, force: true });
+    });
+    const launch = async (port: number): Promise<void> => {
+        const server = spawn(
+            'redis-server',
+            [
+                '--port',
+                String(port),
+                '--bind',
+                '127.0.0.1',
+                '--appendonly',
+                'yes',
+                '--appendfsync',
+                'always',
+                '--dir',
+                dir,
+                '--save',
+                '',
+                '--logfile',
+                join(dir, 'redis.log'),
+            ],
+            { stdio: 'ignore' },
+        );
+        server.unref();
+        child = server;
+        await waitForRedis(port, server);
+    };
+    let port = 0;
+    for (let attempt = 0; ; attempt++) {
+        port = await freePort();
+        try {
+            await launch(port);
+            break;
+        } catch (error) {
+            // Another process may have taken the port between probing and binding.
+            if (attempt >= 2) throw error;
+        }
+    }
+    const signal = async (name: NodeJS.Signals): Promise<void> => {
+        const current = child;
+        if (current === undefined) return;
+        current.kill(name);
+        await exited(current);
+    };
+    return {
+        url: `redis://127.0.0.1:${port}`,
+        port,
+        dir,
+        get running() {
+            return child !== undefined && child.exitCode === null && child.signalCode === null;
+        },
+        stop: () => signal('SIGTERM'),
+        kill: () => signal('SIGKILL'),
+        restart: async () => {
+            await signal('SIGTERM');
+            await launch(port);
+        },
+    };
+}
+
+let sharedRedis: Promise<string> | undefined;
+
+/** REDIS_URL, or the URL of this run's throwaway redis-server (started on first use). */
+export function getRedisUrl(): Promise<string> {
+    const fromEnv = process.env.REDIS_URL;
+    if (fromEnv !== undefined && fromEnv !== '') return Promise.resolve(fromEnv);
+    sharedRedis ??= startRedisServer().then((server) => server.url);
+    return sharedRedis;
+}
+
+// ---- PostgreSQL ----
+
+function adminUrl(): string {
+    const fromEnv = process.env.TEST_POSTGRES_ADMIN_URL;
+    return fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_ADMIN_URL;
+}
+
+function withDatabase(url: string, database: string): string {
+    const parsed = new URL(url);
+    parsed.pathname = `/${database}`;
+    return parsed.toString();
+}
+
+/** Runs one statement on a short-lived connection. */
+async function execute(url: string, statement: string, values?: readonly unknown[]): Promise<void> {
+    const db = pgp({ connectionString: url, max: 1, application_name: 'd2m-test-setup' }, { schema: undefined });
+    try {
+        await db.none(statement, values);
+    } finally {
+        await db.$pool.end();
+    }
+}
+
+let sharedDatabase: Promise<string> | undefined;
+
+/** DATABASE_URL, or the URL of this run's throwaway database (created on first use, dropped at exit). */
+export function getDatabaseUrl(): Promise<string> {
+    const fromEnv = process.env.DATABASE_URL;
+    if (fromEnv !== undefined && fromEnv !== '') return Promise.resolve(fromEnv);
+    sharedDatabase ??= (async () => {
+        const admin = adminUrl();
+        const name = `d2m_test_${randomBytes(6).toString('hex')}`;
+        await execute(admin, 'CREATE DATABASE $1:name', [name]);
+        atExit(() => {
+            // Synchronous, as exit handlers must be; FORCE ends this process's own pooled sessions.
+            spawnSync('psql', [admin, '-q', '-c', `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`], {
+                stdio: 'ignore',
+                timeout: 10_000,
+            });
+        });
+        return withDatabase(admin, name);
+    })();
+    return sharedDatabase;
+}
+
+/** A fresh, not yet created schema name. */
+export function uniqueSchema(): string {
+    return `t_${randomBytes(6).toString('hex')}`;
+}
+
+/** A fresh schema name in the test database, dropped at exit (whoever creates it). */
+export async function reserveSchema(): Promise<string> {
+    const schema = uniqueSchema();
+    await registerSchemaCleanup(await getDatabaseUrl(), schema);
+    return schema;
+}
+
+/** A fresh key prefix, so tests on a shared Redis never see each other's keys. */
+export function uniqueKeyPrefix(): string {
+    return `t${randomBytes(6).toString('hex')}:`;
+}
+
+let runSchema: Promise<string> | undefined;
+
+/** This run's schema, migrated once (later backends skip the migration). */
+function getRunSchema(redisUrl: string, databaseUrl: string): Promise<string> {
+    runSchema ??= (async () => {
+        const schema = uniqueSchema();
+        const backend = await createRedisPostgresBackend({ redisUrl, databaseUrl, schema, migrate: true });
+        await backend.close();
+        await registerSchemaCleanup(databaseUrl, schema);
+        return schema;
+    })();
+    return runSchema;
+}
+
+async function registerSchemaCleanup(databaseUrl: string, schema: string): Promise<void> {
+    // A throwaway database goes away as a whole; only a given DATABASE_URL needs its schemas dropped.
+    if (sharedDatabase !== undefined && databaseUrl === (await sharedDatabase)) return;
+    atExit(() => {
+        spawnSync('psql', [databaseUrl, '-q', '-c', `DROP SCHEMA IF EXISTS "${schema}" CASCADE`], {
+            stdio: 'ignore',
+            timeout: 10_000,
+        });
+    });
+}
+
+export interface TestBackendOptions extends Partial<Omit<RedisPostgresBackendOptions, 'migrate'>> {
+    /** A newly migrated schema just for this backend instead of the run's shared one. */
+    readonly freshSchema?: boolean;
+}
+
+/** A redis+postgres backend on the test services, with a unique key prefix. */
+export async function createTestRedisPostgresBackend(options: TestBackendOptions = {}): Promise<RedisPostgresBackend> {
+    const redisUrl = options.redisUrl ?? (await getRedisUrl());
+    const databaseUrl = options.databaseUrl ?? (await getDatabaseUrl());
+    let schema = options.schema;
+    let migrate = false;
+    if (schema === undefined && options.freshSchema === true) {
+        schema = uniqueSchema();
+        migrate = true;
+        await registerSchemaCleanup(databaseUrl, schema);
+    }
+    schema ??= await getRunSchema(redisUrl, databaseUrl);
+    return createRedisPostgresBackend({
+        ...options,
+        redisUrl,
+        databaseUrl,
+        schema,
+        migrate,
+        keyPrefix: options.keyPrefix ?? uniqueKeyPrefix(),
+    });
+}

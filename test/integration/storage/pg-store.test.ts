@@ -1,0 +1,231 @@
+/**
+ * PostgreSQL specifics of the device group store: migrations, the per-group
+ * lock across processes (two pools), the u64 device id mapping, start-up
+ * checks and error mapping. The shared behaviour is in the contract suite.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { expect } from 'chai';
+import {
+    DeviceSlotExpirationPolicy,
+    DeviceSlotsExhaustedPolicy,
+    DeviceSlotState,
+    type DeviceId,
+} from '../../../d2m/index.js';
+import { ConfigError, StorageError } from '../../../src/errors.js';
+import type { LoginSlotRequest } from '../../../src/storage/device-group-store.js';
+import { closeDatabase, createDatabase, type Database } from '../../../src/storage/postgres/db.js';
+import { listMigrations, migrate, pendingMigrations } from '../../../src/storage/postgres/migrate.js';
+import { PgDeviceGroupStore } from '../../../src/storage/postgres/pg-device-group-store.js';
+import { loadQueryFile } from '../../../src/storage/postgres/sql.js';
+import { createRedisPostgresBackend } from '../../../src/storage/redis-postgres-backend.js';
+import type { GroupId } from '../../../src/storage/types.js';
+import { deviceId, randomGroupId, TEST_POLICY } from '../../contract/support.js';
+import { freePort, getDatabaseUrl, getRedisUrl, reserveSchema } from '../../helpers/services.js';
+
+const A = deviceId(0xa);
+const B = deviceId(0xb);
+const C = deviceId(0xc);
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+    return promise.then(
+        () => expect.fail('expected a rejection'),
+        (error: unknown) => error,
+    );
+}
+
+function loginRequest(groupId: GroupId, id: DeviceId, now: number, maxDeviceSlots = 6): LoginSlotRequest {
+    return {
+        groupId,
+        deviceId: id,
+        expirationPolicy: DeviceSlotExpirationPolicy.PERSISTENT,
+        encryptedDeviceInfo: Uint8Array.of(1),
+        expectedState: undefined,
+        exhaustedPolicy: DeviceSlotsExhaustedPolicy.REJECT,
+        onlineDeviceIds: new Set(),
+        policy: { ...TEST_POLICY, maxDeviceSlots },
+        now,
+    };
+}
+
+describe('postgres device group store', function () {
+    let url: string;
+    const opened: Database[] = [];
+
+    function open(schema: string, applicationName?: string): Database {
+        const db = createDatabase(url, { schema, maxConnections: 4, applicationName });
+        opened.push(db);
+        return db;
+    }
+
+    before(async function () {
+        url = await getDatabaseUrl();
+    });
+
+    afterEach(async function () {
+        await Promise.all(opened.splice(0).map((db) => closeDatabase(db)));
+    });
+
+    describe('migrations', function () {
+        it('apply once into the schema and are idempotent', async function () {
+            const schema = await reserveSchema();
+            const db = open(schema);
+            const all = listMigrations().map((migration) => migration.name);
+            expect(all[0]).to.equal('0001_init.sql');
+            expect(await pendingMigrations(db)).to.deep.equal(all);
+            expect(await migrate(db)).to.deep.equal(all);
+            expect(await migrate(db)).to.deep.equal([]);
+            expect(await pendingMigrations(db)).to.deep.equal([]);
+            const { count } = await db.one<{ count: number }>('SELECT count(*)::int AS count FROM schema_migrations');
+            expect(count).to.equal(all.length);
+            const tables = await db.map(
+                'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
+                [schema],
+                (row: { table_name: string }) => row.table_name,
+            );
+            expect(tables).to.deep.equal([
+                'device_groups',
+                'device_slots',
+                'policy_overrides',
+                'schema_migrations',
+                'shared_device_data',
+                'tombstones',
+            ]);
+        });
+
+        it('run concurrently from two processes apply each migration exactly once', async function () {
+            const schema = await reserveSchema();
+            const results = await Promise.all([migrate(open(schema, 'one')), migrate(open(schema, 'two'))]);
+            expect(results.flat()).to.deep.equal(listMigrations().map((migration) => migration.name));
+        });
+
+        it('pending ones stop the backend from starting unless it may migrate', async function () {
+            const options = { redisUrl: await getRedisUrl(), databaseUrl: url, schema: await reserveSchema() };
+            const error = await rejection(createRedisPostgresBackend(options));
+            expect(error).to.be.instanceOf(StorageError);
+            expect((error as Error).message).to.include('mediator migrate');
+            const backend = await createRedisPostgresBackend({ ...options, migrate: true });
+            await backend.close();
+            await (await createRedisPostgresBackend(options)).close();
+        });
+    });
+
+    describe('per-group lock across processes', function () {
+        let schema: string;
+
+        before(async function () {
+            schema = await reserveSchema();
+            const db = createDatabase(url, { schema, maxConnections: 1 });
+            await migrate(db);
+            await closeDatabase(db);
+        });
+
+        it('gives the last free slot to exactly one of two pools, every time', async function () {
+            const first = new PgDeviceGroupStore(open(schema, 'node-a'));
+            const second = new PgDeviceGroupStore(open(schema, 'node-b'));
+            const groups = Array.from({ length: 10 }, () => randomGroupId());
+            await Promise.all(groups.map((groupId) => first.loginSlot(loginRequest(groupId, A, 1_000, 2))));
+            const races = await Promise.all(
+                groups.map((groupId) =>
+                    Promise.all([
+                        first.loginSlot(loginRequest(groupId, B, 2_000, 2)),
+                        second.loginSlot(loginRequest(groupId, C, 2_000, 2)),
+                    ]),
+                ),
+            );
+            for (const [index, results] of races.entries()) {
+                const statuses = results.map((result) => result.status).sort();
+                expect(statuses, `group ${index}`).to.deep.equal(['device-limit-reached', 'ok']);
+                expect(await first.listSlots(groups[index] as GroupId)).to.have.length(2);
+            }
+            await Promise.all(groups.map((groupId) => first.deleteGroup(groupId)));
+        });
+
+        it('creates a new group once when two pools log in its first device together', async function () {
+            const first = new PgDeviceGroupStore(open(schema, 'node-a'));
+            const second = new PgDeviceGroupStore(open(schema, 'node-b'));
+            const groupId = randomGroupId();
+            const results = await Promise.all([
+                first.loginSlot(loginRequest(groupId, A, 1_000)),
+                second.loginSlot(loginRequest(groupId, A, 1_000)),
+            ]);
+            const states = results.map((result) => (result.status === 'ok' ? result.slotState : result.status));
+            expect(states.sort()).to.deep.equal([DeviceSlotState.NEW, DeviceSlotState.EXISTING]);
+            await first.deleteGroup(groupId);
+        });
+    });
+
+    describe('encoding', function () {
+        let db: Database;
+        let store: PgDeviceGroupStore;
+
+        beforeEach(async function () {
+            db = open(await reserveSchema());
+            await migrate(db);
+            store = new PgDeviceGroupStore(db);
+        });
+
+        it('stores u64 device ids as two’s complement bigint and lists them in unsigned order', async function () {
+            const groupId = randomGroupId();
+            const ids = [2n ** 64n - 1n, 2n ** 63n, 2n ** 63n - 1n, 0n].map((value) => deviceId(value));
+            for (const id of ids) await store.loginSlot(loginRequest(groupId, id, 5));
+            const raw = await db.map(
+                'SELECT device_id::text AS id FROM device_slots ORDER BY device_id',
+                [],
+                (row: { id: string }) => row.id,
+            );
+            expect(raw).to.deep.equal(['-9223372036854775808', '-1', '0', '9223372036854775807']);
+            // Same creation time: ordered by unsigned device id.
+            expect((await store.listSlots(groupId)).map((slot) => slot.deviceId)).to.deep.equal([...ids].reverse());
+            for (const id of ids) expect((await store.getSlot(groupId, id))?.deviceId).to.equal(id);
+        });
+
+        it('keeps "never" (Infinity) in policy overrides and bytes exactly', async function () {
+            const groupId = randomGroupId();
+            await store.setPolicyOverride(groupId, { persistentExpiryMs: Infinity, maxDeviceSlots: 2 });
+            expect(await store.getPolicyOverride(groupId)).to.deep.equal({
+                maxDeviceSlots: 2,
+                persistentExpiryMs: Infinity,
+            });
+            const data = Uint8Array.from({ length: 256 }, (_, index) => index);
+            await store.setSharedDeviceData(groupId, data);
+            expect(await store.getSharedDeviceData(groupId)).to.deep.equal(data);
+        });
+    });
+
+    describe('failures', function () {
+        it('fails at load when an SQL file does not parse', function () {
+            const dir = mkdtempSync(join(tmpdir(), 'd2m-sql-'));
+            try {
+                const file = join(dir, 'broken.sql');
+                writeFileSync(file, "SELECT 'never closed");
+                expect(() => loadQueryFile(pathToFileURL(file))).to.throw(StorageError, /cannot load SQL file/u);
+            } finally {
+                rmSync(dir, { recursive: true, force: true });
+            }
+        });
+
+        it('rejects with a retryable StorageError when the server is unreachable', async function () {
+            const db = createDatabase(`postgres://postgres@127.0.0.1:${await freePort()}/none`);
+            opened.push(db);
+            const error = await rejection(new PgDeviceGroupStore(db).getSlot(randomGroupId(), A));
+            expect(error).to.be.instanceOf(StorageError);
+            expect((error as StorageError).retryable).to.equal(true);
+        });
+
+        it('rejects calls after close with a non-retryable StorageError', async function () {
+            const store = new PgDeviceGroupStore(createDatabase(url, { schema: await reserveSchema() }));
+            await store.close();
+            await store.close();
+            const error = await rejection(store.listSlots(randomGroupId()));
+            expect((error as StorageError).retryable).to.equal(false);
+        });
+
+        it('refuses a schema name that is not a plain identifier', function () {
+            expect(() => createDatabase(url, { schema: 'x; DROP TABLE y' })).to.throw(ConfigError);
+            expect(B).to.not.equal(C);
+        });
+    });
+});

@@ -1,0 +1,457 @@
+/**
+ * One real-Redis test per Lua script, asserting domain behaviour and what
+ * the script leaves in Redis (payload reference counts, hash tags, expiry),
+ * plus the script loader (arity check, NOSCRIPT fallback, status mapping).
+ */
+import { expect } from 'chai';
+import { CloseCode, type DeviceId } from '../../../d2m/index.js';
+import { StorageError } from '../../../src/errors.js';
+import type { GroupEvent } from '../../../src/storage/group-coordinator.js';
+import type { QueueLimits } from '../../../src/storage/reflection-queue.js';
+import type { RedisPostgresBackend } from '../../../src/storage/redis-postgres-backend.js';
+import { decodeGroupEvent, encodeGroupEvent } from '../../../src/storage/redis/bus-codec.js';
+import { RedisKeys } from '../../../src/storage/redis/keys.js';
+import {
+    bufferCommander,
+    closeRedis,
+    connectRedis,
+    type RedisClient,
+    type RedisCommander,
+} from '../../../src/storage/redis/redis-client.js';
+import { LuaScripts, SCRIPT_NAMES } from '../../../src/storage/redis/scripts.js';
+import { ScriptStatus } from '../../../src/storage/redis/status-codes.js';
+import type { GroupId } from '../../../src/storage/types.js';
+import { bytes, deviceId, hex, randomGroupId } from '../../contract/support.js';
+import {
+    createTestRedisPostgresBackend,
+    getRedisUrl,
+    startRedisServer,
+    uniqueKeyPrefix,
+} from '../../helpers/services.js';
+
+const S = deviceId(1);
+const X = deviceId(2);
+const Y = deviceId(3);
+const LIMITS: QueueLimits = { maxCount: 100, maxBytes: 10_000 };
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+    return promise.then(
+        () => expect.fail('expected a rejection'),
+        (error: unknown) => error,
+    );
+}
+
+describe('redis Lua scripts', function () {
+    let backend: RedisPostgresBackend;
+    let raw: RedisClient;
+    let redis: RedisCommander;
+    let keys: RedisKeys;
+    let group: GroupId;
+    const events: GroupEvent[] = [];
+    let unsubscribe: (() => Promise<void>) | undefined;
+
+    before(async function () {
+        raw = await connectRedis({ url: await getRedisUrl() });
+        redis = bufferCommander(raw);
+    });
+
+    after(async function () {
+        await closeRedis(raw);
+    });
+
+    beforeEach(async function () {
+        const keyPrefix = uniqueKeyPrefix();
+        backend = await createTestRedisPostgresBackend({ keyPrefix });
+        keys = new RedisKeys(keyPrefix);
+        group = randomGroupId();
+        events.length = 0;
+        unsubscribe = await backend.coordinator.subscribe(group, (event) => events.push(event));
+    });
+
+    afterEach(async function () {
+        await unsubscribe?.();
+        await backend.queue.deleteGroup(group);
+        await backend.close();
+    });
+
+    /** Waits until every event published so far has arrived (publishes and awaits a marker). */
+    async function settle(): Promise<GroupEvent[]> {
+        const marker = bytes(0xfe, 0xed, events.length);
+        await backend.coordinator.publish(group, {
+            type: 'ephemeral',
+            senderDeviceId: deviceId(0),
+            flags: 0,
+            timestamp: 0,
+            envelope: marker,
+        });
+        const deadline = Date.now() + 5_000;
+        while (!events.some((event) => event.type === 'ephemeral' && hex(event.envelope) === hex(marker))) {
+            if (Date.now() > deadline) expect.fail('marker did not arrive');
+            await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        return events.filter((event) => event.type !== 'ephemeral');
+    }
+
+    async function command(...args: string[]): Promise<unknown> {
+        return redis.sendCommand(args);
+    }
+
+    /** Payloads stored for the group (three hash fields each). */
+    async function payloadCount(): Promise<number> {
+        return backend.queue.payloadCount(group);
+    }
+
+    async function append(sender: DeviceId, envelope: Uint8Array, extra: { hold?: string; limits?: QueueLimits } = {}) {
+        return backend.queue.append({
+            groupId: group,
+            senderDeviceId: sender,
+            flags: 0,
+            envelope,
+            timestamp: 1_000,
+            limits: extra.limits ?? LIMITS,
+            hold: extra.hold,
+        });
+    }
+
+    describe('queue scripts', function () {
+        it('slot-add: idempotent re-add keeps the queue and the seq counter', async function () {
+            await backend.queue.addSlot(group, X);
+            await append(S, bytes(1));
+            await backend.queue.addSlot(group, X);
+            await backend.queue.addSlot(group, X);
+            expect(await command('SCARD', keys.queue(group).slots)).to.equal(1);
+            await append(S, bytes(2));
+            const items = await backend.queue.read(group, X, 0, 10, 1_000);
+            expect(items.map((item) => [item.seq, hex(item.envelope)])).to.deep.equal([
+                [1, '01'],
+                [2, '02'],
+            ]);
+        });
+
+        it('slot-remove: deletes queue, counters and payload references; the seq restarts', async function () {
+            await backend.queue.addSlot(group, X);
+            await backend.queue.addSlot(group, Y);
+            await append(S, bytes(1));
+            await append(S, bytes(2));
+            await backend.queue.removeSlot(group, X);
+            // Y still references both payloads.
+            expect(await payloadCount()).to.equal(2);
+            await backend.queue.removeSlot(group, Y);
+            expect(await payloadCount()).to.equal(0);
+            // The group's last member is gone: nothing of its queues is left in Redis.
+            expect(await command('EXISTS', ...keys.allQueueKeys(group))).to.equal(0);
+            await backend.queue.addSlot(group, X);
+            await append(S, bytes(3));
+            expect((await backend.queue.read(group, X, 0, 10, 1_000)).map((item) => item.seq)).to.deep.equal([1]);
+        });
+
+        it('reflect-append: fans out in order, stores the payload once, trims at the limit, publishes appended', async function () {
+            await backend.queue.addSlot(group, X);
+            await backend.queue.addSlot(group, Y);
+            const limits = { maxCount: 2, maxBytes: 1_000 };
+            expect(await append(S, bytes(1, 1), { limits })).to.deep.equal({ recipients: [X, Y], overflowed: [] });
+            expect(await payloadCount()).to.equal(1);
+            await append(X, bytes(2), { limits });
+            // X has 1 item, Y has 2: Y is at its limit and is removed instead of receiving the third.
+            expect(await append(S, bytes(3), { limits })).to.deep.equal({ recipients: [X], overflowed: [Y] });
+            expect((await backend.queue.read(group, X, 0, 10, 1_000)).map((item) => hex(item.envelope))).to.deep.equal([
+                '0101',
+                '03',
+            ]);
+            expect(await backend.queue.listSlots(group)).to.deep.equal([X]);
+            // Y's references are gone: only the payloads X holds are left.
+            expect(await payloadCount()).to.equal(2);
+            expect(await settle()).to.deep.equal([
+                { type: 'appended', deviceIds: [X, Y] },
+                { type: 'appended', deviceIds: [Y] },
+                { type: 'appended', deviceIds: [X] },
+            ]);
+        });
+
+        it('reflect-release: moves held items in order once, converting the held reference', async function () {
+            await backend.queue.addSlot(group, X);
+            await append(S, bytes(1), { hold: 'tx:7' });
+            await append(S, bytes(2), { hold: 'tx:8' });
+            await append(S, bytes(3), { hold: 'tx:7' });
+            expect(await payloadCount()).to.equal(3);
+            expect(await command('LLEN', keys.queue(group).held)).to.equal(3);
+            expect(await backend.queue.releaseHeld(group, 'tx:7', LIMITS)).to.deep.equal({
+                released: 2,
+                overflowed: [],
+            });
+            expect(await backend.queue.releaseHeld(group, 'tx:7', LIMITS)).to.deep.equal({
+                released: 0,
+                overflowed: [],
+            });
+            expect(await command('LLEN', keys.queue(group).held)).to.equal(1);
+            const items = await backend.queue.read(group, X, 0, 10, 1_000);
+            expect(items.map((item) => hex(item.envelope))).to.deep.equal(['01', '03']);
+            for (const item of items) await backend.queue.ack(group, X, item.seq);
+            // Only the payload still held for tx:8 remains.
+            expect(await payloadCount()).to.equal(1);
+            expect(await settle()).to.deep.equal([{ type: 'appended', deviceIds: [X] }]);
+        });
+
+        it('reflect-ack: removes one item in any order and frees the payload with the last reference', async function () {
+            await backend.queue.addSlot(group, X);
+            await backend.queue.addSlot(group, Y);
+            await append(S, bytes(1));
+            await append(S, bytes(2));
+            expect(await backend.queue.ack(group, X, 2)).to.equal(true);
+            expect(await backend.queue.ack(group, X, 2)).to.equal(false);
+            expect(await backend.queue.ack(group, X, 3)).to.equal(false);
+            expect(await payloadCount()).to.equal(2);
+            expect(await backend.queue.ack(group, Y, 2)).to.equal(true);
+            expect(await payloadCount()).to.equal(1);
+            expect(await backend.queue.stats(group, X)).to.deep.equal({ count: 1, bytes: 1, oldestTimestamp: 1_000 });
+        });
+
+        it('queue-read: pages by seq, counts bytes, returns at least one item', async function () {
+            await backend.queue.addSlot(group, X);
+            for (let index = 1; index <= 12; index++) await append(S, new Uint8Array(index).fill(index));
+            const page = await backend.queue.read(group, X, 9, 100, 1_000);
+            // Seq 10.. must not match seq 1 by prefix: members are zero-padded.
+            expect(page.map((item) => item.seq)).to.deep.equal([10, 11, 12]);
+            expect((await backend.queue.read(group, X, 0, 100, 6)).map((item) => item.seq)).to.deep.equal([1, 2, 3]);
+            expect((await backend.queue.read(group, X, 11, 100, 0)).map((item) => item.seq)).to.deep.equal([12]);
+            expect(await backend.queue.read(group, X, 0, 0, 1_000)).to.deep.equal([]);
+            expect(await backend.queue.read(group, X, 0, Infinity, Infinity)).to.have.length(12);
+        });
+
+        it('queue-stats: count, bytes and the first item’s timestamp', async function () {
+            await backend.queue.addSlot(group, X);
+            expect(await backend.queue.stats(group, X)).to.deep.equal({
+                count: 0,
+                bytes: 0,
+                oldestTimestamp: undefined,
+            });
+            await backend.queue.append({
+                groupId: group,
+                senderDeviceId: S,
+                flags: 1,
+                envelope: bytes(1, 2, 3),
+                timestamp: 1_700_000_000_123,
+                limits: LIMITS,
+            });
+            expect(await backend.queue.stats(group, X)).to.deep.equal({
+                count: 1,
+                bytes: 3,
+                oldestTimestamp: 1_700_000_000_123,
+            });
+        });
+    });
+
+    describe('coordinator scripts', function () {
+        const presence = (id: DeviceId, connectionId: string, since = 5) => ({
+            deviceId: id,
+            connectionId,
+            nodeId: 'node/1',
+            connectedSince: since,
+        });
+
+        it('presence-register: replaces the older connection, clears its leadership, publishes kick', async function () {
+            await backend.coordinator.register(group, presence(X, 'n/1'));
+            await backend.coordinator.updatePresence(group, X, 'n/1', { eligible: true, proxyActive: true });
+            await backend.coordinator.electLeader(group);
+            // The same connection again keeps its flags.
+            expect(await backend.coordinator.register(group, presence(X, 'n/1', 6))).to.deep.equal({
+                replaced: undefined,
+            });
+            const { replaced } = await backend.coordinator.register(group, presence(X, 'n/2', 7));
+            expect(replaced).to.deep.include({ connectionId: 'n/1', connectedSince: 6, eligible: true });
+            expect(await backend.coordinator.getLeader(group)).to.equal(undefined);
+            const kicks = (await settle()).filter((event) => event.type === 'kick');
+            expect(kicks).to.deep.equal([
+                { type: 'kick', deviceId: X, connectionId: 'n/1', code: CloseCode.DUPLICATE_CONNECTION },
+            ]);
+        });
+
+        it('presence-unregister: removes only the named connection and clears its leadership', async function () {
+            await backend.coordinator.register(group, presence(X, 'n/1'));
+            await backend.coordinator.updatePresence(group, X, 'n/1', { eligible: true });
+            await backend.coordinator.electLeader(group);
+            expect(await backend.coordinator.unregister(group, X, 'n/0')).to.equal(false);
+            expect(await backend.coordinator.getLeader(group)).to.not.equal(undefined);
+            expect(await backend.coordinator.unregister(group, X, 'n/1')).to.equal(true);
+            expect(await backend.coordinator.getLeader(group)).to.equal(undefined);
+            expect(await command('EXISTS', keys.coordinator(group).presence)).to.equal(0);
+        });
+
+        it('presence-update: changes only the given flags of the current connection', async function () {
+            await backend.coordinator.register(group, presence(X, 'n/1'));
+            await backend.coordinator.updatePresence(group, X, 'n/1', { proxyActive: true });
+            await backend.coordinator.updatePresence(group, X, 'n/9', { eligible: true });
+            expect(await backend.coordinator.listPresence(group)).to.deep.equal([
+                { ...presence(X, 'n/1'), eligible: false, proxyActive: true },
+            ]);
+        });
+
+        it('lock-begin: grants with increasing tokens, rejects, and sets a PX safety expiry', async function () {
+            const request = { deviceId: X, connectionId: 'n/1', encryptedScope: bytes(1), ttlMs: 30_000, now: 1_000 };
+            const first = await backend.coordinator.beginTransaction(group, request);
+            expect(first.status).to.equal('acquired');
+            const ttl = Number(await command('PTTL', keys.coordinator(group).lock));
+            expect(ttl).to.be.greaterThan(30_000).and.at.most(90_000);
+            const rejected = await backend.coordinator.beginTransaction(group, { ...request, connectionId: 'n/2' });
+            expect(rejected.status).to.equal('rejected');
+            const expiredNow = { ...request, connectionId: 'n/2', now: 31_000 };
+            const second = await backend.coordinator.beginTransaction(group, expiredNow);
+            if (first.status !== 'acquired' || second.status !== 'acquired') expect.fail('expected two grants');
+            expect(BigInt(second.lock.token) > BigInt(first.lock.token)).to.equal(true);
+        });
+
+        it('lock-end: releases for the holder and token only, publishing transaction-ended', async function () {
+            const request = { deviceId: X, connectionId: 'n/1', encryptedScope: bytes(0, 255), ttlMs: 1, now: 1 };
+            const granted = await backend.coordinator.beginTransaction(group, request);
+            if (granted.status !== 'acquired') expect.fail('expected a grant');
+            expect(await backend.coordinator.endTransaction(group, 'n/1', 'other')).to.equal(undefined);
+            // Expired, but still the holder's to release and announce.
+            const released = await backend.coordinator.endTransaction(group, 'n/1', granted.lock.token);
+            expect(released).to.deep.include({ deviceId: X, token: granted.lock.token });
+            expect(await command('EXISTS', keys.coordinator(group).lock)).to.equal(0);
+            const ended = (await settle()).filter((event) => event.type === 'transaction-ended');
+            expect(ended.map((event) => event.type === 'transaction-ended' && hex(event.encryptedScope))).to.deep.equal(
+                ['00ff'],
+            );
+        });
+
+        it('leader-elect: keeps a registered leader, otherwise promotes the best eligible with a new term', async function () {
+            expect(await backend.coordinator.electLeader(group)).to.equal(undefined);
+            await backend.coordinator.register(group, presence(X, 'b', 10));
+            await backend.coordinator.register(group, presence(Y, 'a', 10));
+            await backend.coordinator.updatePresence(group, X, 'b', { eligible: true });
+            await backend.coordinator.updatePresence(group, Y, 'a', { eligible: true });
+            // Same connectedSince, no proxy: the greater connection id wins (byte order).
+            const first = await backend.coordinator.electLeader(group);
+            expect(first).to.deep.include({ deviceId: X, connectionId: 'b' });
+            expect(await backend.coordinator.electLeader(group)).to.deep.equal(first);
+            await backend.coordinator.unregister(group, X, 'b');
+            const second = await backend.coordinator.electLeader(group);
+            expect(second).to.deep.include({ deviceId: Y });
+            expect(second?.term).to.equal((first?.term ?? 0) + 1);
+            const promoted = (await settle()).filter((event) => event.type === 'promoted');
+            expect(promoted).to.deep.equal([
+                { type: 'promoted', ...first },
+                { type: 'promoted', ...second },
+            ]);
+        });
+    });
+
+    describe('keys and encoding', function () {
+        it('puts every key of a group under the group’s hash tag and the prefix', async function () {
+            await backend.queue.addSlot(group, X);
+            await append(S, bytes(1));
+            await append(S, bytes(2), { hold: 't' });
+            await backend.coordinator.register(group, presence(X));
+            await backend.coordinator.updatePresence(group, X, 'c', { eligible: true });
+            await backend.coordinator.electLeader(group);
+            await backend.coordinator.beginTransaction(group, {
+                deviceId: X,
+                connectionId: 'c',
+                encryptedScope: bytes(),
+                ttlMs: 1_000,
+                now: 1,
+            });
+            const found = (await command('KEYS', `${keys.prefix}*`)) as Buffer[];
+            const names = found.map((name) => name.toString()).sort();
+            expect(names).to.have.length(9);
+            for (const name of names) {
+                expect(name.startsWith(keys.prefix), name).to.equal(true);
+                // The first {...} of the key is the whole group id: Redis Cluster hashes only that.
+                expect(/^[^{]*\{([^}]*)\}/u.exec(name)?.[1], name).to.equal(group);
+            }
+            await command('DEL', ...names);
+
+            function presence(id: DeviceId) {
+                return { deviceId: id, connectionId: 'c', nodeId: 'n', connectedSince: 1 };
+            }
+        });
+
+        it('keeps u64 device ids exact in queues, presence and events', async function () {
+            const big = deviceId(2n ** 64n - 1n);
+            const nearlyBig = deviceId(2n ** 64n - 2n);
+            await backend.queue.addSlot(group, big);
+            await backend.queue.addSlot(group, nearlyBig);
+            expect(await append(nearlyBig, bytes(1))).to.deep.equal({ recipients: [big], overflowed: [] });
+            expect(await backend.queue.listSlots(group)).to.deep.equal([nearlyBig, big]);
+            expect((await backend.queue.read(group, big, 0, 10, 10)).length).to.equal(1);
+            expect(await backend.queue.read(group, nearlyBig, 0, 10, 10)).to.deep.equal([]);
+            await backend.coordinator.register(group, {
+                deviceId: big,
+                connectionId: 'c',
+                nodeId: 'n',
+                connectedSince: 1,
+            });
+            expect((await backend.coordinator.listPresence(group))[0]?.deviceId).to.equal(big);
+            expect(await settle()).to.deep.equal([{ type: 'appended', deviceIds: [big] }]);
+        });
+
+        it('round-trips every event through the bus codec and rejects malformed messages', function () {
+            const samples: GroupEvent[] = [
+                { type: 'appended', deviceIds: [deviceId(0), deviceId(2n ** 64n - 1n)] },
+                { type: 'kick', deviceId: X, connectionId: 'a"b\\c', code: 4112 },
+                { type: 'transaction-ended', deviceId: X, connectionId: 'c', encryptedScope: bytes(0, 1, 255) },
+                { type: 'promoted', deviceId: Y, connectionId: 'c', term: 12 },
+            ];
+            for (const event of samples) expect(decodeGroupEvent(encodeGroupEvent(event))).to.deep.equal(event);
+            for (const bad of ['', '{}', '["a",["-1"]]', '["a",["01"]]', '["k","1","c","x"]', '["?"]']) {
+                expect(decodeGroupEvent(bad), bad).to.equal(undefined);
+            }
+        });
+    });
+
+    describe('script loader', function () {
+        it('binds every KEYS/ARGV to a local and knows each script’s arity', function () {
+            const scripts = LuaScripts.read();
+            expect(scripts.all().map((script) => script.name)).to.deep.equal([...SCRIPT_NAMES]);
+            const append = scripts.get('reflect-append');
+            expect([append.keyCount, append.argCount]).to.deep.equal([5, 9]);
+            expect(append.source).to.not.match(/^--@include/mu);
+            expect(append.source).to.include('local function fanOut(');
+            expect(append.versionedName).to.match(/^reflect-append@[0-9a-f]{12}$/u);
+        });
+
+        it('refuses a call with the wrong number of keys or arguments', async function () {
+            const scripts = LuaScripts.read();
+            const error = await rejection(scripts.run(redis, 'slot-add', [], ['1']));
+            expect(error).to.be.instanceOf(StorageError);
+            expect((error as StorageError).retryable).to.equal(false);
+        });
+
+        it('falls back to EVAL when Redis lost its script cache', async function () {
+            // A dedicated server: flushing the script cache of a shared one would disturb its other users.
+            const server = await startRedisServer();
+            const client = await connectRedis({ url: server.url });
+            try {
+                const commander = bufferCommander(client);
+                const scripts = await LuaScripts.load(commander);
+                const sha = scripts.get('slot-add').sha;
+                await commander.sendCommand(['SCRIPT', 'FLUSH']);
+                expect(await commander.sendCommand(['SCRIPT', 'EXISTS', sha])).to.deep.equal([0]);
+                const reply = await scripts.run(commander, 'slot-add', [keys.queue(group).slots], ['1']);
+                expect(reply.status).to.equal(ScriptStatus.OK);
+                expect(await commander.sendCommand(['SCRIPT', 'EXISTS', sha])).to.deep.equal([1]);
+            } finally {
+                await closeRedis(client);
+                await server.kill();
+            }
+        });
+
+        it('maps a negative status to a non-retryable StorageError', async function () {
+            const scripts = LuaScripts.read();
+            const queueKeys = keys.queue(group);
+            const error = await rejection(
+                scripts.run(
+                    redis,
+                    'reflect-release',
+                    [queueKeys.slots, queueKeys.queue, queueKeys.counters, queueKeys.payloads, queueKeys.held],
+                    [keys.channel(group), 't', 'not-a-number', '1'],
+                ),
+            );
+            expect(error).to.be.instanceOf(StorageError);
+            expect((error as StorageError).message).to.include('bad argument');
+            expect((error as StorageError).retryable).to.equal(false);
+            expect(ScriptStatus.BAD_ARGUMENT).to.equal(-1);
+        });
+    });
+});
