@@ -11,6 +11,7 @@ import type { MediatorConfig } from './config/config.js';
 import type { Logger } from './log/logger.js';
 import type { MediatorContext } from './mediator/context.js';
 import { LocalGroups } from './mediator/local-groups.js';
+import { GroupMaintenance } from './mediator/group-maintenance.js';
 import { SlotSweeper } from './mediator/sweeper.js';
 import { Session } from './session/session.js';
 import type { ConnectionTransport } from './session/transport.js';
@@ -31,6 +32,7 @@ export interface MediatorServer {
     readonly nodeId: string;
     readonly context: MediatorContext;
     readonly sweeper: SlotSweeper;
+    readonly maintenance: GroupMaintenance;
     /** Sessions open on this node. */
     readonly sessionCount: number;
     /** Stops accepting, closes every device with `code` (1001 by default) and waits for their cleanup. */
@@ -87,6 +89,8 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
     });
     const sweeper = new SlotSweeper(ctx);
     sweeper.start();
+    const maintenance = new GroupMaintenance(ctx, localGroups);
+    maintenance.start();
     ctx.logger.info('mediator listening', { host: config.host, port: server.port, backend: backend.kind });
 
     return {
@@ -94,6 +98,7 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
         nodeId,
         context: ctx,
         sweeper,
+        maintenance,
         get sessionCount() {
             return sessions.size;
         },
@@ -101,7 +106,7 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
             server.stopListening();
             server.closeAll(code, 'mediator shutting down');
             await Promise.allSettled([...finished]);
-            await sweeper.stop();
+            await Promise.all([sweeper.stop(), maintenance.stop()]);
         },
     };
 }

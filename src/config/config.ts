@@ -33,6 +33,14 @@ export interface MediatorConfig {
     readonly deliveryBatchItems: number;
     /** How often expired slots are swept. */
     readonly sweepIntervalMs: number;
+    /**
+     * How long a device's presence (and so its leader role) outlives its node
+     * without renewal: a node that dies loses its devices' leader roles and
+     * locks within this time plus one renewal interval.
+     */
+    readonly presenceTtlMs: number;
+    /** How often a node renews its devices' presence and tidies its groups (expired locks, dead leaders). */
+    readonly presenceRenewIntervalMs: number;
     /** WebSocket idle timeout (the server pings idle connections). */
     readonly idleTimeoutS: number;
 }
@@ -59,6 +67,8 @@ export const DEFAULT_CONFIG: MediatorConfig = Object.freeze({
     deliveryHighWaterBytes: 512 * 1024,
     deliveryBatchItems: 256,
     sweepIntervalMs: MINUTE_MS,
+    presenceTtlMs: 30_000,
+    presenceRenewIntervalMs: 10_000,
     idleTimeoutS: 120,
 } satisfies MediatorConfig);
 
@@ -101,6 +111,11 @@ export function validateConfig(config: MediatorConfig): void {
     integer('deliveryHighWaterBytes', config.deliveryHighWaterBytes, 65536);
     integer('deliveryBatchItems', config.deliveryBatchItems, 1, 100_000);
     integer('sweepIntervalMs', config.sweepIntervalMs, 10);
+    integer('presenceRenewIntervalMs', config.presenceRenewIntervalMs, 10);
+    integer('presenceTtlMs', config.presenceTtlMs, 100);
+    if (config.presenceTtlMs < 2 * config.presenceRenewIntervalMs) {
+        problems.push('presenceTtlMs must be at least twice presenceRenewIntervalMs');
+    }
     if (config.idleTimeoutS !== 0) integer('idleTimeoutS', config.idleTimeoutS, 8, 960);
     if (!LOG_LEVELS.includes(config.logLevel)) problems.push(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
     if ((config.redisUrl === undefined) !== (config.databaseUrl === undefined)) {

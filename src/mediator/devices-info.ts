@@ -9,7 +9,7 @@ import type { MediatorContext } from './context.js';
 export async function devicesInfo(ctx: MediatorContext, groupId: GroupId): Promise<DevicesInfo.Type> {
     const [slots, presence] = await Promise.all([
         ctx.backend.groups.listSlots(groupId),
-        ctx.backend.coordinator.listPresence(groupId),
+        ctx.backend.coordinator.listPresence(groupId, ctx.now()),
     ]);
     const online = new Map(presence.map((entry) => [entry.deviceId, entry]));
     const devices = new Map<DeviceId, DevicesInfo.AugmentedDeviceInfo>();

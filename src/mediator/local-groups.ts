@@ -11,7 +11,10 @@ import type { Logger } from '../log/logger.js';
 
 export interface GroupMember {
     readonly connectionId: ConnectionId;
+    /** Whether the member has logged in (its presence is registered and must be kept alive). */
+    readonly registered: boolean;
     onGroupEvent(event: GroupEvent): void;
+    close(code: number, reason: string): void;
 }
 
 interface LocalGroup {
@@ -55,6 +58,16 @@ export class LocalGroups {
         group.subscribed
             .then((unsubscribe) => unsubscribe())
             .catch((error: unknown) => this.logger.warn('unsubscribing from a group failed', { error }));
+    }
+
+    /** Groups with at least one local session. */
+    public groupIds(): GroupId[] {
+        return [...this.#groups.keys()];
+    }
+
+    /** The local sessions of a group. */
+    public members(groupId: GroupId): GroupMember[] {
+        return [...(this.#groups.get(groupId)?.members.values() ?? [])];
     }
 
     /** Number of groups with at least one local session. */

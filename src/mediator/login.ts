@@ -37,7 +37,7 @@ export async function login(ctx: MediatorContext, request: LoginRequest): Promis
     const { groupId, connectionId, hello } = request;
     const { groups, queue, coordinator } = ctx.backend;
     const policy = await effectivePolicy(ctx, groupId);
-    const presence = await coordinator.listPresence(groupId);
+    const presence = await coordinator.listPresence(groupId, ctx.now());
     const onlineDeviceIds = new Set<DeviceId>();
     for (const entry of presence) if (entry.deviceId !== hello.deviceId) onlineDeviceIds.add(entry.deviceId);
 
@@ -80,6 +80,7 @@ export async function login(ctx: MediatorContext, request: LoginRequest): Promis
         connectionId,
         nodeId: ctx.nodeId,
         connectedSince: now,
+        expiresAt: now + ctx.config.presenceTtlMs,
     });
     const [stats, encryptedSharedDeviceData] = await Promise.all([
         queue.stats(groupId, hello.deviceId),

@@ -24,7 +24,7 @@ export async function closeDevice(
     code: CloseCode,
     except?: ConnectionId,
 ): Promise<void> {
-    const presence = await ctx.backend.coordinator.listPresence(groupId);
+    const presence = await ctx.backend.coordinator.listPresence(groupId, ctx.now());
     for (const entry of presence) {
         if (entry.deviceId !== deviceId || entry.connectionId === except) continue;
         await ctx.backend.coordinator.publish(groupId, {

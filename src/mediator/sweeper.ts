@@ -38,7 +38,7 @@ export class SlotSweeper {
         try {
             const candidates = await groups.listExpiryCandidates(this.ctx.now(), this.ctx.config.policy, SWEEP_BATCH);
             for (const { groupId, deviceId } of candidates) {
-                const presence = await coordinator.listPresence(groupId);
+                const presence = await coordinator.listPresence(groupId, this.ctx.now());
                 if (presence.some((entry) => entry.deviceId === deviceId)) continue;
                 await groups.dropSlot(groupId, deviceId);
                 await queue.removeSlot(groupId, deviceId);

@@ -16,6 +16,7 @@ import {
 } from '../../d2m/index.js';
 import { devicesInfo } from '../mediator/devices-info.js';
 import { dropSlot, handleOverflow } from '../mediator/slots.js';
+import { endExpiredLock } from '../mediator/transactions.js';
 import type { QueueLimits } from '../storage/reflection-queue.js';
 import type { ActiveSession } from './session.js';
 
@@ -159,6 +160,8 @@ export class SessionRequests {
         }
         const { transactionTtlDefaultS, transactionTtlMaxS } = ctx.config;
         const ttlS = request.ttl === 0 ? transactionTtlDefaultS : Math.min(request.ttl, transactionTtlMaxS);
+        // A lock left behind by a dead holder is ended properly (held reflections, TransactionEnded) first.
+        await endExpiredLock(ctx, groupId, ctx.now());
         const result = await ctx.backend.coordinator.beginTransaction(groupId, {
             deviceId,
             connectionId,

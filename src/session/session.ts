@@ -111,6 +111,11 @@ export class Session implements GroupMember {
         return this.#state;
     }
 
+    /** Logged in: its presence is registered (GroupMember). */
+    public get registered(): boolean {
+        return this.#state === 'active';
+    }
+
     /** The device id once ClientHello was received. */
     public get deviceId(): DeviceId | undefined {
         return this.#hello?.deviceId;
@@ -306,7 +311,7 @@ export class Session implements GroupMember {
         const { coordinator } = this.#deps.ctx.backend;
         const deviceId = this.#hello!.deviceId;
         await coordinator.updatePresence(this.groupId, deviceId, this.connectionId, { eligible: true });
-        await coordinator.electLeader(this.groupId);
+        await coordinator.electLeader(this.groupId, this.#deps.ctx.now());
     }
 
     #activeSession(login: LoginResult): ActiveSession {
@@ -339,7 +344,7 @@ export class Session implements GroupMember {
             }
             if (hello !== undefined && this.#attached) {
                 const wasCurrent = await logout(ctx, this.groupId, hello.deviceId, this.connectionId);
-                if (wasCurrent) await ctx.backend.coordinator.electLeader(this.groupId);
+                if (wasCurrent) await ctx.backend.coordinator.electLeader(this.groupId, ctx.now());
             }
         } catch (error) {
             this.#logger.warn('cleanup after close failed', { error });

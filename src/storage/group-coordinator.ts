@@ -15,13 +15,19 @@
  * - Presence: at most one connection per device. `register` replaces an
  *   older connection of the same device and publishes `kick` (4112) for it.
  *   `unregister` removes only the named connection.
+ * - Liveness: every presence carries `expiresAt`, kept in the future by its
+ *   node through `renewPresence`. A presence whose `expiresAt` has passed
+ *   belongs to a node that died: reads taking `now` treat it as absent, and
+ *   `renewPresence` deletes such entries (the leader role of a deleted entry
+ *   is cleared, so the next `electLeader` promotes another device).
  * - Lock: at most one holder per group. `beginTransaction` grants it when
  *   free or expired; a grant carries a token that increases with every grant
  *   of the group (fencing). `endTransaction` releases only for the given
  *   connection (and, with a token, only that grant) and publishes
  *   `transaction-ended`.
  * - Leader: at most one per group. `electLeader` keeps a leader whose
- *   connection is still registered; otherwise it promotes the best eligible
+ *   connection is still registered and alive; otherwise it promotes the best
+ *   live eligible
  *   connection (devices that sent Proxy frames first, then the most recently
  *   connected), increments the term and publishes `promoted`. Unregistering
  *   the leader's connection clears the leader (the caller then elects).
@@ -37,6 +43,8 @@ export interface Presence {
     readonly nodeId: NodeId;
     /** Unix ms. */
     readonly connectedSince: number;
+    /** Unix ms after which the presence counts as dead (its node stopped renewing it). */
+    readonly expiresAt: number;
     /** Sent ReflectionQueueDry: may become leader. */
     readonly eligible: boolean;
     /** Has sent Proxy frames: preferred as leader. */
@@ -119,7 +127,22 @@ export interface GroupCoordinator {
         flags: { readonly eligible?: boolean; readonly proxyActive?: boolean },
     ): Promise<void>;
 
-    listPresence(groupId: GroupId): Promise<readonly Presence[]>;
+    /** Live presence entries (those with `expiresAt > now`). */
+    listPresence(groupId: GroupId, now: number): Promise<readonly Presence[]>;
+
+    /**
+     * Extends `expiresAt` of the named connections (registered by `nodeId`)
+     * and deletes every presence of the group that expired before `now`.
+     * Resolves the named connections that are not registered (any more), and
+     * whether a deleted entry held the leader role.
+     */
+    renewPresence(
+        groupId: GroupId,
+        nodeId: NodeId,
+        connectionIds: readonly ConnectionId[],
+        expiresAt: number,
+        now: number,
+    ): Promise<{ readonly missing: readonly ConnectionId[]; readonly leaderLost: boolean }>;
 
     beginTransaction(
         groupId: GroupId,
@@ -136,13 +159,19 @@ export interface GroupCoordinator {
     getTransaction(groupId: GroupId, now: number): Promise<TransactionLock | undefined>;
 
     /**
+     * The stored lock, expired or not (an expired lock stays stored for at
+     * least a minute after `expiresAt`, so that it can be ended properly).
+     */
+    getLockRecord(groupId: GroupId): Promise<TransactionLock | undefined>;
+
+    /**
      * Releases the lock if `connectionId` holds it (and `token` matches when
      * given), publishing `transaction-ended`. Resolves the released lock.
      */
     endTransaction(groupId: GroupId, connectionId: ConnectionId, token?: string): Promise<TransactionLock | undefined>;
 
     /** See the contract. Resolves the leader after the election (undefined: nobody eligible). */
-    electLeader(groupId: GroupId): Promise<Leader | undefined>;
+    electLeader(groupId: GroupId, now: number): Promise<Leader | undefined>;
 
     getLeader(groupId: GroupId): Promise<Leader | undefined>;
 

@@ -17,7 +17,7 @@ import type {
     Presence,
     TransactionLock,
 } from './group-coordinator.js';
-import type { ConnectionId, GroupId } from './types.js';
+import type { ConnectionId, GroupId, NodeId } from './types.js';
 
 export interface MemoryGroupCoordinatorOptions {
     /** Called when an event handler throws; the other handlers still run. */
@@ -105,8 +105,39 @@ export class MemoryGroupCoordinator implements GroupCoordinator {
         });
     }
 
-    public listPresence(groupId: GroupId): Promise<readonly Presence[]> {
-        return this.#run(() => [...(this.#groups.get(groupId)?.presence.values() ?? [])]);
+    public listPresence(groupId: GroupId, now: number): Promise<readonly Presence[]> {
+        return this.#run(() =>
+            [...(this.#groups.get(groupId)?.presence.values() ?? [])].filter((presence) => presence.expiresAt > now),
+        );
+    }
+
+    public renewPresence(
+        groupId: GroupId,
+        nodeId: NodeId,
+        connectionIds: readonly ConnectionId[],
+        expiresAt: number,
+        now: number,
+    ): Promise<{ readonly missing: readonly ConnectionId[]; readonly leaderLost: boolean }> {
+        return this.#run(() => {
+            const group = this.#groups.get(groupId);
+            const missing = new Set(connectionIds);
+            let leaderLost = false;
+            if (group === undefined) return { missing: [...missing], leaderLost };
+            for (const [deviceId, presence] of group.presence) {
+                if (missing.has(presence.connectionId) && presence.nodeId === nodeId) {
+                    missing.delete(presence.connectionId);
+                    group.presence.set(deviceId, { ...presence, expiresAt });
+                } else if (presence.expiresAt <= now) {
+                    group.presence.delete(deviceId);
+                    if (group.leader?.connectionId === presence.connectionId) {
+                        group.leader = undefined;
+                        leaderLost = true;
+                    }
+                }
+            }
+            this.#forgetIfIdle(groupId, group);
+            return { missing: [...missing], leaderLost };
+        });
     }
 
     public beginTransaction(
@@ -140,6 +171,10 @@ export class MemoryGroupCoordinator implements GroupCoordinator {
         });
     }
 
+    public getLockRecord(groupId: GroupId): Promise<TransactionLock | undefined> {
+        return this.#run(() => this.#groups.get(groupId)?.lock);
+    }
+
     public getTransaction(groupId: GroupId, now: number): Promise<TransactionLock | undefined> {
         return this.#run(() => {
             const lock = this.#groups.get(groupId)?.lock;
@@ -170,17 +205,23 @@ export class MemoryGroupCoordinator implements GroupCoordinator {
         });
     }
 
-    public electLeader(groupId: GroupId): Promise<Leader | undefined> {
+    public electLeader(groupId: GroupId, now: number): Promise<Leader | undefined> {
         return this.#run(() => {
             const group = this.#groups.get(groupId);
             if (group === undefined) return undefined;
             const leader = group.leader;
-            if (leader !== undefined && group.presence.get(leader.deviceId)?.connectionId === leader.connectionId) {
+            const leaderPresence = leader === undefined ? undefined : group.presence.get(leader.deviceId);
+            if (
+                leader !== undefined &&
+                leaderPresence?.connectionId === leader.connectionId &&
+                leaderPresence.expiresAt > now
+            ) {
                 return leader;
             }
             let best: Presence | undefined;
             for (const presence of group.presence.values()) {
-                if (presence.eligible && (best === undefined || betterLeader(presence, best))) best = presence;
+                if (!presence.eligible || presence.expiresAt <= now) continue;
+                if (best === undefined || betterLeader(presence, best)) best = presence;
             }
             group.leader = undefined;
             if (best === undefined) return undefined;

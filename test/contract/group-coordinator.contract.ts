@@ -14,6 +14,8 @@ const B = deviceId(0xb2);
 const C = deviceId(0xc3);
 
 const TTL_MS = 30_000;
+/** How long registered presence stays alive in these tests (far beyond any test). */
+const LIVE_MS = 3_600_000;
 
 /** Tokens are decimal integers in every backend; compared as such. */
 function tokenValue(token: string): bigint {
@@ -40,7 +42,13 @@ export function groupCoordinatorContract(name: string, factory: BackendFactory):
         }
 
         function register(device: DeviceId, connectionId: ConnectionId, connectedSince = t0) {
-            return coordinator().register(group, { deviceId: device, connectionId, nodeId: 'node-1', connectedSince });
+            return coordinator().register(group, {
+                deviceId: device,
+                connectionId,
+                nodeId: 'node-1',
+                connectedSince,
+                expiresAt: t0 + LIVE_MS,
+            });
         }
 
         /** Registers a connection that may become leader. */
@@ -73,7 +81,7 @@ export function groupCoordinatorContract(name: string, factory: BackendFactory):
             it('registers a connection with both leader flags off', async function () {
                 expect(await register(A, conn('a1'))).to.deep.equal({ replaced: undefined });
                 await register(B, conn('b1'), t0 + 5);
-                const presence = [...(await coordinator().listPresence(group))].sort((x, y) =>
+                const presence = [...(await coordinator().listPresence(group, t0))].sort((x, y) =>
                     x.deviceId < y.deviceId ? -1 : 1,
                 );
                 expect(presence).to.deep.equal([
@@ -82,6 +90,7 @@ export function groupCoordinatorContract(name: string, factory: BackendFactory):
                         connectionId: conn('a1'),
                         nodeId: 'node-1',
                         connectedSince: t0,
+                        expiresAt: t0 + LIVE_MS,
                         eligible: false,
                         proxyActive: false,
                     },
@@ -90,6 +99,7 @@ export function groupCoordinatorContract(name: string, factory: BackendFactory):
                         connectionId: conn('b1'),
                         nodeId: 'node-1',
                         connectedSince: t0 + 5,
+                        expiresAt: t0 + LIVE_MS,
                         eligible: false,
                         proxyActive: false,
                     },
@@ -106,10 +116,11 @@ export function groupCoordinatorContract(name: string, factory: BackendFactory):
                     connectionId: conn('a1'),
                     nodeId: 'node-1',
                     connectedSince: t0,
+                    expiresAt: t0 + LIVE_MS,
                     eligible: true,
                     proxyActive: false,
                 } satisfies Presence);
-                const presence = await coordinator().listPresence(group);
+                const presence = await coordinator().listPresence(group, t0);
                 expect(presence.map((entry) => entry.connectionId)).to.deep.equal([conn('a2')]);
                 expect(presence[0]?.eligible).to.equal(false);
                 expect(await eventsAfterFlush()).to.deep.equal([
@@ -125,12 +136,12 @@ export function groupCoordinatorContract(name: string, factory: BackendFactory):
                 expect(await coordinator().unregister(group, A, conn('a1'))).to.equal(false);
                 expect(await coordinator().unregister(group, A, conn('b1'))).to.equal(false);
                 expect(
-                    (await coordinator().listPresence(group)).map((entry) => entry.connectionId).sort(),
+                    (await coordinator().listPresence(group, t0)).map((entry) => entry.connectionId).sort(),
                 ).to.deep.equal([conn('a2'), conn('b1')].sort());
                 expect(await coordinator().unregister(group, A, conn('a2'))).to.equal(true);
                 expect(await coordinator().unregister(group, A, conn('a2'))).to.equal(false);
                 expect(await coordinator().unregister(context.groupId(), B, conn('b1'))).to.equal(false);
-                expect((await coordinator().listPresence(group)).map((entry) => entry.connectionId)).to.deep.equal([
+                expect((await coordinator().listPresence(group, t0)).map((entry) => entry.connectionId)).to.deep.equal([
                     conn('b1'),
                 ]);
             });
@@ -141,9 +152,83 @@ export function groupCoordinatorContract(name: string, factory: BackendFactory):
                 await coordinator().updatePresence(group, A, conn('a1'), { proxyActive: true });
                 await coordinator().updatePresence(group, A, conn('other'), { eligible: false, proxyActive: false });
                 await coordinator().updatePresence(group, B, conn('b1'), { eligible: true });
-                const presence = await coordinator().listPresence(group);
+                const presence = await coordinator().listPresence(group, t0);
                 expect(presence).to.have.length(1);
                 expect(presence[0]).to.deep.include({ connectionId: conn('a1'), eligible: true, proxyActive: true });
+            });
+        });
+
+        describe('liveness', function () {
+            /** Registers a connection of `node` alive until `expiresAt`. */
+            async function registerOn(
+                device: DeviceId,
+                connectionId: ConnectionId,
+                node: string,
+                expiresAt: number,
+                connectedSince = t0,
+            ) {
+                await coordinator().register(group, {
+                    deviceId: device,
+                    connectionId,
+                    nodeId: node,
+                    connectedSince,
+                    expiresAt,
+                });
+                await coordinator().updatePresence(group, device, connectionId, { eligible: true });
+            }
+
+            it('treats presence past its expiry as absent in listPresence and electLeader', async function () {
+                await registerOn(A, conn('a'), 'node-1', t0 + 1000, t0 + 5);
+                await registerOn(B, conn('b'), 'node-2', t0 + 5000, t0);
+                expect((await coordinator().listPresence(group, t0)).map((p) => p.connectionId).sort()).to.deep.equal(
+                    [conn('a'), conn('b')].sort(),
+                );
+                expect((await coordinator().listPresence(group, t0 + 1000)).map((p) => p.connectionId)).to.deep.equal([
+                    conn('b'),
+                ]);
+                // At t0 the most recent (A) leads; once A's node stopped renewing, B takes over.
+                expect(await coordinator().electLeader(group, t0)).to.deep.include({ connectionId: conn('a') });
+                expect(await coordinator().electLeader(group, t0 + 2000)).to.deep.include({ connectionId: conn('b') });
+            });
+
+            it('renews the named connections of the node and deletes presence of dead nodes', async function () {
+                await registerOn(A, conn('a'), 'node-1', t0 + 1000, t0 + 5);
+                await registerOn(B, conn('b'), 'node-2', t0 + 1000, t0);
+                expect(await coordinator().electLeader(group, t0)).to.deep.include({ connectionId: conn('a') });
+                // node-2 renews its connection (and names one it no longer has) after node-1 died.
+                const renewed = await coordinator().renewPresence(
+                    group,
+                    'node-2',
+                    [conn('b'), conn('gone')],
+                    t0 + 9000,
+                    t0 + 1500,
+                );
+                expect(renewed).to.deep.equal({ missing: [conn('gone')], leaderLost: true });
+                expect(await coordinator().getLeader(group)).to.equal(undefined);
+                const live = await coordinator().listPresence(group, t0 + 1500);
+                expect(live.map((p) => [p.connectionId, p.expiresAt])).to.deep.equal([[conn('b'), t0 + 9000]]);
+                // A connection of another node is not renewed by this one.
+                expect(
+                    await coordinator().renewPresence(group, 'node-1', [conn('b')], t0 + 20_000, t0 + 1500),
+                ).to.deep.equal({ missing: [conn('b')], leaderLost: false });
+                expect(await coordinator().electLeader(group, t0 + 1500)).to.deep.include({ connectionId: conn('b') });
+                const events = await eventsAfterFlush();
+                expect(
+                    events.filter((event) => event.type === 'promoted').map((event) => event.connectionId),
+                ).to.deep.equal([conn('a'), conn('b')]);
+            });
+
+            it('keeps an expired lock readable through getLockRecord until it is ended', async function () {
+                const acquired = await begin(A, conn('a'), t0);
+                expect(acquired.status).to.equal('acquired');
+                expect(await coordinator().getTransaction(group, t0 + TTL_MS)).to.equal(undefined);
+                const record = await coordinator().getLockRecord(group);
+                expect(record?.connectionId).to.equal(conn('a'));
+                expect(record?.expiresAt).to.equal(t0 + TTL_MS);
+                expect(await coordinator().endTransaction(group, conn('a'), record?.token)).to.deep.include({
+                    connectionId: conn('a'),
+                });
+                expect(await coordinator().getLockRecord(group)).to.equal(undefined);
             });
         });
 
@@ -248,17 +333,17 @@ export function groupCoordinatorContract(name: string, factory: BackendFactory):
 
         describe('leader', function () {
             it('elects nobody while no connection is eligible', async function () {
-                expect(await coordinator().electLeader(group)).to.equal(undefined);
+                expect(await coordinator().electLeader(group, t0)).to.equal(undefined);
                 await register(A, conn('a1'));
                 await coordinator().updatePresence(group, A, conn('a1'), { proxyActive: true });
-                expect(await coordinator().electLeader(group)).to.equal(undefined);
+                expect(await coordinator().electLeader(group, t0)).to.equal(undefined);
                 expect(await coordinator().getLeader(group)).to.equal(undefined);
                 expect(await eventsAfterFlush()).to.deep.equal([]);
             });
 
             it('promotes an eligible connection and publishes promoted', async function () {
                 await eligible(A, conn('a1'), t0);
-                const leader = await coordinator().electLeader(group);
+                const leader = await coordinator().electLeader(group, t0);
                 expect(leader).to.deep.include({ deviceId: A, connectionId: conn('a1') });
                 expect(leader?.term).to.be.a('number');
                 expect(await coordinator().getLeader(group)).to.deep.equal(leader);
@@ -269,21 +354,21 @@ export function groupCoordinatorContract(name: string, factory: BackendFactory):
                 await eligible(A, conn('a1'), t0 + 30, false);
                 await eligible(B, conn('b1'), t0 + 10, true);
                 await eligible(C, conn('c1'), t0 + 20, true);
-                expect(await coordinator().electLeader(group)).to.deep.include({ deviceId: C });
+                expect(await coordinator().electLeader(group, t0)).to.deep.include({ deviceId: C });
             });
 
             it('picks the most recently connected when none is proxy-active', async function () {
                 await eligible(A, conn('a1'), t0 + 10);
                 await eligible(B, conn('b1'), t0 + 30);
                 await eligible(C, conn('c1'), t0 + 20);
-                expect(await coordinator().electLeader(group)).to.deep.include({ deviceId: B });
+                expect(await coordinator().electLeader(group, t0)).to.deep.include({ deviceId: B });
             });
 
             it('keeps the leader while its connection is registered', async function () {
                 await eligible(A, conn('a1'), t0);
-                const first = await coordinator().electLeader(group);
+                const first = await coordinator().electLeader(group, t0);
                 await eligible(B, conn('b1'), t0 + 100, true);
-                expect(await coordinator().electLeader(group)).to.deep.equal(first);
+                expect(await coordinator().electLeader(group, t0)).to.deep.equal(first);
                 await coordinator().unregister(group, B, conn('b1'));
                 expect(await coordinator().getLeader(group)).to.deep.equal(first);
                 const promoted = (await eventsAfterFlush()).filter((event) => event.type === 'promoted');
@@ -293,11 +378,11 @@ export function groupCoordinatorContract(name: string, factory: BackendFactory):
             it('clears the leader when its connection unregisters; re-election increases the term', async function () {
                 await eligible(A, conn('a1'), t0 + 10);
                 await eligible(B, conn('b1'), t0);
-                const first = await coordinator().electLeader(group);
+                const first = await coordinator().electLeader(group, t0);
                 expect(first).to.deep.include({ deviceId: A });
                 expect(await coordinator().unregister(group, A, conn('a1'))).to.equal(true);
                 expect(await coordinator().getLeader(group)).to.equal(undefined);
-                const second = await coordinator().electLeader(group);
+                const second = await coordinator().electLeader(group, t0);
                 expect(second).to.deep.include({ deviceId: B, connectionId: conn('b1') });
                 expect(second?.term ?? 0).to.be.greaterThan(first?.term ?? Infinity);
                 const promoted = (await eventsAfterFlush()).filter((event) => event.type === 'promoted');
@@ -310,20 +395,20 @@ export function groupCoordinatorContract(name: string, factory: BackendFactory):
             it("re-elects when the leader's connection was replaced", async function () {
                 await eligible(A, conn('a1'), t0 + 10);
                 await eligible(B, conn('b1'), t0);
-                const first = await coordinator().electLeader(group);
+                const first = await coordinator().electLeader(group, t0);
                 expect(first).to.deep.include({ connectionId: conn('a1') });
                 await register(A, conn('a2'), t0 + 20);
-                const second = await coordinator().electLeader(group);
+                const second = await coordinator().electLeader(group, t0);
                 expect(second).to.deep.include({ deviceId: B });
                 expect(second?.term ?? 0).to.be.greaterThan(first?.term ?? Infinity);
             });
 
             it('leaves nobody leader when the last eligible connection is gone', async function () {
                 await eligible(A, conn('a1'), t0);
-                await coordinator().electLeader(group);
+                await coordinator().electLeader(group, t0);
                 await coordinator().unregister(group, A, conn('a1'));
                 await register(B, conn('b1'));
-                expect(await coordinator().electLeader(group)).to.equal(undefined);
+                expect(await coordinator().electLeader(group, t0)).to.equal(undefined);
                 expect(await coordinator().getLeader(group)).to.equal(undefined);
             });
         });

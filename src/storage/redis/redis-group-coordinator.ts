@@ -26,7 +26,7 @@ import type {
     Presence,
     TransactionLock,
 } from '../group-coordinator.js';
-import type { ConnectionId, GroupId } from '../types.js';
+import type { ConnectionId, GroupId, NodeId } from '../types.js';
 import { decodeBarrier, decodeGroupEvent, deviceIdText, encodeBarrier, encodeGroupEvent } from './bus-codec.js';
 import type { RedisKeys } from './keys.js';
 import {
@@ -87,8 +87,8 @@ function presenceFrom(deviceId: DeviceId, json: string): Presence {
     }
     if (typeof value !== 'object' || value === null) throw new StorageError('corrupt presence', { retryable: false });
     const record = value as Record<string, unknown>;
-    const { c, n, s, e, p } = record;
-    if (typeof c !== 'string' || typeof n !== 'string' || typeof s !== 'string') {
+    const { c, n, s, e, p, x } = record;
+    if (typeof c !== 'string' || typeof n !== 'string' || typeof s !== 'string' || typeof x !== 'string') {
         throw new StorageError('corrupt presence', { retryable: false });
     }
     return {
@@ -96,6 +96,7 @@ function presenceFrom(deviceId: DeviceId, json: string): Presence {
         connectionId: c,
         nodeId: n,
         connectedSince: Number(s),
+        expiresAt: Number(x),
         eligible: e === true,
         proxyActive: p === true,
     };
@@ -159,6 +160,7 @@ export class RedisGroupCoordinator implements GroupCoordinator {
                 presence.nodeId,
                 String(presence.connectedSince),
                 String(CloseCode.DUPLICATE_CONNECTION),
+                String(presence.expiresAt),
             ],
         );
         const previous = replyText(values[0], 'replaced presence');
@@ -191,7 +193,7 @@ export class RedisGroupCoordinator implements GroupCoordinator {
         );
     }
 
-    public async listPresence(groupId: GroupId): Promise<readonly Presence[]> {
+    public async listPresence(groupId: GroupId, now: number): Promise<readonly Presence[]> {
         const keys = this.#open().coordinator(groupId);
         const reply = replyArray(
             await redisCall('HGETALL', () => this.#client.sendCommand(['HGETALL', keys.presence])),
@@ -200,9 +202,40 @@ export class RedisGroupCoordinator implements GroupCoordinator {
         const result: Presence[] = [];
         for (let index = 0; index + 1 < reply.length; index += 2) {
             const deviceId = replyDeviceId(reply[index], 'presence device');
-            result.push(presenceFrom(deviceId, replyText(reply[index + 1], 'presence')));
+            const presence = presenceFrom(deviceId, replyText(reply[index + 1], 'presence'));
+            if (presence.expiresAt > now) result.push(presence);
         }
         return result;
+    }
+
+    public async renewPresence(
+        groupId: GroupId,
+        nodeId: NodeId,
+        connectionIds: readonly ConnectionId[],
+        expiresAt: number,
+        now: number,
+    ): Promise<{ readonly missing: readonly ConnectionId[]; readonly leaderLost: boolean }> {
+        const keys = this.#open().coordinator(groupId);
+        const { values } = await this.#scripts.run(
+            this.#client,
+            'presence-renew',
+            [keys.presence, keys.leader],
+            [nodeId, String(expiresAt), String(now), JSON.stringify(connectionIds)],
+        );
+        const leaderLost = replyText(values[0], 'leader lost') === '1';
+        const missing: ConnectionId[] = [];
+        for (const value of values.slice(1)) missing.push(replyText(value, 'missing connection'));
+        return { missing, leaderLost };
+    }
+
+    public async getLockRecord(groupId: GroupId): Promise<TransactionLock | undefined> {
+        const keys = this.#open().coordinator(groupId);
+        const reply = replyArray(
+            await redisCall('HMGET', () => this.#client.sendCommand(['HMGET', keys.lock, 'd', 'c', 's', 'e', 't'])),
+            'lock',
+        );
+        if (replyOptionalText(reply[0], 'lock device') === undefined) return undefined;
+        return lockFrom(reply);
     }
 
     public async beginTransaction(
@@ -272,13 +305,13 @@ export class RedisGroupCoordinator implements GroupCoordinator {
         return status === ScriptStatus.OK ? lockFrom(values) : undefined;
     }
 
-    public async electLeader(groupId: GroupId): Promise<Leader | undefined> {
+    public async electLeader(groupId: GroupId, now: number): Promise<Leader | undefined> {
         const keys = this.#open().coordinator(groupId);
         const { status, values } = await this.#scripts.run(
             this.#client,
             'leader-elect',
             [keys.presence, keys.leader, keys.counters],
-            [this.#keys.channel(groupId)],
+            [this.#keys.channel(groupId), String(now)],
         );
         return status === ScriptStatus.OK ? leaderFrom(values) : undefined;
     }

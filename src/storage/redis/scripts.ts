@@ -31,6 +31,7 @@ export const SCRIPT_NAMES = [
     'presence-register',
     'presence-unregister',
     'presence-update',
+    'presence-renew',
     'lock-begin',
     'lock-end',
     'leader-elect',

@@ -22,6 +22,9 @@ import { LuaScripts, SCRIPT_NAMES } from '../../../src/storage/redis/scripts.js'
 import { ScriptStatus } from '../../../src/storage/redis/status-codes.js';
 import type { GroupId } from '../../../src/storage/types.js';
 import { bytes, deviceId, hex, randomGroupId } from '../../contract/support.js';
+
+/** Presence registered by these tests stays alive well beyond the run. */
+const ALIVE_UNTIL = Date.now() + 3_600_000;
 import {
     createTestRedisPostgresBackend,
     getRedisUrl,
@@ -247,12 +250,13 @@ describe('redis Lua scripts', function () {
             connectionId,
             nodeId: 'node/1',
             connectedSince: since,
+            expiresAt: ALIVE_UNTIL,
         });
 
         it('presence-register: replaces the older connection, clears its leadership, publishes kick', async function () {
             await backend.coordinator.register(group, presence(X, 'n/1'));
             await backend.coordinator.updatePresence(group, X, 'n/1', { eligible: true, proxyActive: true });
-            await backend.coordinator.electLeader(group);
+            await backend.coordinator.electLeader(group, Date.now());
             // The same connection again keeps its flags.
             expect(await backend.coordinator.register(group, presence(X, 'n/1', 6))).to.deep.equal({
                 replaced: undefined,
@@ -269,7 +273,7 @@ describe('redis Lua scripts', function () {
         it('presence-unregister: removes only the named connection and clears its leadership', async function () {
             await backend.coordinator.register(group, presence(X, 'n/1'));
             await backend.coordinator.updatePresence(group, X, 'n/1', { eligible: true });
-            await backend.coordinator.electLeader(group);
+            await backend.coordinator.electLeader(group, Date.now());
             expect(await backend.coordinator.unregister(group, X, 'n/0')).to.equal(false);
             expect(await backend.coordinator.getLeader(group)).to.not.equal(undefined);
             expect(await backend.coordinator.unregister(group, X, 'n/1')).to.equal(true);
@@ -281,7 +285,7 @@ describe('redis Lua scripts', function () {
             await backend.coordinator.register(group, presence(X, 'n/1'));
             await backend.coordinator.updatePresence(group, X, 'n/1', { proxyActive: true });
             await backend.coordinator.updatePresence(group, X, 'n/9', { eligible: true });
-            expect(await backend.coordinator.listPresence(group)).to.deep.equal([
+            expect(await backend.coordinator.listPresence(group, Date.now())).to.deep.equal([
                 { ...presence(X, 'n/1'), eligible: false, proxyActive: true },
             ]);
         });
@@ -316,17 +320,17 @@ describe('redis Lua scripts', function () {
         });
 
         it('leader-elect: keeps a registered leader, otherwise promotes the best eligible with a new term', async function () {
-            expect(await backend.coordinator.electLeader(group)).to.equal(undefined);
+            expect(await backend.coordinator.electLeader(group, Date.now())).to.equal(undefined);
             await backend.coordinator.register(group, presence(X, 'b', 10));
             await backend.coordinator.register(group, presence(Y, 'a', 10));
             await backend.coordinator.updatePresence(group, X, 'b', { eligible: true });
             await backend.coordinator.updatePresence(group, Y, 'a', { eligible: true });
             // Same connectedSince, no proxy: the greater connection id wins (byte order).
-            const first = await backend.coordinator.electLeader(group);
+            const first = await backend.coordinator.electLeader(group, Date.now());
             expect(first).to.deep.include({ deviceId: X, connectionId: 'b' });
-            expect(await backend.coordinator.electLeader(group)).to.deep.equal(first);
+            expect(await backend.coordinator.electLeader(group, Date.now())).to.deep.equal(first);
             await backend.coordinator.unregister(group, X, 'b');
-            const second = await backend.coordinator.electLeader(group);
+            const second = await backend.coordinator.electLeader(group, Date.now());
             expect(second).to.deep.include({ deviceId: Y });
             expect(second?.term).to.equal((first?.term ?? 0) + 1);
             const promoted = (await settle()).filter((event) => event.type === 'promoted');
@@ -344,7 +348,7 @@ describe('redis Lua scripts', function () {
             await append(S, bytes(2), { hold: 't' });
             await backend.coordinator.register(group, presence(X));
             await backend.coordinator.updatePresence(group, X, 'c', { eligible: true });
-            await backend.coordinator.electLeader(group);
+            await backend.coordinator.electLeader(group, Date.now());
             await backend.coordinator.beginTransaction(group, {
                 deviceId: X,
                 connectionId: 'c',
@@ -363,7 +367,7 @@ describe('redis Lua scripts', function () {
             await command('DEL', ...names);
 
             function presence(id: DeviceId) {
-                return { deviceId: id, connectionId: 'c', nodeId: 'n', connectedSince: 1 };
+                return { deviceId: id, connectionId: 'c', nodeId: 'n', connectedSince: 1, expiresAt: ALIVE_UNTIL };
             }
         });
 
@@ -378,11 +382,12 @@ describe('redis Lua scripts', function () {
             expect(await backend.queue.read(group, nearlyBig, 0, 10, 10)).to.deep.equal([]);
             await backend.coordinator.register(group, {
                 deviceId: big,
+                expiresAt: ALIVE_UNTIL,
                 connectionId: 'c',
                 nodeId: 'n',
                 connectedSince: 1,
             });
-            expect((await backend.coordinator.listPresence(group))[0]?.deviceId).to.equal(big);
+            expect((await backend.coordinator.listPresence(group, Date.now()))[0]?.deviceId).to.equal(big);
             expect(await settle()).to.deep.equal([{ type: 'appended', deviceIds: [big] }]);
         });
 

@@ -48,7 +48,7 @@ describe('memory backend', function () {
         for (const call of [
             () => backend.groups.listSlots(group),
             () => backend.queue.listSlots(group),
-            () => backend.coordinator.listPresence(group),
+            () => backend.coordinator.listPresence(group, 0),
         ]) {
             const error: unknown = await call().then(
                 () => undefined,
@@ -211,6 +211,7 @@ describe('memory backend', function () {
                     await backend.queue.addSlot(groupId, id);
                     await backend.coordinator.register(groupId, {
                         deviceId: id,
+                        expiresAt: 3_000,
                         connectionId: `n/${groupId}/${device}`,
                         nodeId: 'n',
                         connectedSince: 1_000,

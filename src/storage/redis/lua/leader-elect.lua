@@ -1,6 +1,6 @@
 --[[
-leader-elect: keeps a leader whose connection is still the registered
-presence of its device; otherwise promotes the best eligible presence
+leader-elect: keeps a leader whose connection is still the registered, live
+presence of its device; otherwise promotes the best live eligible presence
 (proxy-active first, then the latest connectedSince, then the greater
 connection id), with a term from the group's counter, and publishes
 `promoted` in the same step. Without an eligible presence the leader role is
@@ -10,6 +10,7 @@ KEYS[1] presenceKey   HASH device id → presence JSON
 KEYS[2] leaderKey     HASH d = device id, c = connection id, t = term
 KEYS[3] countersKey   HASH with the `term` counter (never deleted)
 ARGV[1] channel       the group's bus channel (same hash tag)
+ARGV[2] now           decimal Unix ms; presence expired by then does not count
 
 Returns {status, deviceId, connectionId, term}
   0 OK         the leader after the election
@@ -19,6 +20,7 @@ local presenceKey = KEYS[1] -- HASH
 local leaderKey = KEYS[2] -- HASH
 local countersKey = KEYS[3] -- HASH
 local channel = ARGV[1] -- string
+local now = tonumber(ARGV[2]) -- number
 
 --@include lib/coordinator.lua
 
@@ -26,7 +28,7 @@ local leader = redis.call('HMGET', leaderKey, 'd', 'c', 't')
 if leader[1] then
     local json = redis.call('HGET', presenceKey, leader[1])
     local presence = json and decodePresence(json) or nil
-    if presence ~= nil and presence.c == leader[2] then
+    if presence ~= nil and presence.c == leader[2] and isAlive(presence, now) then
         return { 0, leader[1], leader[2], leader[3] }
     end
 end
@@ -36,7 +38,7 @@ local bestDevice = nil
 local best = nil
 for i = 1, #entries, 2 do
     local presence = decodePresence(entries[i + 1])
-    if presence ~= nil and presence.e == true then
+    if presence ~= nil and presence.e == true and isAlive(presence, now) then
         local better = best == nil
         if not better then
             local since = tonumber(presence.s)

@@ -13,6 +13,7 @@ ARGV[3] connectionId   string
 ARGV[4] nodeId         string
 ARGV[5] connectedSince decimal Unix ms
 ARGV[6] kickCode       decimal close code for the replaced connection
+ARGV[7] expiresAt      decimal Unix ms until which the presence counts as alive
 
 Returns {status, replaced}
   0 OK  replaced: the replaced presence JSON, or '' when none was replaced
@@ -25,6 +26,7 @@ local connectionId = ARGV[3] -- string
 local nodeId = ARGV[4] -- string
 local connectedSince = ARGV[5] -- decimal string
 local kickCode = tonumber(ARGV[6]) -- number
+local expiresAt = ARGV[7] -- decimal string
 
 --@include lib/coordinator.lua
 
@@ -37,7 +39,7 @@ if previous ~= nil and previous.c == connectionId then
     proxyActive = previous.p == true
 end
 redis.call('HSET', presenceKey, deviceId, cjson.encode({
-    c = connectionId, n = nodeId, s = connectedSince, e = eligible, p = proxyActive,
+    c = connectionId, n = nodeId, s = connectedSince, e = eligible, p = proxyActive, x = expiresAt,
 }))
 if previous == nil or previous.c == connectionId then
     return { 0, '' }

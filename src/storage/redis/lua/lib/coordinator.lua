@@ -3,7 +3,7 @@ Shared helpers of the coordinator scripts. Not a script of its own: the
 loader (scripts.ts) pastes it where a script says `--@include lib/coordinator.lua`.
 
 A presence is stored as JSON {c = connectionId, n = nodeId, s = connectedSince
-(decimal string), e = eligible, p = proxyActive}. Events are JSON arrays (see
+(decimal string), x = expiresAt (decimal string), e = eligible, p = proxyActive}. Events are JSON arrays (see
 bus-codec.ts).
 ]]
 
@@ -26,4 +26,9 @@ local function decodePresence(json)
         return presence
     end
     return nil
+end
+
+-- Whether a presence's node still renews it: alive until its expiry.
+local function isAlive(presence, now)
+    return tonumber(presence.x) ~= nil and tonumber(presence.x) > now
 end

@@ -1,0 +1,91 @@
+/**
+ * Keeps this node's part of each group alive, and tidies what dead nodes
+ * left behind. Every `presenceRenewIntervalMs`, for each group with local
+ * sessions:
+ *
+ * - renews the presence of its logged-in sessions (a node that dies stops
+ *   renewing, so its devices count as gone after `presenceTtlMs`), deleting
+ *   the presence of dead nodes, and elects a new leader when a dead device
+ *   held the role;
+ * - ends a transaction lock that expired without being released (its
+ *   holder's node died): the held reflections are delivered, then
+ *   TransactionEnded goes to every device;
+ * - when renewal keeps failing (storage unreachable), closes the group's
+ *   sessions with 1013 before their presence can expire, so no device acts
+ *   as leader or lock holder on a node that lost its storage.
+ */
+import { CloseCode } from '../../d2m/index.js';
+import type { GroupId } from '../storage/types.js';
+import type { MediatorContext } from './context.js';
+import type { LocalGroups } from './local-groups.js';
+import { endExpiredLock } from './transactions.js';
+
+export class GroupMaintenance {
+    #timer: NodeJS.Timeout | undefined;
+    #running: Promise<void> | undefined;
+    readonly #lastRenewed = new Map<GroupId, number>();
+
+    public constructor(
+        private readonly ctx: MediatorContext,
+        private readonly localGroups: LocalGroups,
+    ) {}
+
+    public start(): void {
+        if (this.#timer !== undefined) return;
+        this.#timer = setInterval(() => void this.runOnce(), this.ctx.config.presenceRenewIntervalMs);
+        this.#timer.unref();
+    }
+
+    public async stop(): Promise<void> {
+        if (this.#timer !== undefined) clearInterval(this.#timer);
+        this.#timer = undefined;
+        await this.#running;
+    }
+
+    /** One pass over every local group. Never rejects. */
+    public runOnce(): Promise<void> {
+        this.#running ??= this.#pass().finally(() => (this.#running = undefined));
+        return this.#running;
+    }
+
+    async #pass(): Promise<void> {
+        const groups = this.localGroups.groupIds();
+        for (const groupId of [...this.#lastRenewed.keys()]) {
+            if (!groups.includes(groupId)) this.#lastRenewed.delete(groupId);
+        }
+        for (const groupId of groups) await this.#maintain(groupId);
+    }
+
+    async #maintain(groupId: GroupId): Promise<void> {
+        const { coordinator } = this.ctx.backend;
+        const { presenceTtlMs, presenceRenewIntervalMs } = this.ctx.config;
+        const now = this.ctx.now();
+        const members = this.localGroups.members(groupId).filter((member) => member.registered);
+        try {
+            const { missing, leaderLost } = await coordinator.renewPresence(
+                groupId,
+                this.ctx.nodeId,
+                members.map((member) => member.connectionId),
+                now + presenceTtlMs,
+                now,
+            );
+            this.#lastRenewed.set(groupId, now);
+            for (const member of members) {
+                if (missing.includes(member.connectionId)) {
+                    member.close(CloseCode.TRY_AGAIN_LATER, 'presence lost');
+                }
+            }
+            if (leaderLost) await coordinator.electLeader(groupId, now);
+            await endExpiredLock(this.ctx, groupId, now);
+        } catch (error) {
+            const last = this.#lastRenewed.get(groupId) ?? now;
+            this.ctx.logger.warn('group maintenance failed', { group: groupId.slice(0, 8), error });
+            if (now - last >= presenceTtlMs - 2 * presenceRenewIntervalMs) {
+                for (const member of this.localGroups.members(groupId)) {
+                    member.close(CloseCode.TRY_AGAIN_LATER, 'storage unavailable');
+                }
+            }
+            if (!this.#lastRenewed.has(groupId)) this.#lastRenewed.set(groupId, now);
+        }
+    }
+}
