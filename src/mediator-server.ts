@@ -13,7 +13,7 @@ import type { MediatorContext } from './mediator/context.js';
 import { LocalGroups } from './mediator/local-groups.js';
 import { GroupMaintenance } from './mediator/group-maintenance.js';
 import { SlotSweeper } from './mediator/sweeper.js';
-import { Session } from './session/session.js';
+import { Session, type SessionStats } from './session/session.js';
 import type { ConnectionTransport } from './session/transport.js';
 import type { StorageBackend } from './storage/backend.js';
 import { startWebSocketServer, type ConnectionHandler } from './transport/uws-server.js';
@@ -35,6 +35,8 @@ export interface MediatorServer {
     readonly maintenance: GroupMaintenance;
     /** Sessions open on this node. */
     readonly sessionCount: number;
+    /** A snapshot of every open session. */
+    sessionStats(): SessionStats[];
     /** Stops accepting, closes every device with `code` (1001 by default) and waits for their cleanup. */
     stop(code?: CloseCode): Promise<void>;
 }
@@ -102,6 +104,7 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
         get sessionCount() {
             return sessions.size;
         },
+        sessionStats: () => [...sessions].map((session) => session.stats()),
         stop: async (code = CloseCode.GOING_AWAY) => {
             server.stopListening();
             server.closeAll(code, 'mediator shutting down');

@@ -39,6 +39,18 @@ export const INBOX_MAX_BYTES = 16 * 1024 * 1024;
 
 type State = 'awaiting-hello' | 'authenticating' | 'active' | 'closed';
 
+export interface SessionStats {
+    readonly connectionId: ConnectionId;
+    readonly state: State;
+    readonly deviceId: DeviceId | undefined;
+    /** Bytes waiting in the socket for the device to read them. */
+    readonly bufferedAmount: number;
+    /** Reflections sent on this connection and not acknowledged yet. */
+    readonly unackedReflections: number;
+    /** Inbound bytes received and not processed yet. */
+    readonly inboxBytes: number;
+}
+
 export interface SessionDependencies {
     readonly ctx: MediatorContext;
     readonly localGroups: LocalGroups;
@@ -109,6 +121,18 @@ export class Session implements GroupMember {
 
     public get state(): State {
         return this.#state;
+    }
+
+    /** A snapshot for introspection (tests, and later the admin API). */
+    public stats(): SessionStats {
+        return {
+            connectionId: this.connectionId,
+            state: this.#state,
+            deviceId: this.#hello?.deviceId,
+            bufferedAmount: this.#transport.bufferedAmount(),
+            unackedReflections: this.#delivery?.unackedCount ?? 0,
+            inboxBytes: this.#inboxBytes,
+        };
     }
 
     /** Logged in: its presence is registered (GroupMember). */
