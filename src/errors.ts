@@ -41,9 +41,42 @@ export class ConfigError extends D2mError {
 export class SessionClosedError extends D2mError {
     public readonly closeCode: CloseCode;
 
-    public constructor(closeCode: CloseCode, message: string) {
-        super('session-closed', message);
+    public constructor(closeCode: CloseCode, message: string, options?: { readonly cause?: unknown }) {
+        super('session-closed', message, options);
         this.closeCode = closeCode;
+    }
+}
+
+/**
+ * Why a device's chat-server relay ended (docs/chat-server-proxy.md), with
+ * the close code each one ends the device's connection with.
+ */
+export const CHAT_SERVER_PROXY_FAILURES = {
+    /** The device's server group has no chat-server address (or no proxy is configured). */
+    'no-chat-server': CloseCode.CHAT_SERVER_CONNECTION_FAILED,
+    /** The TCP connection was refused or failed before it was established. */
+    'connect-failed': CloseCode.CHAT_SERVER_CONNECTION_FAILED,
+    /** The TCP connection was not established in time. */
+    'connect-timeout': CloseCode.CHAT_SERVER_CONNECTION_FAILED,
+    /** The chat server ended the connection (every complete message was relayed first). */
+    'chat-server-closed': CloseCode.CHAT_SERVER_CONNECTION_CLOSED,
+    /** The established connection failed (reset, socket error). */
+    'upstream-error': CloseCode.CHAT_SERVER_CONNECTION_ERROR,
+    /** The chat server sent a CSP frame longer than a Proxy frame can carry. */
+    'message-too-long': CloseCode.CHAT_SERVER_CONNECTION_ERROR,
+    /** The device kept sending while its chat server did not read: the bytes queued toward it passed the bound. */
+    'chat-server-not-reading': CloseCode.CHAT_SERVER_CONNECTION_ERROR,
+} as const satisfies Readonly<Record<string, CloseCode>>;
+
+export type ChatServerProxyFailure = keyof typeof CHAT_SERVER_PROXY_FAILURES;
+
+/** The chat-server relay of a connection ended; the connection closes with 4000, 4001 or 4009. */
+export class ChatServerProxyError extends SessionClosedError {
+    public readonly failure: ChatServerProxyFailure;
+
+    public constructor(failure: ChatServerProxyFailure, message: string, options?: { readonly cause?: unknown }) {
+        super(CHAT_SERVER_PROXY_FAILURES[failure], message, options);
+        this.failure = failure;
     }
 }
 

@@ -17,6 +17,8 @@ import { Session, type SessionStats } from './session/session.js';
 import type { ConnectionTransport } from './session/transport.js';
 import type { StorageBackend } from './storage/backend.js';
 import { startWebSocketServer, type ConnectionHandler } from './transport/uws-server.js';
+import { ChatServerProxy } from './upstream/chat-server-proxy.js';
+import type { ProxyMetrics } from './upstream/metrics.js';
 
 export interface MediatorServerOptions {
     readonly config: MediatorConfig;
@@ -25,6 +27,8 @@ export interface MediatorServerOptions {
     readonly logger: Logger;
     /** Unix ms; tests may move time. */
     readonly now?: () => number;
+    /** Counters of the chat-server proxy (no-op by default). */
+    readonly proxyMetrics?: ProxyMetrics;
 }
 
 export interface MediatorServer {
@@ -53,6 +57,7 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
         now: options.now ?? Date.now,
     };
     const localGroups = new LocalGroups(backend.coordinator, ctx.logger.child({ component: 'groups' }));
+    const chatServer = ChatServerProxy.fromConfig(config, options.proxyMetrics);
     const sessions = new Set<Session>();
     const finished = new Set<Promise<void>>();
     let counter = 0;
@@ -63,6 +68,7 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
             {
                 ctx,
                 localGroups,
+                chatServer,
                 onFinished: (ended) => sessions.delete(ended),
             },
             transport,
@@ -93,7 +99,12 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
     sweeper.start();
     const maintenance = new GroupMaintenance(ctx, localGroups);
     maintenance.start();
-    ctx.logger.info('mediator listening', { host: config.host, port: server.port, backend: backend.kind });
+    ctx.logger.info('mediator listening', {
+        host: config.host,
+        port: server.port,
+        backend: backend.kind,
+        chatServers: chatServer.source ?? 'none (Proxy frames close with 4001)',
+    });
 
     return {
         port: server.port,

@@ -4,6 +4,7 @@
  * invalid field at once.
  */
 import { ConfigError } from '../errors.js';
+import { checkChatServerAddressSpec } from '../upstream/address-map.js';
 import type { SlotPolicy } from '../storage/types.js';
 import type { LogLevel } from '../log/logger.js';
 
@@ -43,6 +44,23 @@ export interface MediatorConfig {
     readonly presenceRenewIntervalMs: number;
     /** WebSocket idle timeout (the server pings idle connections). */
     readonly idleTimeoutS: number;
+    /**
+     * Where the chat servers are (docs/chat-server-proxy.md): a template
+     * `host:port` whose host may contain `{serverGroup}`, or `file:<path>` of
+     * a JSON table `{ "<serverGroup>": "host:port", "*": "host:port" }`.
+     * Unset: no chat-server proxy; a device that sends Proxy frames after
+     * authentication is closed with 4001.
+     */
+    readonly chatServerAddress: string | undefined;
+    /** A chat server not connected within this time counts as unreachable (4001). */
+    readonly upstreamConnectTimeoutMs: number;
+    /** Reading from a device's chat server pauses while its WebSocket buffers more than this (resumes at half). */
+    readonly upstreamReadHighWaterBytes: number;
+    /**
+     * Bytes queued toward one device's chat server (not yet taken by its
+     * socket) beyond which the device is closed with 4009.
+     */
+    readonly upstreamWriteMaxBytes: number;
 }
 
 export const DEFAULT_CONFIG: MediatorConfig = Object.freeze({
@@ -70,6 +88,10 @@ export const DEFAULT_CONFIG: MediatorConfig = Object.freeze({
     presenceTtlMs: 30_000,
     presenceRenewIntervalMs: 10_000,
     idleTimeoutS: 120,
+    chatServerAddress: undefined,
+    upstreamConnectTimeoutMs: 10_000,
+    upstreamReadHighWaterBytes: 256 * 1024,
+    upstreamWriteMaxBytes: MIB,
 } satisfies MediatorConfig);
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
@@ -117,6 +139,14 @@ export function validateConfig(config: MediatorConfig): void {
         problems.push('presenceTtlMs must be at least twice presenceRenewIntervalMs');
     }
     if (config.idleTimeoutS !== 0) integer('idleTimeoutS', config.idleTimeoutS, 8, 960);
+    if (config.chatServerAddress !== undefined) {
+        for (const problem of checkChatServerAddressSpec(config.chatServerAddress).problems) {
+            problems.push(`chatServerAddress: ${problem}`);
+        }
+    }
+    integer('upstreamConnectTimeoutMs', config.upstreamConnectTimeoutMs, 10);
+    integer('upstreamReadHighWaterBytes', config.upstreamReadHighWaterBytes, 16 * 1024);
+    integer('upstreamWriteMaxBytes', config.upstreamWriteMaxBytes, 64 * 1024);
     if (!LOG_LEVELS.includes(config.logLevel)) problems.push(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
     if ((config.redisUrl === undefined) !== (config.databaseUrl === undefined)) {
         problems.push('redisUrl and databaseUrl go together: give both (Redis + PostgreSQL) or neither (embedded)');

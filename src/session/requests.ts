@@ -2,6 +2,9 @@
  * Handlers for what an authenticated device sends: reflections and their
  * acks, transactions, device management and Proxy frames. One handler runs
  * at a time, in arrival order (the session guarantees it).
+ *
+ * Proxy frames go to the device's chat-server relay (src/upstream/), opened
+ * on the first one; the relay ends with the connection.
  */
 import {
     CloseCode,
@@ -14,10 +17,12 @@ import {
     type D2mMessage,
     type DeviceId,
 } from '../../d2m/index.js';
+import { ChatServerProxyError } from '../errors.js';
 import { devicesInfo } from '../mediator/devices-info.js';
 import { dropSlot, handleOverflow } from '../mediator/slots.js';
 import { endExpiredLock } from '../mediator/transactions.js';
 import type { QueueLimits } from '../storage/reflection-queue.js';
+import type { UpstreamConnection } from '../upstream/upstream-connection.js';
 import type { ActiveSession } from './session.js';
 
 function unexpected(type: D2mPayloadType): D2mProtocolError {
@@ -27,7 +32,10 @@ function unexpected(type: D2mPayloadType): D2mProtocolError {
 export class SessionRequests {
     readonly #limits: QueueLimits;
     #lockTimer: NodeJS.Timeout | undefined;
-    #proxyActive = false;
+    /** The chat-server relay, from the first Proxy frame on. */
+    #upstream: UpstreamConnection | undefined;
+    /** The relay failed or the connection ended: later Proxy frames are dropped. */
+    #upstreamOver = false;
 
     public constructor(private readonly session: ActiveSession) {
         this.#limits = {
@@ -89,22 +97,61 @@ export class SessionRequests {
     }
 
     /**
-     * Chat-server bytes from the device. They mark the device as preferred
-     * for leadership; relaying them upstream is the chat-server proxy's job.
+     * Chat-server bytes from the device (also those buffered before
+     * authentication, in order). The first one opens the relay to the
+     * device's chat server and marks the device as preferred for leadership.
+     * Throws {@link ChatServerProxyError} (4001) when the device's server
+     * group has no chat server.
      */
     public onProxy(data: Uint8Array): void {
-        if (!this.#proxyActive) {
-            this.#proxyActive = true;
-            const { ctx, groupId, deviceId, connectionId } = this.session;
+        if (this.#upstreamOver) return;
+        if (this.#upstream === undefined) {
+            const { ctx, groupId, deviceId, connectionId, chatServer } = this.session;
+            if (chatServer === undefined) {
+                this.#upstreamOver = true;
+                throw new ChatServerProxyError('no-chat-server', 'this mediator has no chat-server proxy');
+            }
+            try {
+                this.#upstream = chatServer.open({
+                    serverGroup: this.session.serverGroup,
+                    device: {
+                        sendProxy: (message) => this.session.send({ type: D2mPayloadType.PROXY, body: message }),
+                        bufferedAmount: () => this.session.bufferedAmount(),
+                    },
+                    logger: this.session.logger,
+                    onEnd: (error) => {
+                        this.#upstreamOver = true;
+                        this.session.fail(error);
+                    },
+                });
+            } catch (error) {
+                this.#upstreamOver = true;
+                throw error;
+            }
             ctx.backend.coordinator
                 .updatePresence(groupId, deviceId, connectionId, { proxyActive: true })
                 .catch((error: unknown) => this.session.logger.warn('marking proxy activity failed', { error }));
         }
-        this.session.logger.debug('proxy frame without a chat-server connection', { bytes: data.byteLength });
+        this.#upstream.write(data);
     }
 
-    /** The connection ended: release the lock (delivering held reflections) if this device holds it. */
+    /** The device's WebSocket drained: the relay may read from the chat server again. */
+    public onDrain(): void {
+        this.#upstream?.onDeviceDrain();
+    }
+
+    /** The device's WebSocket closed: drop the chat-server connection at once. */
+    public onSocketClosed(): void {
+        this.#upstreamOver = true;
+        this.#upstream?.destroy();
+    }
+
+    /**
+     * The connection ended: drop the chat-server connection, and release the
+     * lock (delivering held reflections) if this device holds it.
+     */
     public async onConnectionEnd(): Promise<void> {
+        this.onSocketClosed();
         clearTimeout(this.#lockTimer);
         const lock = this.session.lock;
         if (lock === undefined) return;

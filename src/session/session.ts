@@ -28,6 +28,7 @@ import type { MediatorContext } from '../mediator/context.js';
 import type { GroupMember, LocalGroups } from '../mediator/local-groups.js';
 import { login, logout, type LoginResult } from '../mediator/login.js';
 import type { GroupEvent, TransactionLock } from '../storage/group-coordinator.js';
+import type { ChatServerProxy } from '../upstream/chat-server-proxy.js';
 import { groupIdFromBytes, type ConnectionId, type GroupId } from '../storage/types.js';
 import { Delivery, reflectedFrame } from './delivery.js';
 import { createServerChallenge, serverHelloFrame, verifyClientHello } from './handshake.js';
@@ -54,6 +55,8 @@ export interface SessionStats {
 export interface SessionDependencies {
     readonly ctx: MediatorContext;
     readonly localGroups: LocalGroups;
+    /** Relays Proxy frames to the chat server; without it, a device that sends Proxy frames is closed with 4001. */
+    readonly chatServer?: ChatServerProxy;
     /** Called once the session is closed and cleaned up. */
     readonly onFinished?: (session: Session) => void;
 }
@@ -64,11 +67,18 @@ export interface ActiveSession {
     readonly groupId: GroupId;
     readonly deviceId: DeviceId;
     readonly connectionId: ConnectionId;
+    /** The chat-server group from the device's ClientUrlInfo. */
+    readonly serverGroup: string;
     readonly login: LoginResult;
     readonly logger: Logger;
     lock: TransactionLock | undefined;
+    readonly chatServer: ChatServerProxy | undefined;
     send(message: D2mMessage): void;
+    /** Bytes the device's WebSocket holds that the device has not read yet. */
+    bufferedAmount(): number;
     close(code: CloseCode, reason: string): void;
+    /** Closes with the code `closeCodeForError` gives for `error`. */
+    fail(error: unknown): void;
     /** Removes the acknowledged item; false for an unknown or ephemeral id. */
     ackReflected(reflectedId: number): Promise<boolean>;
 }
@@ -159,6 +169,7 @@ export class Session implements GroupMember {
 
     public onDrain(): void {
         this.#delivery?.onDrain();
+        this.#requests?.onDrain();
     }
 
     /** Closes the connection; cleanup follows from the transport's close event. */
@@ -176,6 +187,7 @@ export class Session implements GroupMember {
         this.#state = 'closed';
         clearTimeout(this.#handshakeTimer);
         this.#delivery?.stop();
+        this.#requests?.onSocketClosed();
         this.#inbox.length = 0;
         this.#finished = this.#cleanup().finally(() => this.#deps.onFinished?.(this));
         return this.#finished;
@@ -346,13 +358,17 @@ export class Session implements GroupMember {
             groupId: this.groupId,
             deviceId: this.#hello!.deviceId,
             connectionId: this.connectionId,
+            serverGroup: this.urlInfo.serverGroup,
             login,
             logger: this.#logger,
             lock: undefined,
+            chatServer: this.#deps.chatServer,
             send: (message) => {
                 if (session.#state !== 'closed') session.#transport.send(encodeMessage(message));
             },
+            bufferedAmount: () => session.#transport.bufferedAmount(),
             close: (code, reason) => session.close(code, reason),
+            fail: (error) => session.#fail(error),
             ackReflected: async (reflectedId) => (await session.#delivery?.ack(reflectedId)) ?? false,
         };
     }

@@ -10,6 +10,7 @@ import { startMediatorServer, type MediatorServer } from '../../src/mediator-ser
 import type { StorageBackend } from '../../src/storage/backend.js';
 import { createMemoryBackend } from '../../src/storage/memory-backend.js';
 import type { SlotPolicy } from '../../src/storage/types.js';
+import type { ProxyMetrics } from '../../src/upstream/metrics.js';
 
 export type BackendKind = 'embedded' | 'redis+postgres';
 
@@ -33,12 +34,23 @@ export async function createTestBackend(kind: BackendKind): Promise<StorageBacke
 }
 
 export async function startTestMediator(
-    options: { readonly kind?: BackendKind; readonly backend?: StorageBackend; readonly config?: ConfigOverrides } = {},
+    options: {
+        readonly kind?: BackendKind;
+        readonly backend?: StorageBackend;
+        readonly config?: ConfigOverrides;
+        readonly proxyMetrics?: ProxyMetrics;
+    } = {},
 ): Promise<TestMediator> {
     const backend = options.backend ?? (await createTestBackend(options.kind ?? 'embedded'));
     const logger = createCapturingLogger('debug');
     const config = buildConfig({ host: '127.0.0.1', port: 0, ...options.config });
-    const server = await startMediatorServer({ config, backend, crypto: nodeCryptoBackend, logger });
+    const server = await startMediatorServer({
+        config,
+        backend,
+        crypto: nodeCryptoBackend,
+        logger,
+        proxyMetrics: options.proxyMetrics,
+    });
     return {
         url: `ws://127.0.0.1:${server.port}/`,
         server,

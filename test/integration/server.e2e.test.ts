@@ -15,6 +15,7 @@ import {
     ensureServerGroup,
 } from '../../d2m/index.js';
 import { DevicePlatform, TransactionScope } from '../../d2d/index.js';
+import { TestChatServer } from '../../src/dev/test-chat-server.js';
 import { BACKEND_KINDS, startTestMediator, type ConfigOverrides, type TestMediator } from '../helpers/mediator.js';
 import { deviceId, numberedEnvelope, TestGroup, waitUntil, withTimeout, type TestDevice } from '../helpers/devices.js';
 import { RawClient, rawHandshake } from '../helpers/raw-client.js';
@@ -523,7 +524,10 @@ for (const kind of BACKEND_KINDS) {
             });
 
             it('prefers a device that sent Proxy frames', async function () {
-                const g = group();
+                const chat = await TestChatServer.start();
+                cleanups.push(() => chat.close());
+                const custom = await customMediator({ chatServerAddress: chat.address });
+                const g = group(custom.url);
                 const a = await g.connect(1n);
                 await a.client.waitForLeader();
                 const b = await g.connect(2n, { sendProxyBeforeHandshake: new Uint8Array(48) });
