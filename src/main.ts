@@ -45,6 +45,8 @@ interface ServeArguments {
     readonly 'upstream-connect-timeout-ms': number;
     readonly 'upstream-read-high-water-bytes': number;
     readonly 'upstream-write-max-bytes': number;
+    readonly 'presence-ttl-ms': number;
+    readonly 'presence-renew-interval-ms': number;
 }
 
 async function serve(args: ServeArguments): Promise<void> {
@@ -59,6 +61,8 @@ async function serve(args: ServeArguments): Promise<void> {
         upstreamConnectTimeoutMs: args['upstream-connect-timeout-ms'],
         upstreamReadHighWaterBytes: args['upstream-read-high-water-bytes'],
         upstreamWriteMaxBytes: args['upstream-write-max-bytes'],
+        presenceTtlMs: args['presence-ttl-ms'],
+        presenceRenewIntervalMs: args['presence-renew-interval-ms'],
     });
     const logger = createJsonLogger(config.logLevel, (line) => process.stderr.write(line));
     const backend = await createBackend(config, logger);
@@ -214,6 +218,22 @@ await yargs(hideBin(process.argv))
                     describe:
                         "stop reading from a device's chat server while its WebSocket buffers more than this " +
                         '(env MEDIATOR_UPSTREAM_READ_HIGH_WATER_BYTES)',
+                })
+                .option('presence-ttl-ms', {
+                    type: 'number',
+                    default: Number(process.env.MEDIATOR_PRESENCE_TTL_MS ?? DEFAULT_CONFIG.presenceTtlMs),
+                    describe:
+                        "how long a device's presence, leader role and lock outlive a node that stopped " +
+                        'renewing them (env MEDIATOR_PRESENCE_TTL_MS)',
+                })
+                .option('presence-renew-interval-ms', {
+                    type: 'number',
+                    default: Number(
+                        process.env.MEDIATOR_PRESENCE_RENEW_INTERVAL_MS ?? DEFAULT_CONFIG.presenceRenewIntervalMs,
+                    ),
+                    describe:
+                        "how often a node renews its devices' presence and ends expired locks " +
+                        '(env MEDIATOR_PRESENCE_RENEW_INTERVAL_MS)',
                 })
                 .option('upstream-write-max-bytes', {
                     type: 'number',

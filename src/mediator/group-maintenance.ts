@@ -7,9 +7,9 @@
  *   renewing, so its devices count as gone after `presenceTtlMs`), deleting
  *   the presence of dead nodes, and elects a new leader when a dead device
  *   held the role;
- * - ends a transaction lock that expired without being released (its
- *   holder's node died): the held reflections are delivered, then
- *   TransactionEnded goes to every device;
+ * - ends a transaction lock that expired without being released, or whose
+ *   holder's presence is gone (its node died): the held reflections are
+ *   delivered, then TransactionEnded goes to every device;
  * - when renewal keeps failing (storage unreachable), closes the group's
  *   sessions with 1013 before their presence can expire, so no device acts
  *   as leader or lock holder on a node that lost its storage.
@@ -76,7 +76,7 @@ export class GroupMaintenance {
                 }
             }
             if (leaderLost) await coordinator.electLeader(groupId, now);
-            await endExpiredLock(this.ctx, groupId, now);
+            await endExpiredLock(this.ctx, groupId, now, { alsoWhenHolderGone: true });
         } catch (error) {
             const last = this.#lastRenewed.get(groupId) ?? now;
             this.ctx.logger.warn('group maintenance failed', { group: groupId.slice(0, 8), error });

@@ -105,3 +105,45 @@ describe('several mediator nodes (redis+postgres)', function () {
         expect((await withTimeout(b.client.closed, 5000, 'the drop')).code).to.equal(CloseCode.DEVICE_DROPPED);
     });
 });
+
+describe('a mediator node that dies (redis+postgres)', function () {
+    this.timeout(60_000);
+    const PRESENCE = ['--presence-ttl-ms', '1500', '--presence-renew-interval-ms', '300'];
+    let nodes: MediatorProcess[] = [];
+
+    afterEach(async function () {
+        await Promise.all(nodes.map((node) => node.stop()));
+        nodes = [];
+    });
+
+    it('loses its leader role and lock within the presence TTL; held reflections are delivered', async function () {
+        const [redisUrl, databaseUrl] = await Promise.all([getRedisUrl(), getDatabaseUrl()]);
+        nodes = await Promise.all([
+            spawnMediator({ redisUrl, databaseUrl, nodeId: 'doomed', args: PRESENCE }),
+            spawnMediator({ redisUrl, databaseUrl, nodeId: 'survivor', args: PRESENCE }),
+        ]);
+        const onA = new TestGroup(nodes[0]!.url);
+        const onB = new TestGroup(nodes[1]!.url, onA.dgk);
+        const a = await onA.connect(1n);
+        await a.client.waitForLeader();
+        const b = await onB.connect(2n);
+        await b.client.waitForQueueDry();
+        expect(await a.client.beginTransaction(TransactionScope.CONTACT_SYNC)).to.deep.equal({ status: 'acked' });
+        await a.client.reflect(numberedEnvelope(a.id, 1));
+        expect((await b.client.beginTransaction(TransactionScope.GROUP_SYNC)).status).to.equal('rejected');
+
+        const killedAt = Date.now();
+        nodes[0]!.kill('SIGKILL');
+        await nodes[0]!.exited;
+        await withTimeout(b.client.waitForLeader(), 10_000, 'the surviving device to lead');
+        await waitUntil(() => b.transactionsEnded.length === 1, 10_000, 'TransactionEnded');
+        await b.waitForReflected(1, 10_000);
+        const failoverMs = Date.now() - killedAt;
+        console.log(`      leader and lock failed over ${failoverMs} ms after the node was killed`);
+        // Presence TTL 1.5 s plus renewal 0.3 s, and some slack for a busy machine.
+        expect(failoverMs).to.be.below(6000);
+        expect(b.numbers()).to.deep.equal([1]);
+        expect(await b.client.beginTransaction(TransactionScope.GROUP_SYNC)).to.deep.equal({ status: 'acked' });
+        await b.client.close();
+    });
+});
