@@ -120,7 +120,7 @@ function sampleMessage(rng: Prng, type: D2mPayloadType): D2mMessage {
         case D2mPayloadType.BEGIN_TRANSACTION_ACK:
         case D2mPayloadType.COMMIT_TRANSACTION:
         case D2mPayloadType.COMMIT_TRANSACTION_ACK:
-            return { type, body: {} } as D2mMessage;
+            return { type, body: {} };
     }
 }
 
