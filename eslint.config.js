@@ -1,7 +1,7 @@
 // Lint rules: typescript-eslint's type-aware recommended set, plus the
 // project's boundaries: the mediator server (src/, except the device SDK in
-// src/device/) must never import the device-to-device layer d2d/, which holds
-// the end-to-end secrets between devices.
+// src/device/ and the device CLI in src/device-cli/) must never import the
+// device-to-device layer d2d/, which holds the end-to-end secrets between devices.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -23,7 +23,7 @@ export default tseslint.config(
     },
     {
         files: ['src/**/*.ts'],
-        ignores: ['src/device/**'],
+        ignores: ['src/device/**', 'src/device-cli/**'],
         rules: {
             'no-restricted-imports': [
                 'error',
@@ -32,7 +32,7 @@ export default tseslint.config(
                         {
                             group: ['**/d2d', '**/d2d/**'],
                             message:
-                                'The mediator never sees device-to-device plaintext: only src/device/ may use d2d/.',
+                                'The mediator never sees device-to-device plaintext: only src/device/ and src/device-cli/ may use d2d/.',
                         },
                     ],
                 },

@@ -6,17 +6,30 @@
  *   mediator serve              start a mediator node
  *   mediator migrate            apply the PostgreSQL migrations and exit
  *   mediator test-chat-server   a CSP test peer for the chat-server proxy (not a chat server)
+ *
+ * Settings of `serve` come from src/config/ (defaults < config file <
+ * environment < flags; docs/configuration.md). Exit codes: 0 after a clean
+ * stop or drain, 1 on a runtime failure, 2 on invalid configuration or usage.
  */
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { buildConfig, DEFAULT_CONFIG, type MediatorConfig } from './config/config.js';
+import { withSettingOptions, settingOption } from './config/cli.js';
+import type { MediatorConfig } from './config/config.js';
+import { collectSettings, CONFIG_FILE_FLAG, loadConfig, type ConfigOrigin } from './config/load.js';
+import { SETTINGS } from './config/schema.js';
 import { nodeCryptoBackend } from './crypto/index.js';
-import { ConfigError } from './errors.js';
+import { deviceCommand } from './device-cli/index.js';
 import { TestChatServer, type TestChatScriptName } from './dev/test-chat-server.js';
-import { createJsonLogger, type Logger, type LogLevel } from './log/logger.js';
-import { startMediatorServer } from './mediator-server.js';
+import { ConfigError } from './errors.js';
+import { createJsonLogger, createPinoLogger, type Logger, type LogLevel } from './log/logger.js';
+import { startMediatorServer, type MediatorServer } from './mediator-server.js';
 import type { StorageBackend } from './storage/backend.js';
 import { createMemoryBackend } from './storage/memory-backend.js';
+
+/** Exit code for invalid configuration or command-line usage. */
+const EXIT_CONFIG = 2;
+/** A drain that has not finished this long after its window ends is abandoned (exit 1). */
+const DRAIN_CLEANUP_GRACE_MS = 30_000;
 
 /** Builds the storage backend the configuration asks for. */
 export async function createBackend(config: MediatorConfig, logger: Logger): Promise<StorageBackend> {
@@ -34,64 +47,91 @@ export async function createBackend(config: MediatorConfig, logger: Logger): Pro
     return createMemoryBackend();
 }
 
-interface ServeArguments {
-    readonly host: string;
-    readonly port: number;
-    readonly 'redis-url': string | undefined;
-    readonly 'database-url': string | undefined;
-    readonly 'node-id': string | undefined;
-    readonly 'log-level': string;
-    readonly 'chat-server-address': string | undefined;
-    readonly 'upstream-connect-timeout-ms': number;
-    readonly 'upstream-read-high-water-bytes': number;
-    readonly 'upstream-write-max-bytes': number;
-    readonly 'presence-ttl-ms': number;
-    readonly 'presence-renew-interval-ms': number;
+/** The settings each source gave (names only: values may be secret). */
+function settingsByOrigin(origins: Readonly<Record<string, ConfigOrigin>>): Record<string, string[]> {
+    const byOrigin: Record<string, string[]> = { file: [], env: [], flag: [] };
+    for (const [key, origin] of Object.entries(origins)) if (origin !== 'default') byOrigin[origin]?.push(key);
+    return byOrigin;
 }
 
-async function serve(args: ServeArguments): Promise<void> {
-    const config = buildConfig({
-        host: args.host,
-        port: args.port,
-        redisUrl: args['redis-url'],
-        databaseUrl: args['database-url'],
-        nodeId: args['node-id'],
-        logLevel: args['log-level'] as LogLevel,
-        chatServerAddress: args['chat-server-address'],
-        upstreamConnectTimeoutMs: args['upstream-connect-timeout-ms'],
-        upstreamReadHighWaterBytes: args['upstream-read-high-water-bytes'],
-        upstreamWriteMaxBytes: args['upstream-write-max-bytes'],
-        presenceTtlMs: args['presence-ttl-ms'],
-        presenceRenewIntervalMs: args['presence-renew-interval-ms'],
+async function serve(args: Readonly<Record<string, unknown>>): Promise<void> {
+    const { config, origins, configFile, unknownEnvironment } = loadConfig({ flags: args, env: process.env });
+    const logger = createPinoLogger({ level: config.logLevel });
+    const byOrigin = settingsByOrigin(origins);
+    logger.info('configuration loaded', {
+        configFile,
+        fromFile: byOrigin.file,
+        fromEnv: byOrigin.env,
+        fromFlags: byOrigin.flag,
     });
-    const logger = createJsonLogger(config.logLevel, (line) => process.stderr.write(line));
+    if (unknownEnvironment.length > 0) {
+        logger.warn('environment variables that name no setting (ignored)', { names: unknownEnvironment });
+    }
     const backend = await createBackend(config, logger);
-    const server = await startMediatorServer({ config, backend, crypto: nodeCryptoBackend, logger });
-    process.stdout.write(`mediator listening on ws://${config.host}:${server.port}/ (node ${server.nodeId})\n`);
+    let server: MediatorServer;
+    try {
+        server = await startMediatorServer({ config, backend, crypto: nodeCryptoBackend, logger });
+    } catch (error) {
+        await backend.close();
+        throw error;
+    }
+    const scheme = server.tls ? 'wss' : 'ws';
+    process.stdout.write(`mediator listening on ${scheme}://${config.host}:${server.port}/ (node ${server.nodeId})\n`);
+    installDrainOnSignals(server, backend, config, logger);
+}
 
-    let stopping = false;
-    const shutdown = (signal: NodeJS.Signals): void => {
-        if (stopping) return;
-        stopping = true;
-        logger.info('shutting down', { signal });
+/**
+ * SIGTERM or SIGINT drains the node (docs/configuration.md#graceful-drain):
+ * readiness fails, no new connections, devices closed with 1001 over the
+ * drain window, cleanup awaited, storage closed, exit 0. A second signal
+ * closes the remaining devices at once; the drain still completes.
+ */
+function installDrainOnSignals(
+    server: MediatorServer,
+    backend: StorageBackend,
+    config: MediatorConfig,
+    logger: Logger,
+): void {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals): void => {
+        signals++;
+        if (signals > 1) {
+            logger.warn('second signal: closing the remaining devices at once', { signal });
+            void server.stop();
+            return;
+        }
+        logger.info('draining on signal', { signal, windowMs: config.drainWindowMs, sessions: server.sessionCount });
+        const deadline = setTimeout(() => {
+            logger.error('drain did not finish in time; exiting', { graceMs: DRAIN_CLEANUP_GRACE_MS });
+            process.exit(1);
+        }, config.drainWindowMs + DRAIN_CLEANUP_GRACE_MS);
+        deadline.unref();
         server
-            .stop()
+            .drain()
             .then(() => backend.close())
             .then(
-                () => process.exit(0),
+                () => {
+                    logger.info('drained; exiting');
+                    process.exit(0);
+                },
                 (error: unknown) => {
-                    logger.error('shutdown failed', { error });
+                    logger.error('drain failed', { error });
                     process.exit(1);
                 },
             );
     };
-    process.on('SIGTERM', shutdown);
-    process.on('SIGINT', shutdown);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
 }
 
-async function migrate(args: Pick<ServeArguments, 'database-url'>): Promise<void> {
-    const url = args['database-url'];
-    if (url === undefined) throw new ConfigError(['migrate needs --database-url or DATABASE_URL']);
+async function migrate(args: Readonly<Record<string, unknown>>): Promise<void> {
+    const { layers, problems } = collectSettings({ flags: args, env: process.env });
+    if (problems.length > 0) throw new ConfigError(problems);
+    let url: unknown;
+    for (const layer of layers) if (layer.values.has('databaseUrl')) url = layer.values.get('databaseUrl');
+    if (typeof url !== 'string') {
+        throw new ConfigError([`migrate needs --database-url, ${SETTINGS.databaseUrl.env} or a config file with it`]);
+    }
     const { closeDatabase, createDatabase, migrate: applyMigrations } = await import('./storage/postgres/db.js');
     const db = createDatabase(url);
     try {
@@ -148,113 +188,36 @@ async function testChatServer(args: TestChatServerArguments): Promise<void> {
 function fail(error: unknown): never {
     if (error instanceof ConfigError) {
         process.stderr.write(`mediator: ${error.message}\n`);
-        process.exit(2);
+        process.exit(EXIT_CONFIG);
     }
     process.stderr.write(`mediator: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
 }
 
+function serveCommand(command: Argv): Argv {
+    return withSettingOptions(command)
+        .usage(
+            '$0 serve [options]\n\nStart a mediator node. Each setting comes from, in rising precedence: ' +
+                'its default, the config file (--config), its environment variable, its flag.',
+        )
+        .wrap(process.stdout.isTTY ? Math.min(140, command.terminalWidth()) : null);
+}
+
+/** Ctrl-C stops a long-running device command cleanly (a second one ends the process). */
+const deviceInterrupt = new AbortController();
+if (process.argv[2] === 'device') process.once('SIGINT', () => deviceInterrupt.abort());
+
 await yargs(hideBin(process.argv))
     .scriptName('mediator')
-    .command(
-        'serve',
-        'start a mediator node',
-        (command) =>
-            command
-                .option('host', {
-                    type: 'string',
-                    default: process.env.MEDIATOR_HOST ?? DEFAULT_CONFIG.host,
-                    describe: 'address to listen on (env MEDIATOR_HOST)',
-                })
-                .option('port', {
-                    type: 'number',
-                    default: Number(process.env.MEDIATOR_PORT ?? DEFAULT_CONFIG.port),
-                    describe: 'port to listen on; 0 picks a free one and prints it (env MEDIATOR_PORT)',
-                })
-                .option('redis-url', {
-                    type: 'string',
-                    default: process.env.REDIS_URL,
-                    describe: 'Redis for queues, locks, leader, presence (env REDIS_URL); with --database-url',
-                })
-                .option('database-url', {
-                    type: 'string',
-                    default: process.env.DATABASE_URL,
-                    describe: 'PostgreSQL for device groups and slots (env DATABASE_URL); with --redis-url',
-                })
-                .option('node-id', {
-                    type: 'string',
-                    default: process.env.MEDIATOR_NODE_ID,
-                    describe: 'name of this node (env MEDIATOR_NODE_ID); random when not set',
-                })
-                .option('log-level', {
-                    type: 'string',
-                    default: process.env.MEDIATOR_LOG_LEVEL ?? DEFAULT_CONFIG.logLevel,
-                    choices: ['debug', 'info', 'warn', 'error', 'silent'],
-                    describe: 'log level (env MEDIATOR_LOG_LEVEL)',
-                })
-                .option('chat-server-address', {
-                    type: 'string',
-                    default: process.env.MEDIATOR_CHAT_SERVER_ADDRESS,
-                    describe:
-                        'chat server per server group: a template host:port whose host may contain {serverGroup}, ' +
-                        'or file:<path> of a JSON table {"<serverGroup>": "host:port", "*": "host:port"}; unset: ' +
-                        'no chat-server proxy, Proxy frames close with 4001 (env MEDIATOR_CHAT_SERVER_ADDRESS)',
-                })
-                .option('upstream-connect-timeout-ms', {
-                    type: 'number',
-                    default: Number(
-                        process.env.MEDIATOR_UPSTREAM_CONNECT_TIMEOUT_MS ?? DEFAULT_CONFIG.upstreamConnectTimeoutMs,
-                    ),
-                    describe:
-                        'chat-server connect timeout; past it the device is closed with 4001 ' +
-                        '(env MEDIATOR_UPSTREAM_CONNECT_TIMEOUT_MS)',
-                })
-                .option('upstream-read-high-water-bytes', {
-                    type: 'number',
-                    default: Number(
-                        process.env.MEDIATOR_UPSTREAM_READ_HIGH_WATER_BYTES ??
-                            DEFAULT_CONFIG.upstreamReadHighWaterBytes,
-                    ),
-                    describe:
-                        "stop reading from a device's chat server while its WebSocket buffers more than this " +
-                        '(env MEDIATOR_UPSTREAM_READ_HIGH_WATER_BYTES)',
-                })
-                .option('presence-ttl-ms', {
-                    type: 'number',
-                    default: Number(process.env.MEDIATOR_PRESENCE_TTL_MS ?? DEFAULT_CONFIG.presenceTtlMs),
-                    describe:
-                        "how long a device's presence, leader role and lock outlive a node that stopped " +
-                        'renewing them (env MEDIATOR_PRESENCE_TTL_MS)',
-                })
-                .option('presence-renew-interval-ms', {
-                    type: 'number',
-                    default: Number(
-                        process.env.MEDIATOR_PRESENCE_RENEW_INTERVAL_MS ?? DEFAULT_CONFIG.presenceRenewIntervalMs,
-                    ),
-                    describe:
-                        "how often a node renews its devices' presence and ends expired locks " +
-                        '(env MEDIATOR_PRESENCE_RENEW_INTERVAL_MS)',
-                })
-                .option('upstream-write-max-bytes', {
-                    type: 'number',
-                    default: Number(
-                        process.env.MEDIATOR_UPSTREAM_WRITE_MAX_BYTES ?? DEFAULT_CONFIG.upstreamWriteMaxBytes,
-                    ),
-                    describe:
-                        "bytes queued toward a device's chat server beyond which the device is closed with 4009 " +
-                        '(env MEDIATOR_UPSTREAM_WRITE_MAX_BYTES)',
-                }),
-        (args) => serve(args).catch(fail),
-    )
+    .parserConfiguration({ 'duplicate-arguments-array': false })
+    .command('serve', 'start a mediator node', serveCommand, (args) => serve(args).catch(fail))
     .command(
         'migrate',
         'apply the PostgreSQL migrations and exit',
         (command) =>
-            command.option('database-url', {
-                type: 'string',
-                default: process.env.DATABASE_URL,
-                describe: 'PostgreSQL URL (env DATABASE_URL)',
-            }),
+            command
+                .option('database-url', settingOption('databaseUrl'))
+                .option(CONFIG_FILE_FLAG, { type: 'string', requiresArg: true, describe: 'JSON file of settings' }),
         (args) => migrate(args).catch(fail),
     )
     .command(
@@ -283,7 +246,13 @@ await yargs(hideBin(process.argv))
                 }),
         (args) => testChatServer(args).catch(fail),
     )
-    .demandCommand(1, 'name a command: serve, migrate or test-chat-server')
+    .command(deviceCommand(process.env, { signal: deviceInterrupt.signal }))
+    .demandCommand(1, 'name a command: serve, migrate, device or test-chat-server')
     .strict()
+    .fail((message, error) => {
+        if (error !== undefined && error !== null) fail(error);
+        process.stderr.write(`mediator: ${message}\nRun \`mediator <command> --help\` for usage.\n`);
+        process.exit(EXIT_CONFIG);
+    })
     .help()
     .parseAsync();

@@ -1,9 +1,10 @@
 /**
  * Wires a running mediator node: the WebSocket edge, one session per
  * connection, the local group router and the slot sweeper, over a storage
- * backend built by the caller. `stop` drains the node: it stops accepting,
- * closes every device with 1001 (which releases their locks and leader
- * roles) and waits for every session's cleanup.
+ * backend built by the caller. `drain` takes the node out of service: it
+ * stops accepting, closes every device with 1001 spread over the drain
+ * window (which releases their locks and leader roles) and waits for every
+ * session's cleanup; `stop` does the same at once.
  */
 import { randomBytes } from 'node:crypto';
 import { CloseCode, type CryptoBackend, type ParsedClientUrlInfo } from '../d2m/index.js';
@@ -11,9 +12,11 @@ import type { MediatorConfig } from './config/config.js';
 import type { Logger } from './log/logger.js';
 import type { MediatorContext } from './mediator/context.js';
 import { LocalGroups } from './mediator/local-groups.js';
+import { NOOP_MEDIATOR_METRICS, type MediatorMetricsHooks } from './metrics/hooks.js';
 import { GroupMaintenance } from './mediator/group-maintenance.js';
 import { SlotSweeper } from './mediator/sweeper.js';
 import { Session, type SessionStats } from './session/session.js';
+import { SessionDrain } from './session-drain.js';
 import type { ConnectionTransport } from './session/transport.js';
 import type { StorageBackend } from './storage/backend.js';
 import { startWebSocketServer, type ConnectionHandler } from './transport/uws-server.js';
@@ -29,6 +32,8 @@ export interface MediatorServerOptions {
     readonly now?: () => number;
     /** Counters of the chat-server proxy (no-op by default). */
     readonly proxyMetrics?: ProxyMetrics;
+    /** Counters of the mediator core (no-op by default; src/metrics/ has the prom-client one). */
+    readonly metrics?: MediatorMetricsHooks;
 }
 
 export interface MediatorServer {
@@ -41,7 +46,19 @@ export interface MediatorServer {
     readonly sessionCount: number;
     /** A snapshot of every open session. */
     sessionStats(): SessionStats[];
-    /** Stops accepting, closes every device with `code` (1001 by default) and waits for their cleanup. */
+    /** Whether the WebSocket endpoint serves `wss://` (TLS configured). */
+    readonly tls: boolean;
+    /** True from the start of a drain or stop on: the node is not ready for new devices. */
+    readonly draining: boolean;
+    /**
+     * Graceful drain: stops accepting, closes the devices with 1001 spread
+     * evenly over `windowMs` (default `config.drainWindowMs`; their cleanup
+     * releases their locks and leader roles, so devices on other nodes take
+     * over), then waits for every session's cleanup and stops the background
+     * tasks. Storage stays open (the caller closes it). Idempotent.
+     */
+    drain(windowMs?: number): Promise<void>;
+    /** Stops accepting, closes every device at once with `code` (1001 by default) and waits for their cleanup. */
     stop(code?: CloseCode): Promise<void>;
 }
 
@@ -54,6 +71,7 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
         crypto,
         nodeId,
         logger: logger.child({ node: nodeId }),
+        metrics: options.metrics ?? NOOP_MEDIATOR_METRICS,
         now: options.now ?? Date.now,
     };
     const localGroups = new LocalGroups(backend.coordinator, ctx.logger.child({ component: 'groups' }));
@@ -61,6 +79,11 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
     const sessions = new Set<Session>();
     const finished = new Set<Promise<void>>();
     let counter = 0;
+    ctx.metrics.observeNode({
+        sessions: () => [...sessions].map((session) => session.stats()),
+        queueStats: (groupId, deviceId) => backend.queue.stats(groupId, deviceId),
+        now: () => ctx.now(),
+    });
 
     const onConnection = (transport: ConnectionTransport, urlInfo: ParsedClientUrlInfo): ConnectionHandler => {
         counter++;
@@ -92,6 +115,10 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
         host: config.host,
         port: config.port,
         idleTimeoutS: config.idleTimeoutS,
+        tls:
+            config.tlsCert !== undefined && config.tlsKey !== undefined
+                ? { certFile: config.tlsCert, keyFile: config.tlsKey }
+                : undefined,
         logger: ctx.logger.child({ component: 'transport' }),
         onConnection,
     });
@@ -102,9 +129,11 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
     ctx.logger.info('mediator listening', {
         host: config.host,
         port: server.port,
+        tls: server.tls,
         backend: backend.kind,
         chatServers: chatServer.source ?? 'none (Proxy frames close with 4001)',
     });
+    let shutdown: Shutdown | undefined;
 
     return {
         port: server.port,
@@ -116,11 +145,50 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
             return sessions.size;
         },
         sessionStats: () => [...sessions].map((session) => session.stats()),
+        tls: server.tls,
+        get draining() {
+            return shutdown !== undefined;
+        },
+        drain: (windowMs = config.drainWindowMs) => {
+            shutdown ??= drainSessions(windowMs);
+            return shutdown.done;
+        },
         stop: async (code = CloseCode.GOING_AWAY) => {
-            server.stopListening();
+            shutdown ??= drainSessions(0, code);
+            shutdown.closeRest(code);
+            await shutdown.done;
+        },
+    };
+
+    /** Stops accepting and closes the open sessions spread over `windowMs` (session-drain.ts). */
+    function drainSessions(windowMs: number, code: CloseCode = CloseCode.GOING_AWAY): Shutdown {
+        server.stopListening();
+        const started = Date.now();
+        const count = sessions.size;
+        ctx.logger.info('draining', { sessions: count, windowMs });
+        const drain = new SessionDrain([...sessions], {
+            windowMs,
+            code,
+            reason: 'mediator shutting down',
+            logger: ctx.logger,
+            leaderConnections: async (groupIds) => {
+                const leaders = await Promise.all(groupIds.map((groupId) => backend.coordinator.getLeader(groupId)));
+                return new Set(leaders.flatMap((leader) => (leader === undefined ? [] : [leader.connectionId])));
+            },
+        });
+        const done = (async () => {
+            await drain.done;
+            // Connections accepted while the listen socket was closing, and cleanups of earlier closes.
             server.closeAll(code, 'mediator shutting down');
             await Promise.allSettled([...finished]);
             await Promise.all([sweeper.stop(), maintenance.stop()]);
-        },
-    };
+            ctx.logger.info('drained', { sessions: count, ms: Date.now() - started });
+        })();
+        return { done, closeRest: (closeCode) => drain.closeRest(closeCode) };
+    }
+}
+
+interface Shutdown {
+    readonly done: Promise<void>;
+    closeRest(code: CloseCode): void;
 }

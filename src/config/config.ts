@@ -1,122 +1,83 @@
 /**
- * The mediator's configuration: one typed, frozen object. Defaults live in
- * one table whose names carry their units; `validateConfig` reports every
- * invalid field at once.
+ * The mediator's configuration: one typed, frozen object. The settings, their
+ * defaults, flags and environment variables are listed once, in schema.ts;
+ * load.ts merges a config file, the environment and flags into it. This file
+ * builds a configuration from overrides (tests, benchmarks, the loader) and
+ * validates it, reporting every invalid field at once.
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
-import { checkChatServerAddressSpec } from '../upstream/address-map.js';
 import type { SlotPolicy } from '../storage/types.js';
-import type { LogLevel } from '../log/logger.js';
+import { checkChatServerAddressSpec } from '../upstream/address-map.js';
+import { DEFAULT_CONFIG, LOG_LEVELS, type MediatorConfig, type SettingKey } from './schema.js';
 
-const MINUTE_MS = 60_000;
-const DAY_MS = 24 * 60 * MINUTE_MS;
-const MIB = 1024 * 1024;
+export {
+    ADMIN_PORT_DEFAULT,
+    adminListenPort,
+    DEFAULT_CONFIG,
+    SETTINGS,
+    type MediatorConfig,
+    type SettingKey,
+} from './schema.js';
 
-export interface MediatorConfig {
-    readonly host: string;
-    /** 0 picks a free port. */
-    readonly port: number;
-    readonly redisUrl: string | undefined;
-    readonly databaseUrl: string | undefined;
-    /** Names this process in presence records and logs; random when not set. */
-    readonly nodeId: string | undefined;
-    readonly logLevel: LogLevel;
-    readonly handshakeTimeoutMs: number;
-    /** Proxy bytes buffered before authentication; more closes the connection with 4010. */
-    readonly proxyPreAuthBufferBytes: number;
-    /** Global slot policy; operators override it per device group. */
-    readonly policy: SlotPolicy;
-    readonly transactionTtlDefaultS: number;
-    readonly transactionTtlMaxS: number;
-    /** Stop sending queued reflections while the socket buffers more than this. */
-    readonly deliveryHighWaterBytes: number;
-    /** Reflections read from storage per batch. */
-    readonly deliveryBatchItems: number;
-    /** How often expired slots are swept. */
-    readonly sweepIntervalMs: number;
-    /**
-     * How long a device's presence (and so its leader role) outlives its node
-     * without renewal: a node that dies loses its devices' leader roles and
-     * locks within this time plus one renewal interval.
-     */
-    readonly presenceTtlMs: number;
-    /** How often a node renews its devices' presence and tidies its groups (expired locks, dead leaders). */
-    readonly presenceRenewIntervalMs: number;
-    /** WebSocket idle timeout (the server pings idle connections). */
-    readonly idleTimeoutS: number;
-    /**
-     * Where the chat servers are (docs/chat-server-proxy.md): a template
-     * `host:port` whose host may contain `{serverGroup}`, or `file:<path>` of
-     * a JSON table `{ "<serverGroup>": "host:port", "*": "host:port" }`.
-     * Unset: no chat-server proxy; a device that sends Proxy frames after
-     * authentication is closed with 4001.
-     */
-    readonly chatServerAddress: string | undefined;
-    /** A chat server not connected within this time counts as unreachable (4001). */
-    readonly upstreamConnectTimeoutMs: number;
-    /** Reading from a device's chat server pauses while its WebSocket buffers more than this (resumes at half). */
-    readonly upstreamReadHighWaterBytes: number;
-    /**
-     * Bytes queued toward one device's chat server (not yet taken by its
-     * socket) beyond which the device is closed with 4009.
-     */
-    readonly upstreamWriteMaxBytes: number;
-}
-
-export const DEFAULT_CONFIG: MediatorConfig = Object.freeze({
-    host: '127.0.0.1',
-    port: 8080,
-    redisUrl: undefined,
-    databaseUrl: undefined,
-    nodeId: undefined,
-    logLevel: 'info',
-    handshakeTimeoutMs: 10_000,
-    proxyPreAuthBufferBytes: 64 * 1024,
-    policy: Object.freeze({
-        maxDeviceSlots: 6,
-        queueMaxCount: 100_000,
-        queueMaxBytes: 256 * MIB,
-        volatileGraceMs: 10 * MINUTE_MS,
-        persistentExpiryMs: 90 * DAY_MS,
-        tombstoneTtlMs: 90 * DAY_MS,
-    }),
-    transactionTtlDefaultS: 30,
-    transactionTtlMaxS: 120,
-    deliveryHighWaterBytes: 512 * 1024,
-    deliveryBatchItems: 256,
-    sweepIntervalMs: MINUTE_MS,
-    presenceTtlMs: 30_000,
-    presenceRenewIntervalMs: 10_000,
-    idleTimeoutS: 120,
-    chatServerAddress: undefined,
-    upstreamConnectTimeoutMs: 10_000,
-    upstreamReadHighWaterBytes: 256 * 1024,
-    upstreamWriteMaxBytes: MIB,
-} satisfies MediatorConfig);
-
-const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
-
-type Overrides = Partial<Omit<MediatorConfig, 'policy'>> & { readonly policy?: Partial<SlotPolicy> };
+export type ConfigOverrides = Partial<Omit<MediatorConfig, 'policy'>> & { readonly policy?: Partial<SlotPolicy> };
 
 /** Merges overrides into the defaults and validates the result; throws ConfigError listing every problem. */
-export function buildConfig(overrides: Overrides = {}): MediatorConfig {
-    const config: MediatorConfig = {
-        ...DEFAULT_CONFIG,
-        ...Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined)),
-        policy: { ...DEFAULT_CONFIG.policy, ...overrides.policy },
-    };
+export function buildConfig(overrides: ConfigOverrides = {}): MediatorConfig {
+    const config = mergeConfig(overrides);
     validateConfig(config);
-    return Object.freeze(config);
+    return config;
 }
 
+/** Merges overrides (undefined values ignored) into the defaults, without validating. */
+export function mergeConfig(overrides: ConfigOverrides): MediatorConfig {
+    const defined = <T extends object>(values: T): Partial<T> =>
+        Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
+    const { policy, ...top } = overrides;
+    return Object.freeze({
+        ...DEFAULT_CONFIG,
+        ...defined(top),
+        policy: Object.freeze({ ...DEFAULT_CONFIG.policy, ...defined(policy ?? {}) }),
+    });
+}
+
+/** Throws ConfigError listing every problem of `config`. */
 export function validateConfig(config: MediatorConfig): void {
-    const problems: string[] = [];
-    const integer = (name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void => {
+    const problems = configProblems(config);
+    if (problems.length > 0) throw new ConfigError(problems.map((problem) => problem.text));
+}
+
+export interface ConfigProblem {
+    /** The setting at fault (the first one, when several are involved). */
+    readonly key: SettingKey | undefined;
+    readonly text: string;
+}
+
+const NODE_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/u;
+const ADMIN_TOKEN_MIN_LENGTH = 16;
+
+/** Every problem of `config`, each naming its setting. Reads the TLS and chat-server table files it names. */
+export function configProblems(config: MediatorConfig): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const problem = (key: SettingKey | undefined, text: string): void => void problems.push({ key, text });
+    const integer = (key: SettingKey, value: number | undefined, min: number, max = Number.MAX_SAFE_INTEGER): void => {
+        if (value === undefined) return;
         if (!Number.isInteger(value) || value < min || value > max) {
-            problems.push(`${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
+            const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+            problem(key, `${key} must be an integer ${range}, got ${String(value)}`);
         }
     };
+    const text = (key: SettingKey, value: string | undefined): void => {
+        if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) {
+            problem(key, `${key} must be a non-empty string`);
+        }
+    };
+    text('host', config.host);
     integer('port', config.port, 0, 65535);
+    if (config.nodeId !== undefined && !NODE_ID_PATTERN.test(config.nodeId)) {
+        problem('nodeId', "nodeId must be 1-64 letters, digits, '.', '_' or '-'");
+    }
     integer('handshakeTimeoutMs', config.handshakeTimeoutMs, 100);
     integer('proxyPreAuthBufferBytes', config.proxyPreAuthBufferBytes, 0);
     integer('policy.maxDeviceSlots', config.policy.maxDeviceSlots, 1, 1000);
@@ -128,7 +89,7 @@ export function validateConfig(config: MediatorConfig): void {
     integer('transactionTtlDefaultS', config.transactionTtlDefaultS, 1);
     integer('transactionTtlMaxS', config.transactionTtlMaxS, 1);
     if (config.transactionTtlDefaultS > config.transactionTtlMaxS) {
-        problems.push('transactionTtlDefaultS must not exceed transactionTtlMaxS');
+        problem('transactionTtlDefaultS', 'transactionTtlDefaultS must not exceed transactionTtlMaxS');
     }
     integer('deliveryHighWaterBytes', config.deliveryHighWaterBytes, 65536);
     integer('deliveryBatchItems', config.deliveryBatchItems, 1, 100_000);
@@ -136,22 +97,37 @@ export function validateConfig(config: MediatorConfig): void {
     integer('presenceRenewIntervalMs', config.presenceRenewIntervalMs, 10);
     integer('presenceTtlMs', config.presenceTtlMs, 100);
     if (config.presenceTtlMs < 2 * config.presenceRenewIntervalMs) {
-        problems.push('presenceTtlMs must be at least twice presenceRenewIntervalMs');
+        problem('presenceTtlMs', 'presenceTtlMs must be at least twice presenceRenewIntervalMs');
     }
     if (config.idleTimeoutS !== 0) integer('idleTimeoutS', config.idleTimeoutS, 8, 960);
     if (config.chatServerAddress !== undefined) {
-        for (const problem of checkChatServerAddressSpec(config.chatServerAddress).problems) {
-            problems.push(`chatServerAddress: ${problem}`);
+        for (const found of checkChatServerAddressSpec(config.chatServerAddress).problems) {
+            problem('chatServerAddress', `chatServerAddress: ${found}`);
         }
     }
     integer('upstreamConnectTimeoutMs', config.upstreamConnectTimeoutMs, 10);
     integer('upstreamReadHighWaterBytes', config.upstreamReadHighWaterBytes, 16 * 1024);
     integer('upstreamWriteMaxBytes', config.upstreamWriteMaxBytes, 64 * 1024);
-    if (!LOG_LEVELS.includes(config.logLevel)) problems.push(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
-    if ((config.redisUrl === undefined) !== (config.databaseUrl === undefined)) {
-        problems.push('redisUrl and databaseUrl go together: give both (Redis + PostgreSQL) or neither (embedded)');
+    if (!LOG_LEVELS.includes(config.logLevel)) {
+        problem('logLevel', `logLevel must be one of ${LOG_LEVELS.join(', ')}, got ${String(config.logLevel)}`);
     }
-    for (const [name, url, schemes] of [
+    storageProblems(config, problem);
+    adminProblems(config, problem, integer, text);
+    integer('drainWindowMs', config.drainWindowMs, 0, 10 * 60_000);
+    tlsProblems(config, problem);
+    return problems;
+}
+
+type Report = (key: SettingKey | undefined, text: string) => void;
+
+function storageProblems(config: MediatorConfig, problem: Report): void {
+    if ((config.redisUrl === undefined) !== (config.databaseUrl === undefined)) {
+        problem(
+            config.redisUrl === undefined ? 'databaseUrl' : 'redisUrl',
+            'redisUrl and databaseUrl go together: give both (Redis + PostgreSQL) or neither (embedded)',
+        );
+    }
+    for (const [key, url, schemes] of [
         ['redisUrl', config.redisUrl, ['redis:', 'rediss:']],
         ['databaseUrl', config.databaseUrl, ['postgres:', 'postgresql:']],
     ] as const) {
@@ -163,8 +139,68 @@ export function validateConfig(config: MediatorConfig): void {
             protocol = undefined;
         }
         if (protocol === undefined || !(schemes as readonly string[]).includes(protocol)) {
-            problems.push(`${name} must be a ${schemes.join(' or ')} URL`);
+            // The URL itself is not repeated: it may carry a password.
+            problem(key, `${key} must be a ${schemes.join(' or ')} URL`);
         }
     }
-    if (problems.length > 0) throw new ConfigError(problems);
+}
+
+function adminProblems(
+    config: MediatorConfig,
+    problem: Report,
+    integer: (key: SettingKey, value: number | undefined, min: number, max?: number) => void,
+    text: (key: SettingKey, value: string | undefined) => void,
+): void {
+    text('adminHost', config.adminHost);
+    integer('adminPort', config.adminPort, 0, 65535);
+    if (config.adminPort !== undefined && config.adminPort !== 0 && config.adminPort === config.port) {
+        problem('adminPort', 'adminPort must differ from port');
+    }
+    const token = config.adminToken;
+    if (token !== undefined && (token.length < ADMIN_TOKEN_MIN_LENGTH || /\s/u.test(token))) {
+        // The token itself is never repeated.
+        problem('adminToken', `adminToken must be at least ${ADMIN_TOKEN_MIN_LENGTH} characters without spaces`);
+    }
+}
+
+function tlsProblems(config: MediatorConfig, problem: Report): void {
+    const { tlsCert, tlsKey } = config;
+    if (tlsCert === undefined && tlsKey === undefined) return;
+    if (tlsCert === undefined || tlsKey === undefined) {
+        problem(tlsCert === undefined ? 'tlsKey' : 'tlsCert', 'tlsCert and tlsKey go together: give both or neither');
+    }
+    const read = (key: 'tlsCert' | 'tlsKey', path: string | undefined): string | undefined => {
+        if (path === undefined) return undefined;
+        try {
+            return readFileSync(path, 'utf8');
+        } catch (error) {
+            const code = (error as { code?: unknown }).code;
+            problem(key, `${key}: cannot read ${path} (${typeof code === 'string' ? code : 'error'})`);
+            return undefined;
+        }
+    };
+    const certPem = read('tlsCert', tlsCert);
+    const keyPem = read('tlsKey', tlsKey);
+    let certificate: X509Certificate | undefined;
+    if (certPem !== undefined) {
+        try {
+            certificate = new X509Certificate(certPem);
+            if (Date.parse(certificate.validTo) < Date.now()) {
+                problem('tlsCert', `tlsCert: ${String(tlsCert)} expired on ${certificate.validTo}`);
+            }
+        } catch {
+            problem('tlsCert', `tlsCert: ${String(tlsCert)} is not a PEM certificate`);
+        }
+    }
+    if (keyPem !== undefined) {
+        try {
+            const key = createPrivateKey(keyPem);
+            if (certificate !== undefined && !certificate.checkPrivateKey(key)) {
+                problem('tlsKey', `tlsKey: ${String(tlsKey)} is not the private key of ${String(tlsCert)}`);
+            }
+        } catch {
+            // The key file's content is never repeated.
+            problem('tlsKey', `tlsKey: ${String(tlsKey)} is not an unencrypted PEM private key`);
+        }
+    }
 }

@@ -24,6 +24,7 @@ import {
 } from '../../d2m/index.js';
 import { DeviceClientError, MediatorCloseError } from './errors.js';
 import {
+    type DeviceTlsOptions,
     CLOSE_GRACE_MS,
     SEND_HIGH_WATER_MARK_BYTES,
     SEND_LOW_WATER_MARK_BYTES,
@@ -82,7 +83,12 @@ export class DeviceConnection {
     /** Resolves (never rejects) once the connection has ended. */
     public readonly closed: Promise<MediatorCloseError>;
 
-    public constructor(url: string, controller: ConnectionController, handshakeTimeoutMs: number) {
+    public constructor(
+        url: string,
+        controller: ConnectionController,
+        handshakeTimeoutMs: number,
+        tls?: DeviceTlsOptions,
+    ) {
         this.#controller = controller;
         this.closed = new Promise((resolve) => {
             this.#resolveClosed = resolve;
@@ -91,6 +97,8 @@ export class DeviceConnection {
             perMessageDeflate: false,
             maxPayload: FRAME_MAX_BYTE_LENGTH,
             handshakeTimeout: handshakeTimeoutMs,
+            ...(tls?.ca === undefined ? {} : { ca: typeof tls.ca === 'string' ? tls.ca : [...tls.ca] }),
+            ...(tls?.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: tls.rejectUnauthorized }),
         });
         this.#ws.on('open', () => this.#onOpen());
         this.#ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));

@@ -94,6 +94,7 @@ export class DeviceClient extends TypedEmitter<DeviceClientEventMap> {
                 closed: (error) => this.#onClosed(error),
             },
             options.handshakeTimeoutMs,
+            options.tls,
         );
         const connection = this.#connection;
         this.#reflection = new ReflectionControl(options, {

@@ -31,6 +31,7 @@ export {
     SEND_LOW_WATER_MARK_BYTES,
     SEND_POLL_INTERVAL_MS,
     type DeviceClientOptions,
+    type DeviceTlsOptions,
 } from './options.js';
 export type { DeviceSlotInfo } from './results.js';
 export type { BeginTransactionResult, TransactionOptions } from './transactions.js';

@@ -73,6 +73,16 @@ export interface DeviceClientOptions {
      * D2M handshake (as real clients do with their chat-server client hello).
      */
     readonly sendProxyBeforeHandshake?: Uint8Array;
+    /** TLS settings of a `wss:` connection (default: the system's trusted CAs, certificates verified). */
+    readonly tls?: DeviceTlsOptions;
+}
+
+/** How a `wss:` connection checks the mediator's certificate. */
+export interface DeviceTlsOptions {
+    /** PEM certificates to trust instead of the system's CAs (a private CA, a self-signed test certificate). */
+    readonly ca?: string | readonly string[];
+    /** `false` accepts any certificate: for development only. Default true. */
+    readonly rejectUnauthorized?: boolean;
 }
 
 /** The options after validation and defaulting. */
@@ -89,6 +99,7 @@ export interface ResolvedOptions {
     readonly crypto: CryptoBackend;
     readonly handshakeTimeoutMs: number;
     readonly sendProxyBeforeHandshake: Uint8Array | undefined;
+    readonly tls: DeviceTlsOptions | undefined;
 }
 
 export const DEFAULT_DEVICE_INFO: DeviceInfo = Object.freeze({
@@ -163,5 +174,6 @@ export function resolveOptions(options: DeviceClientOptions): ResolvedOptions {
         crypto,
         handshakeTimeoutMs,
         sendProxyBeforeHandshake: options.sendProxyBeforeHandshake,
+        tls: options.tls,
     };
 }

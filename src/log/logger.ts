@@ -1,10 +1,17 @@
 /**
  * The logger components receive. Structured: a message plus fields; each
- * component gets a child with a dotted tag and its own bindings (connection
- * id, shortened group id, device id). Never pass key material or payload
- * bytes as fields: `sanitize` drops byte arrays and shortens long strings as
- * a second line of defence.
+ * component gets a child with its own bindings (connection id, shortened
+ * group id, device id). Never pass key material or payload bytes as fields:
+ * every implementation runs fields and bindings through `sanitizeFields`
+ * (sanitize.ts) as a second line of defence.
+ *
+ * Implementations: the pino-backed JSON logger for the server
+ * (pino-logger.ts), a capturing logger for tests, and a silent one.
  */
+import { sanitizeFields } from './sanitize.js';
+
+export { sanitize, sanitizeFields } from './sanitize.js';
+export { createJsonLogger, createPinoLogger, type PinoLoggerOptions } from './pino-logger.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
@@ -18,25 +25,19 @@ export interface Logger {
     child(bindings: LogFields): Logger;
 }
 
-const LEVEL_RANK: Readonly<Record<LogLevel, number>> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+export const LEVEL_RANK: Readonly<Record<LogLevel, number>> = {
+    debug: 20,
+    info: 30,
+    warn: 40,
+    error: 50,
+    silent: Infinity,
+};
 
 export interface LogRecord {
     readonly level: Exclude<LogLevel, 'silent'>;
     readonly time: number;
     readonly msg: string;
     readonly [field: string]: unknown;
-}
-
-/** Drops byte arrays and errors' stacks down to what is safe and useful in a log line. */
-export function sanitize(value: unknown): unknown {
-    if (value instanceof Uint8Array) return `<${value.byteLength} bytes>`;
-    if (typeof value === 'bigint') return value.toString(16).padStart(16, '0');
-    if (value instanceof Error) {
-        const code = (value as { code?: unknown }).code;
-        return { name: value.name, message: value.message, ...(typeof code === 'string' ? { code } : {}) };
-    }
-    if (typeof value === 'string' && value.length > 512) return `${value.slice(0, 512)}…`;
-    return value;
 }
 
 class RecordLogger implements Logger {
@@ -63,21 +64,14 @@ class RecordLogger implements Logger {
     }
 
     public child(bindings: LogFields): Logger {
-        return new RecordLogger(this.minimum, { ...this.bindings, ...bindings }, this.sink);
+        return new RecordLogger(this.minimum, { ...this.bindings, ...sanitizeFields(bindings) }, this.sink);
     }
 
     private write(level: Exclude<LogLevel, 'silent'>, msg: string, fields: LogFields | undefined): void {
         if (LEVEL_RANK[level] < this.minimum) return;
-        const record: Record<string, unknown> = { level, time: Date.now(), msg };
-        for (const [key, value] of Object.entries(this.bindings)) record[key] = sanitize(value);
-        if (fields !== undefined) for (const [key, value] of Object.entries(fields)) record[key] = sanitize(value);
-        this.sink(record as LogRecord);
+        const record = { level, time: Date.now(), msg, ...this.bindings, ...sanitizeFields(fields ?? {}) };
+        this.sink(record);
     }
-}
-
-/** A logger writing one JSON object per line to `write` (stderr by default in src/main.ts). */
-export function createJsonLogger(level: LogLevel, write: (line: string) => void): Logger {
-    return new RecordLogger(LEVEL_RANK[level], {}, (record) => write(`${JSON.stringify(record)}\n`));
 }
 
 /** A logger that keeps records in memory, for tests that assert on logs. */

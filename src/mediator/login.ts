@@ -68,6 +68,13 @@ export async function login(ctx: MediatorContext, request: LoginRequest): Promis
     }
 
     for (const deviceId of result.expired) await queue.removeSlot(groupId, deviceId);
+    if (result.evicted.length > 0) {
+        ctx.metrics.slotsEvicted(result.evicted.length);
+        ctx.logger.info('slots evicted for a new device', {
+            group: groupId.slice(0, 8),
+            evicted: result.evicted.map((id) => id.toString(16).padStart(16, '0')),
+        });
+    }
     for (const deviceId of result.evicted) {
         await queue.removeSlot(groupId, deviceId);
         await closeDevice(ctx, groupId, deviceId, CloseCode.DEVICE_DROPPED);

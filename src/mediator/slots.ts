@@ -58,6 +58,7 @@ export async function handleOverflow(
     overflowed: readonly DeviceId[],
     policy: SlotPolicy,
 ): Promise<void> {
+    ctx.metrics.queueOverflowed(overflowed.length);
     for (const deviceId of overflowed) {
         await ctx.backend.groups.addTombstone(groupId, deviceId, ctx.now() + policy.tombstoneTtlMs);
         await closeDevice(ctx, groupId, deviceId, CloseCode.REFLECTION_QUEUE_LIMIT_REACHED);

@@ -36,6 +36,7 @@ export async function endExpiredLock(
     if (released.overflowed.length > 0) await handleOverflow(ctx, groupId, released.overflowed, policy);
     const ended = await coordinator.endTransaction(groupId, lock.connectionId, lock.token);
     if (ended !== undefined) {
+        ctx.metrics.lockExpired();
         ctx.logger.info('expired transaction lock ended', { group: groupId.slice(0, 8), device: lock.deviceId });
     }
     return ended !== undefined;

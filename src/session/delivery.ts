@@ -12,6 +12,7 @@
  * ServerInfo wait until `start` puts the backlog in front of them.
  */
 import { D2mPayloadType, FRAME_HEADER_BYTE_LENGTH, Reflected } from '../../d2m/index.js';
+import type { MediatorMetricsHooks } from '../metrics/hooks.js';
 import type { ReflectionQueue } from '../storage/reflection-queue.js';
 import type { GroupId } from '../storage/types.js';
 import type { DeviceId } from '../../d2m/index.js';
@@ -32,6 +33,8 @@ export interface DeliveryOptions {
     /** Sending pauses while the socket buffers more than this many bytes. */
     readonly highWaterBytes: number;
     readonly batchItems: number;
+    /** Counts queued reflections sent and acknowledged. */
+    readonly metrics?: Pick<MediatorMetricsHooks, 'delivered' | 'reflectedAcked'>;
     /** Called once when a task fails (storage error); the session closes. */
     readonly onError: (error: unknown) => void;
 }
@@ -112,6 +115,7 @@ export class Delivery {
         if (seq === undefined) return false;
         this.#unacked.delete(reflectedId);
         await this.options.queue.ack(this.options.groupId, this.options.deviceId, seq);
+        this.options.metrics?.reflectedAcked();
         return true;
     }
 
@@ -186,6 +190,7 @@ export class Delivery {
                 this.#cursor = item.seq;
             }
             sent += items.length;
+            this.options.metrics?.delivered(items.length, false);
         }
     }
 }

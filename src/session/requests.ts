@@ -161,6 +161,8 @@ export class SessionRequests {
 
     async #reflect(reflect: Reflect.Type): Promise<void> {
         const { ctx, groupId, deviceId } = this.session;
+        const handlingSince = performance.now();
+        ctx.metrics.reflectReceived(Reflect.isEphemeral(reflect));
         if (reflect.envelope.byteLength > Reflected.ENVELOPE_MAX_BYTE_LENGTH) {
             throw new D2mProtocolError(
                 'invalid-field',
@@ -188,6 +190,7 @@ export class SessionRequests {
             hold: this.session.lock?.token,
         });
         this.session.send({ type: D2mPayloadType.REFLECT_ACK, body: { reflectId: reflect.reflectId, timestamp } });
+        ctx.metrics.reflectAcked(performance.now() - handlingSince);
         if (result.overflowed.length > 0) {
             await handleOverflow(ctx, groupId, result.overflowed, this.session.login.policy);
         }
@@ -219,6 +222,7 @@ export class SessionRequests {
         switch (result.status) {
             case 'acquired':
                 this.session.lock = result.lock;
+                ctx.metrics.lockAcquired(groupId, result.lock.token);
                 this.#lockTimer = setTimeout(
                     () => this.session.close(CloseCode.TRANSACTION_TTL_EXCEEDED, 'transaction TTL reached'),
                     ttlS * 1000,
@@ -226,6 +230,7 @@ export class SessionRequests {
                 this.session.send({ type: D2mPayloadType.BEGIN_TRANSACTION_ACK, body: {} });
                 return;
             case 'rejected':
+                ctx.metrics.transactionRejected();
                 this.session.send({
                     type: D2mPayloadType.TRANSACTION_REJECTED,
                     body: { deviceId: result.holder.deviceId, encryptedScope: result.holder.encryptedScope },
@@ -257,5 +262,6 @@ export class SessionRequests {
             await handleOverflow(ctx, groupId, released.overflowed, this.session.login.policy);
         }
         await ctx.backend.coordinator.endTransaction(groupId, connectionId, token);
+        ctx.metrics.lockReleased(groupId, token);
     }
 }

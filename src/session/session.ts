@@ -25,6 +25,7 @@ import {
 import { closeCodeForError, SessionClosedError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { MediatorContext } from '../mediator/context.js';
+import { handshakeOutcomeOf } from '../metrics/hooks.js';
 import type { GroupMember, LocalGroups } from '../mediator/local-groups.js';
 import { login, logout, type LoginResult } from '../mediator/login.js';
 import type { GroupEvent, TransactionLock } from '../storage/group-coordinator.js';
@@ -42,6 +43,7 @@ type State = 'awaiting-hello' | 'authenticating' | 'active' | 'closed';
 
 export interface SessionStats {
     readonly connectionId: ConnectionId;
+    readonly groupId: GroupId;
     readonly state: State;
     readonly deviceId: DeviceId | undefined;
     /** Bytes waiting in the socket for the device to read them. */
@@ -123,10 +125,10 @@ export class Session implements GroupMember {
     /** Sends ServerHello and starts the handshake timeout. */
     public start(): void {
         this.#transport.send(serverHelloFrame(this.#challenge));
-        this.#handshakeTimer = setTimeout(
-            () => this.close(CloseCode.PROTOCOL_ERROR, 'handshake timeout'),
-            this.#deps.ctx.config.handshakeTimeoutMs,
-        );
+        this.#handshakeTimer = setTimeout(() => {
+            this.#deps.ctx.metrics.handshake('timeout');
+            this.close(CloseCode.PROTOCOL_ERROR, 'handshake timeout');
+        }, this.#deps.ctx.config.handshakeTimeoutMs);
     }
 
     public get state(): State {
@@ -137,6 +139,7 @@ export class Session implements GroupMember {
     public stats(): SessionStats {
         return {
             connectionId: this.connectionId,
+            groupId: this.groupId,
             state: this.#state,
             deviceId: this.#hello?.deviceId,
             bufferedAmount: this.#transport.bufferedAmount(),
@@ -175,6 +178,7 @@ export class Session implements GroupMember {
     /** Closes the connection; cleanup follows from the transport's close event. */
     public close(code: CloseCode, reason: string): void {
         if (this.#state === 'closed') return;
+        this.#deps.ctx.metrics.closeSent(code);
         this.#logger.debug('closing connection', { code, reason });
         this.#transport.close(code, reason);
         // The transport reports the close through onClosed; make sure it happens once.
@@ -206,6 +210,7 @@ export class Session implements GroupMember {
                     const id = this.#nextEphemeralId;
                     this.#nextEphemeralId = id === 0x8000_0000 ? 0xffff_ffff : id - 1;
                     delivery.sendInOrder(reflectedFrame(event.flags, id, event.timestamp, event.envelope));
+                    this.#deps.ctx.metrics.delivered(1, true);
                 }
                 break;
             case 'kick':
@@ -224,6 +229,7 @@ export class Session implements GroupMember {
             case 'promoted':
                 if (event.connectionId === this.connectionId && !this.#promoted) {
                     this.#promoted = true;
+                    this.#deps.ctx.metrics.leaderPromoted();
                     this.#logger.info('promoted to leader', { term: event.term });
                     delivery.sendInOrder(encodeMessage({ type: D2mPayloadType.ROLE_PROMOTED_TO_LEADER, body: {} }));
                 }
@@ -251,6 +257,9 @@ export class Session implements GroupMember {
     }
 
     #fail(error: unknown): void {
+        if (this.#state === 'awaiting-hello' || this.#state === 'authenticating') {
+            this.#deps.ctx.metrics.handshake(handshakeOutcomeOf(error));
+        }
         const code = closeCodeForError(error);
         if (code === CloseCode.INTERNAL_ERROR) this.#logger.error('session failed', { error });
         else this.#logger.debug('session ended by error', { error, code });
@@ -304,6 +313,7 @@ export class Session implements GroupMember {
             bufferedAmount: () => this.#transport.bufferedAmount(),
             highWaterBytes: ctx.config.deliveryHighWaterBytes,
             batchItems: ctx.config.deliveryBatchItems,
+            metrics: ctx.metrics,
             onError: (error) => this.#fail(error),
         });
         this.#delivery = delivery;
@@ -314,6 +324,7 @@ export class Session implements GroupMember {
         const result = await login(ctx, { groupId: this.groupId, connectionId: this.connectionId, hello });
         if (this.#isClosed()) return;
         clearTimeout(this.#handshakeTimer);
+        ctx.metrics.handshake('ok');
         this.#transport.send(
             encodeMessage({
                 type: D2mPayloadType.SERVER_INFO,

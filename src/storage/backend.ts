@@ -6,6 +6,22 @@ import type { DeviceGroupStore } from './device-group-store.js';
 import type { GroupCoordinator } from './group-coordinator.js';
 import type { ReflectionQueue } from './reflection-queue.js';
 
+/** One service a backend depends on, as `health` found it. */
+export interface HealthCheck {
+    /** `redis`, `postgres` or `embedded`. */
+    readonly name: string;
+    readonly ok: boolean;
+    readonly latencyMs: number;
+    /** Why it failed (no credentials, no URLs). */
+    readonly error?: string;
+}
+
+export interface BackendHealth {
+    /** Every check passed. */
+    readonly ok: boolean;
+    readonly checks: readonly HealthCheck[];
+}
+
 export interface StorageBackend {
     /** `embedded` or `redis+postgres`, for logs and health. */
     readonly kind: string;
@@ -14,6 +30,12 @@ export interface StorageBackend {
     readonly groups: DeviceGroupStore;
     readonly queue: ReflectionQueue;
     readonly coordinator: GroupCoordinator;
+    /**
+     * Checks that every service the backend depends on answers within
+     * `timeoutMs` (readiness). Never rejects; a check still running from an
+     * earlier call is joined rather than started again.
+     */
+    health(timeoutMs: number): Promise<BackendHealth>;
     /** Closes every connection the backend holds. */
     close(): Promise<void>;
 }

@@ -25,6 +25,7 @@ export function createMemoryBackend(options: MemoryGroupCoordinatorOptions = {})
         groups,
         queue,
         coordinator,
+        health: () => Promise.resolve({ ok: true, checks: [{ name: 'embedded', ok: true, latencyMs: 0 }] }),
         async close(): Promise<void> {
             await Promise.all([queue.close(), groups.close(), coordinator.close()]);
         },

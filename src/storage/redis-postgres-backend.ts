@@ -9,7 +9,7 @@
  * subscriptions. `close()` closes all of them.
  */
 import { StorageError } from '../errors.js';
-import type { StorageBackend } from './backend.js';
+import type { HealthCheck, StorageBackend } from './backend.js';
 import { closeDatabase, createDatabase, type Database } from './postgres/db.js';
 import { migrate as applyMigrations, pendingMigrations } from './postgres/migrate.js';
 import { PgDeviceGroupStore } from './postgres/pg-device-group-store.js';
@@ -38,6 +38,33 @@ export interface RedisPostgresBackend extends StorageBackend {
     readonly groups: PgDeviceGroupStore;
     readonly queue: RedisReflectionQueue;
     readonly coordinator: RedisGroupCoordinator;
+}
+
+/** Times one probe against a deadline; a probe still running from an earlier call is joined, not repeated. */
+function healthProbe(name: string, probe: () => Promise<unknown>): (timeoutMs: number) => Promise<HealthCheck> {
+    let running: Promise<unknown> | undefined;
+    return async (timeoutMs) => {
+        const started = performance.now();
+        running ??= probe().finally(() => (running = undefined));
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        });
+        try {
+            await Promise.race([running, deadline]);
+            return { name, ok: true, latencyMs: Math.round(performance.now() - started) };
+        } catch (error) {
+            const message = error instanceof Error ? error.message : String(error);
+            return {
+                name,
+                ok: false,
+                latencyMs: Math.round(performance.now() - started),
+                error: message.slice(0, 200),
+            };
+        } finally {
+            clearTimeout(timer);
+        }
+    };
 }
 
 export async function createRedisPostgresBackend(options: RedisPostgresBackendOptions): Promise<RedisPostgresBackend> {
@@ -81,6 +108,11 @@ export async function createRedisPostgresBackend(options: RedisPostgresBackendOp
         const queue = new RedisReflectionQueue({ client: commander, scripts, keys });
         const coordinator = new RedisGroupCoordinator({ client: commander, subscriber, scripts, keys });
         const redis = client;
+        const database = db;
+        const checks = [
+            healthProbe('redis', () => redis.sendCommand(['PING'])),
+            healthProbe('postgres', () => database.one('SELECT 1 AS ok')),
+        ];
         let closing: Promise<void> | undefined;
         return {
             kind: 'redis+postgres',
@@ -88,6 +120,10 @@ export async function createRedisPostgresBackend(options: RedisPostgresBackendOp
             groups,
             queue,
             coordinator,
+            async health(timeoutMs) {
+                const results = await Promise.all(checks.map((check) => check(timeoutMs)));
+                return { ok: results.every((result) => result.ok), checks: results };
+            },
             close(): Promise<void> {
                 closing ??= (async () => {
                     await Promise.allSettled([queue.close(), coordinator.close(), groups.close()]);

@@ -3,7 +3,9 @@
  * upgrade request synchronously, keeps a typed per-socket record, copies each
  * message out of uWS's buffer (which is only valid during the callback) and
  * hands everything to a connection handler. It knows nothing of D2M beyond
- * parsing the ClientUrlInfo from the path.
+ * parsing the ClientUrlInfo from the path. With certificate and key files it
+ * terminates TLS itself (`wss://`); the files are checked when the
+ * configuration is validated, since uWS reports a bad file only on stderr.
  */
 import uWS from 'uWebSockets.js';
 import {
@@ -27,6 +29,8 @@ export interface WebSocketServerOptions {
     readonly host: string;
     readonly port: number;
     readonly idleTimeoutS: number;
+    /** PEM files; when given, the endpoint serves `wss://` (TLS terminated here). */
+    readonly tls?: { readonly certFile: string; readonly keyFile: string } | undefined;
     readonly logger: Logger;
     /** Called for every accepted connection whose path carries a valid ClientUrlInfo. */
     readonly onConnection: (transport: ConnectionTransport, urlInfo: ParsedClientUrlInfo) => ConnectionHandler;
@@ -35,6 +39,8 @@ export interface WebSocketServerOptions {
 export interface WebSocketServer {
     /** The port actually listened on (useful with port 0). */
     readonly port: number;
+    /** Whether connections are TLS (`wss://`). */
+    readonly tls: boolean;
     /** Connections currently open. */
     readonly connections: number;
     /** Stops accepting new connections. */
@@ -65,7 +71,10 @@ function parsePath(url: string): { urlInfo?: ParsedClientUrlInfo; urlError?: str
 
 export async function startWebSocketServer(options: WebSocketServerOptions): Promise<WebSocketServer> {
     const sockets = new Set<uWS.WebSocket<SocketData>>();
-    const app = uWS.App();
+    const app =
+        options.tls === undefined
+            ? uWS.App()
+            : uWS.SSLApp({ cert_file_name: options.tls.certFile, key_file_name: options.tls.keyFile });
 
     app.ws<SocketData>('/*', {
         compression: uWS.DISABLED,
@@ -148,6 +157,7 @@ export async function startWebSocketServer(options: WebSocketServerOptions): Pro
 
     return {
         port,
+        tls: options.tls !== undefined,
         get connections() {
             return sockets.size;
         },

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
-const LISTENING = /mediator listening on (ws:\/\/\S+) \(node (\S+)\)/u;
+const LISTENING = /mediator listening on (wss?:\/\/\S+) \(node (\S+)\)/u;
 
 export interface MediatorProcess {
     readonly url: string;

@@ -1,0 +1,280 @@
+/**
+ * The mediator-only scenarios: handshake storm, idle connections and
+ * offline drain. Each runs against a mediator child process and reads the
+ * mediator's CPU and memory from that process's own accounting.
+ */
+import { performance } from 'node:perf_hooks';
+import type { DeviceClient } from '../../src/device/index.js';
+import { closeAll, connectDevice, devicePlan, mapBounded, newGroupKeys } from './devices.js';
+import { sealBenchEnvelope } from './fanout.js';
+import { cpuSeconds, type MediatorChild } from './mediator-protocol.js';
+import { sleep } from './services.js';
+
+const GIB = 1024 ** 3;
+const DRAIN_TIMEOUT_MS = 120_000;
+const SESSION_SETTLE_TIMEOUT_MS = 30_000;
+const IDLE_SETTLE_MS = 300;
+
+// ---- handshake storm ----
+
+export interface StormResult {
+    readonly devices: number;
+    readonly connected: number;
+    readonly failed: number;
+    readonly seconds: number;
+    /** Completed handshakes (ServerInfo received) per second of the storm. */
+    readonly handshakesPerS: number;
+    readonly mediatorCpuS: number;
+    readonly mediatorCpuMsPerHandshake: number;
+    /** The rate one fully used core of mediator CPU would allow: 1 / CPU per handshake. */
+    readonly cpuBoundHandshakesPerS: number;
+    readonly firstError: string | undefined;
+}
+
+export interface HandshakeResult {
+    /** Every device connects for the first time: groups and slots are created. */
+    readonly firstLogin: StormResult;
+    /** The same devices connect again at once (their slots exist): a reconnect storm. */
+    readonly reconnect: StormResult;
+}
+
+async function storm(
+    mediator: MediatorChild,
+    plan: ReturnType<typeof devicePlan>,
+): Promise<{ result: StormResult; clients: DeviceClient[] }> {
+    const before = await mediator.sample();
+    const t0 = performance.now();
+    const settled = await Promise.allSettled(
+        plan.map(({ keys, deviceId }) => connectDevice(mediator.url, keys, deviceId)),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    const after = await mediator.sample();
+    const clients: DeviceClient[] = [];
+    let firstError: string | undefined;
+    for (const outcome of settled) {
+        if (outcome.status === 'fulfilled') clients.push(outcome.value);
+        else firstError ??= outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason);
+    }
+    const mediatorCpuS = cpuSeconds(after) - cpuSeconds(before);
+    const perHandshakeS = clients.length > 0 ? mediatorCpuS / clients.length : Number.NaN;
+    return {
+        clients,
+        result: {
+            devices: plan.length,
+            connected: clients.length,
+            failed: plan.length - clients.length,
+            seconds,
+            handshakesPerS: clients.length / seconds,
+            mediatorCpuS,
+            mediatorCpuMsPerHandshake: perHandshakeS * 1000,
+            cpuBoundHandshakesPerS: 1 / perHandshakeS,
+            firstError,
+        },
+    };
+}
+
+/** `devices` devices (groups of `devicesPerGroup`) connect at once: first login, then again as a reconnect storm. */
+export async function handshakeStorm(
+    mediator: MediatorChild,
+    devices: number,
+    devicesPerGroup: number,
+): Promise<HandshakeResult> {
+    const keys = newGroupKeys(Math.ceil(devices / devicesPerGroup));
+    const plan = devicePlan(keys, devicesPerGroup, devices);
+    const first = await storm(mediator, plan);
+    await closeAll(first.clients);
+    await mediator.waitForSessions(0, SESSION_SETTLE_TIMEOUT_MS);
+    const again = await storm(mediator, plan);
+    await closeAll(again.clients);
+    await mediator.waitForSessions(0, SESSION_SETTLE_TIMEOUT_MS);
+    return { firstLogin: first.result, reconnect: again.result };
+}
+
+// ---- idle connections ----
+
+export interface IdleResult {
+    /** Devices connected before the baseline sample (they warm up pools, code and group state). */
+    readonly baselineDevices: number;
+    /** Devices connected after it: the ones the per-connection figures are about. */
+    readonly devices: number;
+    readonly connectSeconds: number;
+    readonly rssBeforeBytes: number;
+    readonly rssAfterBytes: number;
+    readonly heapBeforeBytes: number;
+    readonly heapAfterBytes: number;
+    /** (RSS after − RSS before) / devices, both sampled after full GCs. */
+    readonly rssPerConnectionBytes: number;
+    /** The same for the V8 heap plus external memory. */
+    readonly heapPerConnectionBytes: number;
+    /** 1 GiB / RSS per connection: authenticated idle devices per GiB of added mediator memory. */
+    readonly devicesPerGiB: number;
+    /** All devices connected / total RSS, the process's base memory included. */
+    readonly devicesPerGiBTotal: number;
+}
+
+/**
+ * Connects `devices` authenticated devices (groups of `devicesPerGroup`,
+ * `concurrency` at a time) that then stay idle. The first quarter connects
+ * before the baseline sample, so first-use allocations (code, pools,
+ * buffers) do not count as per-connection memory; the figures are the growth
+ * from the other three quarters.
+ */
+export async function idleConnections(
+    mediator: MediatorChild,
+    devices: number,
+    devicesPerGroup: number,
+    concurrency: number,
+): Promise<IdleResult> {
+    const keys = newGroupKeys(Math.ceil(devices / devicesPerGroup));
+    const plan = devicePlan(keys, devicesPerGroup, devices);
+    // Whole groups in each phase, so no group is half warm.
+    const split = Math.max(devicesPerGroup, Math.round(devices / 4 / devicesPerGroup) * devicesPerGroup);
+    const connect = (part: typeof plan): Promise<DeviceClient[]> =>
+        mapBounded(part, concurrency, ({ keys: groupKeys, deviceId }) =>
+            connectDevice(mediator.url, groupKeys, deviceId),
+        );
+    const warm = await connect(plan.slice(0, split));
+    await sleep(IDLE_SETTLE_MS);
+    const before = await mediator.sample(true);
+    const t0 = performance.now();
+    const measured = await connect(plan.slice(split));
+    const connectSeconds = (performance.now() - t0) / 1000;
+    // Let late frames (ReflectionQueueDry, leader promotion) settle before measuring.
+    await sleep(IDLE_SETTLE_MS);
+    const after = await mediator.sample(true);
+    await closeAll([...warm, ...measured]);
+    await mediator.waitForSessions(0, SESSION_SETTLE_TIMEOUT_MS);
+    const heap = (sample: typeof before): number => sample.heapUsedBytes + sample.externalBytes;
+    const rssPerConnectionBytes = (after.rssBytes - before.rssBytes) / measured.length;
+    return {
+        baselineDevices: warm.length,
+        devices: measured.length,
+        connectSeconds,
+        rssBeforeBytes: before.rssBytes,
+        rssAfterBytes: after.rssBytes,
+        heapBeforeBytes: heap(before),
+        heapAfterBytes: heap(after),
+        rssPerConnectionBytes,
+        heapPerConnectionBytes: (heap(after) - heap(before)) / measured.length,
+        devicesPerGiB: GIB / rssPerConnectionBytes,
+        devicesPerGiBTotal: (warm.length + measured.length) / (after.rssBytes / GIB),
+    };
+}
+
+// ---- offline drain ----
+
+export interface DrainResult {
+    /** Reflections queued for the offline device (the count asked for, or fewer when filling ran out of time). */
+    readonly queued: number;
+    /** Reflections per second while the queue was filled (one sender, closed loop). */
+    readonly fillPerS: number;
+    readonly drained: number;
+    readonly drainSeconds: number;
+    /** Reflections per second from the reconnect until ReflectionQueueDry, handshake included. */
+    readonly drainPerS: number;
+    /** CPU seconds of the mediator and of the load generator (the receiving device) during the drain. */
+    readonly drainMediatorCpuS: number;
+    readonly drainHarnessCpuS: number;
+    readonly storageBytesBefore: number;
+    readonly storageBytesAfter: number;
+    /** Storage memory growth per queued reflection (Redis used_memory, or the embedded mediator's heap). */
+    readonly storageBytesPerReflection: number;
+    readonly storageMeasure: string;
+}
+
+/**
+ * Sends up to `count` reflections from one client with at most `window`
+ * unacknowledged, starting no new one after `deadline` (performance.now()).
+ * Resolves to the number acknowledged.
+ */
+async function reflectMany(
+    client: DeviceClient,
+    payload: Uint8Array,
+    count: number,
+    window: number,
+    deadline: number,
+): Promise<number> {
+    let sent = 0;
+    let acked = 0;
+    let failure: Error | undefined;
+    const lane = async (): Promise<void> => {
+        while (sent < count && failure === undefined && performance.now() < deadline) {
+            sent++;
+            await client.reflect(payload).then(
+                () => void acked++,
+                (error: unknown) => {
+                    failure ??= error instanceof Error ? error : new Error('reflect failed');
+                },
+            );
+        }
+    };
+    await Promise.all(Array.from({ length: window }, lane));
+    if (failure !== undefined) throw failure;
+    return acked;
+}
+
+/**
+ * One device goes offline; up to `count` reflections (as many as fit in
+ * `fillMs`) queue for it from another device of its group; then it
+ * connects and receives them all.
+ * `storageBytes` reads the storage's memory use at rest.
+ */
+export async function offlineDrain(
+    mediator: MediatorChild,
+    count: number,
+    fillMs: number,
+    window: number,
+    storage: { readonly measure: string; readonly bytes: () => Promise<number> },
+): Promise<DrainResult> {
+    const keys = newGroupKeys(1)[0]!;
+    const first = await connectDevice(mediator.url, keys, 2);
+    await first.waitForQueueDry();
+    await first.close();
+    const sender = await connectDevice(mediator.url, keys, 1);
+    await mediator.waitForSessions(1, SESSION_SETTLE_TIMEOUT_MS);
+    await sleep(100);
+    const storageBytesBefore = await storage.bytes();
+    const t0 = performance.now();
+    const queued = await reflectMany(sender, sealBenchEnvelope(keys), count, window, t0 + fillMs);
+    const fillSeconds = (performance.now() - t0) / 1000;
+    await sender.close();
+    await mediator.waitForSessions(0, SESSION_SETTLE_TIMEOUT_MS);
+    await sleep(100);
+    const storageBytesAfter = await storage.bytes();
+
+    let drained = 0;
+    const mediatorBefore = await mediator.sample();
+    const harnessBefore = process.cpuUsage();
+    const t1 = performance.now();
+    const device = await connectDevice(mediator.url, keys, 2);
+    device.on('reflected', () => void drained++);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+        await Promise.race([
+            device.waitForQueueDry(),
+            new Promise((_, reject) => {
+                timer = setTimeout(() => reject(new Error('the drain did not finish in time')), DRAIN_TIMEOUT_MS);
+            }),
+        ]);
+    } finally {
+        clearTimeout(timer);
+    }
+    const drainSeconds = (performance.now() - t1) / 1000;
+    const harnessCpu = process.cpuUsage(harnessBefore);
+    const mediatorAfter = await mediator.sample();
+    await device.close();
+    await mediator.waitForSessions(0, SESSION_SETTLE_TIMEOUT_MS);
+    return {
+        queued,
+        fillPerS: queued / fillSeconds,
+        drained,
+        drainSeconds,
+        drainPerS: drained / drainSeconds,
+        drainMediatorCpuS: cpuSeconds(mediatorAfter) - cpuSeconds(mediatorBefore),
+        drainHarnessCpuS: (harnessCpu.user + harnessCpu.system) / 1e6,
+        storageBytesBefore,
+        storageBytesAfter,
+        storageBytesPerReflection: (storageBytesAfter - storageBytesBefore) / queued,
+        storageMeasure: storage.measure,
+    };
+}

@@ -1,0 +1,390 @@
+/**
+ * The services a benchmark run starts for itself and removes at exit: two
+ * redis-server instances (AOF `appendfsync always` and `everysec`, no RDB
+ * snapshots), a throwaway PostgreSQL database in the local server, and a
+ * Mosquitto broker. Each listens on a free loopback port and keeps its data
+ * in its own temporary directory. Also: per-process CPU time from /proc and
+ * Redis `INFO` fields.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pgp } from '../../src/storage/postgres/db.js';
+
+const READY_TIMEOUT_MS = 10_000;
+const DEFAULT_POSTGRES_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+const MOSQUITTO_CANDIDATES = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'];
+
+// ---- cleanup at exit ----
+
+const cleanups: (() => void)[] = [];
+let hooked = false;
+
+/** Registers a synchronous cleanup that runs when the process exits (also after SIGINT / SIGTERM). */
+export function atExit(cleanup: () => void): void {
+    cleanups.push(cleanup);
+    if (hooked) return;
+    hooked = true;
+    process.once('exit', runCleanups);
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+        process.once(signal, () => {
+            process.stderr.write(`\nbench: ${signal}, cleaning up\n`);
+            process.exit(130);
+        });
+    }
+}
+
+function runCleanups(): void {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+        try {
+            cleanup();
+        } catch {
+            // Best effort: the process is ending.
+        }
+    }
+}
+
+// ---- helpers ----
+
+export function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = createServer();
+        server.unref();
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => {
+            const address = server.address();
+            const port = typeof address === 'object' && address !== null ? address.port : 0;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+export function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function exited(child: ChildProcess): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+async function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited(child);
+    clearTimeout(timer);
+}
+
+let clockTicks: number | undefined;
+
+function ticksPerSecond(): number {
+    if (clockTicks === undefined) {
+        const out = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+        const parsed = Number(out.stdout?.trim());
+        clockTicks = Number.isInteger(parsed) && parsed > 0 ? parsed : 100;
+    }
+    return clockTicks;
+}
+
+/**
+ * User + system CPU seconds a process has used so far (Linux /proc), or NaN
+ * when it cannot be read. Resolution: one clock tick (usually 10 ms).
+ */
+export function processCpuSeconds(pid: number | undefined): number {
+    if (pid === undefined) return Number.NaN;
+    try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+    } catch {
+        return Number.NaN;
+    }
+}
+
+/** Resident set size of a process in bytes (Linux /proc), or NaN. */
+export function processRssBytes(pid: number | undefined): number {
+    if (pid === undefined) return Number.NaN;
+    try {
+        const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+        const match = /^VmRSS:\s+(\d+)\s+kB/mu.exec(status);
+        return match === null ? Number.NaN : Number(match[1]) * 1024;
+    } catch {
+        return Number.NaN;
+    }
+}
+
+/** Sends one inline command over a fresh connection and returns the raw reply. */
+function redisCommand(port: number, command: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const socket = createConnection({ host: '127.0.0.1', port });
+        let reply = '';
+        const timer = setTimeout(() => {
+            socket.destroy();
+            reject(new Error(`redis on port ${port}: no answer to ${command}`));
+        }, 5_000);
+        const done = (error?: Error): void => {
+            clearTimeout(timer);
+            socket.destroy();
+            if (error === undefined) resolve(reply);
+            else reject(error);
+        };
+        socket.once('error', (error) => done(error));
+        socket.once('connect', () => socket.write(`${command}\r\n`));
+        socket.on('data', (chunk) => {
+            reply += chunk.toString('latin1');
+            if (reply.startsWith('+') || reply.startsWith('-')) {
+                if (reply.includes('\r\n')) done();
+                return;
+            }
+            // A bulk string: $<length>\r\n<data>\r\n
+            const header = reply.indexOf('\r\n');
+            if (header < 0) return;
+            const length = Number(reply.slice(1, header));
+            if (Buffer.byteLength(reply, 'latin1') >= header + 2 + length + 2) done();
+        });
+    });
+}
+
+// ---- Redis ----
+
+export type AppendFsync = 'always' | 'everysec';
+
+export interface RedisInstance {
+    readonly url: string;
+    readonly port: number;
+    readonly pid: number | undefined;
+    readonly fsync: AppendFsync;
+    readonly version: string;
+    /** Numeric fields of `INFO <section>`. */
+    info(section: string): Promise<Record<string, number>>;
+    stop(): Promise<void>;
+}
+
+async function waitForPong(port: number, child: ChildProcess): Promise<void> {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+        if (child.exitCode !== null || child.signalCode !== null) {
+            throw new Error(`redis-server on port ${port} exited during start-up`);
+        }
+        const answer = await redisCommand(port, 'PING').catch(() => '');
+        if (answer.startsWith('+PONG')) return;
+        await sleep(25);
+    }
+    throw new Error(`redis-server on port ${port} did not answer within ${READY_TIMEOUT_MS} ms`);
+}
+
+/** Starts a redis-server with the append-only file on and the given fsync policy. */
+export async function startRedis(fsync: AppendFsync): Promise<RedisInstance> {
+    const dir = mkdtempSync(join(tmpdir(), `d2m-bench-redis-${fsync}-`));
+    let child: ChildProcess | undefined;
+    atExit(() => {
+        child?.kill('SIGKILL');
+        rmSync(dir, { recursive: true, force: true });
+    });
+    let port = 0;
+    for (let attempt = 0; ; attempt++) {
+        port = await freePort();
+        const launched = spawn(
+            'redis-server',
+            [
+                '--port',
+                String(port),
+                '--bind',
+                '127.0.0.1',
+                '--appendonly',
+                'yes',
+                '--appendfsync',
+                fsync,
+                '--save',
+                '',
+                '--dir',
+                dir,
+                '--logfile',
+                join(dir, 'redis.log'),
+            ],
+            { stdio: 'ignore' },
+        );
+        launched.on('error', () => undefined);
+        child = launched;
+        try {
+            await waitForPong(port, launched);
+            break;
+        } catch (error) {
+            launched.kill('SIGKILL');
+            // Another process may have taken the port between probing and binding.
+            if (attempt >= 2) throw error;
+        }
+    }
+    const running = child;
+    const info = async (section: string): Promise<Record<string, number>> => {
+        const reply = await redisCommand(port, `INFO ${section}`);
+        const fields: Record<string, number> = {};
+        for (const line of reply.split('\r\n')) {
+            const colon = line.indexOf(':');
+            if (colon <= 0) continue;
+            const value = Number(line.slice(colon + 1));
+            if (Number.isFinite(value)) fields[line.slice(0, colon)] = value;
+        }
+        return fields;
+    };
+    const serverInfo = await redisCommand(port, 'INFO server');
+    const version = /redis_version:(\S+)/u.exec(serverInfo)?.[1] ?? 'unknown';
+    return {
+        url: `redis://127.0.0.1:${port}`,
+        port,
+        pid: running.pid,
+        fsync,
+        version,
+        info,
+        stop: () => stopChild(running),
+    };
+}
+
+// ---- PostgreSQL ----
+
+export interface ThrowawayDatabase {
+    readonly url: string;
+    readonly name: string;
+    readonly version: string;
+    /** Drops the database (also done at exit). */
+    drop(): void;
+}
+
+function withDatabase(url: string, database: string): string {
+    const parsed = new URL(url);
+    parsed.pathname = `/${database}`;
+    return parsed.toString();
+}
+
+/** Creates `d2m_bench_<random>` in the local server; dropped at exit. */
+export async function createThrowawayDatabase(adminUrl = DEFAULT_POSTGRES_ADMIN_URL): Promise<ThrowawayDatabase> {
+    const name = `d2m_bench_${randomBytes(6).toString('hex')}`;
+    const db = pgp({ connectionString: adminUrl, max: 1, application_name: 'd2m-bench-setup' });
+    let version = 'unknown';
+    try {
+        await db.none('CREATE DATABASE $1:name', [name]);
+        version = (await db.one<{ server_version: string }>('SHOW server_version')).server_version;
+    } finally {
+        await db.$pool.end();
+    }
+    let dropped = false;
+    const drop = (): void => {
+        if (dropped) return;
+        dropped = true;
+        // Synchronous, as exit handlers must be; FORCE ends sessions still open.
+        spawnSync('psql', [adminUrl, '-q', '-c', `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`], {
+            stdio: 'ignore',
+            timeout: 15_000,
+        });
+    };
+    atExit(drop);
+    return { url: withDatabase(adminUrl, name), name, version, drop };
+}
+
+// ---- Mosquitto ----
+
+export interface MosquittoInstance {
+    readonly url: string;
+    readonly port: number;
+    readonly pid: number | undefined;
+    readonly version: string;
+    /** The configuration file's settings, for the report. */
+    readonly settings: Readonly<Record<string, string>>;
+    stop(): Promise<void>;
+}
+
+function findMosquitto(): string {
+    for (const candidate of MOSQUITTO_CANDIDATES) {
+        const probe = spawnSync(candidate, ['-h'], { encoding: 'utf8' });
+        if (probe.error === undefined) return candidate;
+    }
+    const which = spawnSync('sh', ['-c', 'command -v mosquitto'], { encoding: 'utf8' });
+    const found = which.stdout?.trim();
+    if (found !== undefined && found !== '') return found;
+    throw new Error('mosquitto not found: run scripts/setup.sh');
+}
+
+function waitForPort(port: number, child: ChildProcess): Promise<void> {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    const attempt = (resolve: () => void, reject: (error: Error) => void): void => {
+        if (child.exitCode !== null || child.signalCode !== null) {
+            reject(new Error(`mosquitto on port ${port} exited during start-up`));
+            return;
+        }
+        const socket = createConnection({ host: '127.0.0.1', port });
+        socket.once('connect', () => {
+            socket.destroy();
+            resolve();
+        });
+        socket.once('error', () => {
+            socket.destroy();
+            if (Date.now() > deadline) reject(new Error(`mosquitto on port ${port} did not listen in time`));
+            else setTimeout(() => attempt(resolve, reject), 25);
+        });
+    };
+    return new Promise(attempt);
+}
+
+/**
+ * Starts Mosquitto on a free loopback port: anonymous clients, the
+ * in-memory store saved to a file in a temporary directory every
+ * `autosaveIntervalS` seconds when `persistence` is on, and no limits on
+ * in-flight or queued QoS 1 messages (Mosquitto would otherwise drop QoS 1
+ * messages beyond 1,000 queued per client, which the mediator never does).
+ */
+export async function startMosquitto(options: {
+    readonly persistence: boolean;
+    readonly autosaveIntervalS: number;
+}): Promise<MosquittoInstance> {
+    const binary = findMosquitto();
+    const versionLine = spawnSync(binary, ['-h'], { encoding: 'utf8' }).stdout?.split('\n')[0] ?? '';
+    const version = /version (\S+)/u.exec(versionLine)?.[1] ?? 'unknown';
+    const dir = mkdtempSync(join(tmpdir(), 'd2m-bench-mosquitto-'));
+    let child: ChildProcess | undefined;
+    atExit(() => {
+        child?.kill('SIGKILL');
+        rmSync(dir, { recursive: true, force: true });
+    });
+    for (let attempt = 0; ; attempt++) {
+        const port = await freePort();
+        const settings: Record<string, string> = {
+            listener: `${port} 127.0.0.1`,
+            allow_anonymous: 'true',
+            persistence: options.persistence ? 'true' : 'false',
+            persistence_location: `${dir}/`,
+            autosave_interval: String(options.autosaveIntervalS),
+            max_inflight_messages: '0',
+            max_queued_messages: '0',
+            log_dest: 'none',
+        };
+        const configPath = join(dir, 'mosquitto.conf');
+        writeFileSync(
+            configPath,
+            Object.entries(settings)
+                .map(([key, value]) => `${key} ${value}\n`)
+                .join(''),
+        );
+        const launched = spawn(binary, ['-c', configPath], { stdio: 'ignore' });
+        launched.on('error', () => undefined);
+        child = launched;
+        try {
+            await waitForPort(port, launched);
+            return {
+                url: `mqtt://127.0.0.1:${port}`,
+                port,
+                pid: launched.pid,
+                version,
+                settings,
+                stop: () => stopChild(launched),
+            };
+        } catch (error) {
+            launched.kill('SIGKILL');
+            if (attempt >= 2) throw error;
+        }
+    }
+}

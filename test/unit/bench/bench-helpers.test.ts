@@ -1,0 +1,209 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { payloadId } from '../../../scripts/bench/fanout.js';
+import { DEFAULT_SIZES, parseOptions, QUICK_SIZES } from '../../../scripts/bench/options.js';
+import { areaOf, summarizeProfile } from '../../../scripts/bench/profile-summary.js';
+import { evaluate, renderTable, rowSpecs, type RoundResult } from '../../../scripts/bench/report.js';
+import {
+    formatSpread,
+    LatencyRecorder,
+    pairedRatios,
+    percentile,
+    significantDigits,
+    spread,
+} from '../../../scripts/bench/stats.js';
+
+describe('benchmark helpers', function () {
+    describe('percentile (nearest rank)', function () {
+        it('picks the smallest value with at least q of all values at or below it', function () {
+            const sorted = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+            expect(percentile(sorted, 0)).to.equal(1);
+            expect(percentile(sorted, 0.1)).to.equal(1);
+            expect(percentile(sorted, 0.11)).to.equal(2);
+            expect(percentile(sorted, 0.5)).to.equal(5);
+            expect(percentile(sorted, 0.99)).to.equal(10);
+            expect(percentile(sorted, 1)).to.equal(10);
+        });
+
+        it('is NaN without values and rejects quantiles outside [0, 1]', function () {
+            expect(percentile([], 0.5)).to.be.NaN;
+            expect(() => percentile([1], 1.5)).to.throw(RangeError);
+            expect(() => percentile([1], Number.NaN)).to.throw(RangeError);
+        });
+
+        it('returns a member of the input, at or above the share q of the values', function () {
+            fc.assert(
+                fc.property(
+                    fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { minLength: 1, maxLength: 200 }),
+                    fc.double({ min: 0, max: 1, noNaN: true }),
+                    (values, q) => {
+                        const sorted = [...values].sort((a, b) => a - b);
+                        const p = percentile(sorted, q);
+                        expect(sorted).to.include(p);
+                        const atOrBelow = sorted.filter((value) => value <= p).length;
+                        expect(atOrBelow / sorted.length).to.be.at.least(q - 1e-12);
+                    },
+                ),
+            );
+        });
+    });
+
+    describe('spread', function () {
+        it('gives min, median and max, ignoring NaN', function () {
+            expect(spread([3, 1, 2])).to.deep.equal({ min: 1, median: 2, max: 3, n: 3 });
+            expect(spread([4, 1, Number.NaN, 2, 3])).to.deep.equal({ min: 1, median: 2.5, max: 4, n: 4 });
+            expect(spread([Number.NaN]).n).to.equal(0);
+        });
+    });
+
+    describe('LatencyRecorder', function () {
+        it('grows past its initial capacity and answers quantiles and the maximum', function () {
+            const recorder = new LatencyRecorder(16);
+            for (let i = 1000; i >= 1; i--) recorder.add(i);
+            expect(recorder.count).to.equal(1000);
+            expect(recorder.quantiles([0.5, 0.99, 0.999])).to.deep.equal([500, 990, 999]);
+            expect(recorder.max()).to.equal(1000);
+        });
+
+        it('answers NaN when empty', function () {
+            const recorder = new LatencyRecorder();
+            expect(recorder.quantiles([0.5])[0]).to.be.NaN;
+            expect(recorder.max()).to.be.NaN;
+        });
+    });
+
+    describe('formatting and ratios', function () {
+        it('formats median (min–max) with about three significant digits', function () {
+            expect(formatSpread({ min: 900, median: 1234.4, max: 1500, n: 3 })).to.equal('1,234 (900–1,500)');
+            expect(formatSpread({ min: 1.5, median: 2.25, max: 3, n: 3 })).to.equal('2.25 (1.50–3.00)');
+            expect(formatSpread({ min: 0.5, median: 0.5, max: 0.5, n: 3 }, 2, 'x')).to.equal('0.50x');
+            expect(formatSpread({ min: Number.NaN, median: Number.NaN, max: Number.NaN, n: 0 })).to.equal('–');
+            expect(significantDigits(0.0412)).to.equal(3);
+            expect(significantDigits(45)).to.equal(1);
+        });
+
+        it('pairs ratios by round and skips rounds without both values', function () {
+            expect(pairedRatios([10, 20, Number.NaN, 5], [5, 0, 3, 10])).to.deep.equal([2, 0.5]);
+        });
+    });
+
+    describe('payloadId', function () {
+        it('reads the first six bytes as a little-endian integer', function () {
+            expect(payloadId(new Uint8Array([1, 0, 0, 0, 0, 0, 99]))).to.equal(1);
+            expect(payloadId(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]))).to.equal(2 ** 48 - 1);
+            expect(payloadId(new Uint8Array([0, 0, 0, 0, 0, 1]))).to.equal(2 ** 40);
+        });
+    });
+
+    describe('options', function () {
+        it('uses the default sizes, the quick preset and overrides', function () {
+            expect(parseOptions([]).sizes).to.deep.equal(DEFAULT_SIZES);
+            expect(parseOptions([]).rounds).to.equal(3);
+            const quick = parseOptions(['--quick', '--rounds=4', '--groups', '5', '--seconds', '2']);
+            expect(quick.quick).to.equal(true);
+            expect(quick.rounds).to.equal(4);
+            expect(quick.sizes).to.deep.equal({ ...QUICK_SIZES, groups: 5, closedMs: 2000, openMs: 2000 });
+            expect(parseOptions(['--configs', 'embedded,mosquitto']).configs).to.deep.equal(['embedded', 'mosquitto']);
+        });
+
+        it('rejects unknown flags, names and bad numbers', function () {
+            expect(() => parseOptions(['--fast'])).to.throw(/unknown argument/);
+            expect(() => parseOptions(['--configs', 'kafka'])).to.throw(/unknown kafka/);
+            expect(() => parseOptions(['--rounds', '0'])).to.throw(/positive integer/);
+            expect(() => parseOptions(['--rounds'])).to.throw(/needs a value/);
+        });
+    });
+
+    describe('report', function () {
+        const shape = {
+            stormDevices: 10,
+            groups: 2,
+            devicesPerGroup: 4,
+            window: 8,
+            idleDevices: 10,
+            drainReflections: 100,
+        };
+
+        function fanout(deliveriesPerS: number, p99Ms: number): NonNullable<RoundResult['fanout']> {
+            const latency = { p50Ms: 1, p99Ms, p999Ms: p99Ms, maxMs: p99Ms, samples: 100 };
+            const run = {
+                mode: 'closed' as const,
+                offeredPerS: undefined,
+                seconds: 1,
+                reflectsPerS: deliveriesPerS / 3,
+                deliveriesPerS,
+                latency,
+                latencyFromSend: latency,
+                senderLag: latency,
+                serverCpuS: 0.5,
+                storageCpuS: Number.NaN,
+                harnessCpuS: 0.5,
+                serverCpuSPer1000: 0.01,
+                missing: 0,
+                unexpected: 0,
+                errors: 0,
+                overloaded: false,
+            };
+            return { closed: run, open: { ...run, mode: 'open', offeredPerS: deliveriesPerS / 6 } };
+        }
+
+        it('spreads values over rounds, pairs ratios per round and judges targets on the median', function () {
+            const rounds: RoundResult[][] = [1, 2, 3].map((round) => [
+                { round, config: 'embedded', errors: {}, seconds: {}, fanout: fanout(1000 * round, 5 + round * 2) },
+                { round, config: 'mosquitto', errors: {}, seconds: {}, fanout: fanout(2000, 1) },
+            ]);
+            const specs = rowSpecs(shape);
+            const outputs = evaluate(specs, rounds, ['embedded', 'mosquitto']);
+            const ratio = outputs.find((output) => output.metric.startsWith('deliveries/s ÷ Mosquitto'))!;
+            expect(ratio.cells.embedded).to.include({ min: 0.5, median: 1, max: 1.5, n: 3 });
+            expect(ratio.status).to.deep.equal({ embedded: 'met' });
+            const p99 = outputs.find(
+                (output) => output.scenario.includes('open') && output.metric === 'latency p99 ms',
+            )!;
+            expect(p99.cells.embedded).to.include({ median: 9 });
+            expect(p99.status).to.deep.equal({ embedded: 'met' });
+            const storm = outputs.find((output) => output.metric === 'reconnect storm: handshakes/s')!;
+            expect(storm.status).to.deep.equal({ embedded: 'no data' });
+
+            const table = renderTable(specs, outputs, ['embedded', 'mosquitto']).split('\n');
+            expect(table[0]).to.equal('| scenario | metric | embedded | Mosquitto | target | status |');
+            expect(table.find((line) => line.includes('deliveries/s ÷ Mosquitto'))).to.include('1.00x (0.50–1.50)');
+        });
+    });
+
+    describe('profile summary', function () {
+        it('adds self time by area and function, and inclusive time up the call tree', function () {
+            const frame = (
+                functionName: string,
+                url: string,
+            ): { functionName: string; url: string; lineNumber: number } => ({
+                functionName,
+                url,
+                lineNumber: 0,
+            });
+            const summary = summarizeProfile({
+                nodes: [
+                    { id: 1, callFrame: frame('(root)', ''), children: [2, 4] },
+                    { id: 2, callFrame: frame('send', 'file:///x/dist/src/transport/uws-server.js'), children: [3] },
+                    { id: 3, callFrame: frame('write', 'file:///x/node_modules/ws/lib/sender.js') },
+                    { id: 4, callFrame: frame('(idle)', '') },
+                ],
+                samples: [2, 3, 3, 4],
+                timeDeltas: [1000, 2000, 3000, 4000],
+                startTime: 0,
+                endTime: 10_000,
+            });
+            expect(summary.totalMs).to.equal(10);
+            expect(Object.fromEntries(summary.byArea)).to.deep.equal({
+                idle: 4,
+                'package ws': 5,
+                'src/transport': 1,
+                root: 0,
+            });
+            const inclusive = Object.fromEntries(summary.inclusiveByFunction);
+            expect(inclusive['send dist/src/transport/uws-server.js:1']).to.equal(6);
+            expect(areaOf(frame('(garbage collector)', ''))).to.equal('GC');
+            expect(areaOf(frame('x', 'node:internal/crypto/keys'))).to.equal('node internal');
+        });
+    });
+});
