@@ -14,10 +14,12 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { withSettingOptions, settingOption } from './config/cli.js';
-import type { MediatorConfig } from './config/config.js';
+import { adminListenPort, type MediatorConfig } from './config/config.js';
 import { collectSettings, CONFIG_FILE_FLAG, loadConfig, type ConfigOrigin } from './config/load.js';
 import { SETTINGS } from './config/schema.js';
+import { MediatorMetrics } from './metrics/index.js';
 import { nodeCryptoBackend } from './crypto/index.js';
+import { adminCommand, startAdminServer, type AdminServer } from './admin/index.js';
 import { deviceCommand } from './device-cli/index.js';
 import { TestChatServer, type TestChatScriptName } from './dev/test-chat-server.js';
 import { ConfigError } from './errors.js';
@@ -67,17 +69,42 @@ async function serve(args: Readonly<Record<string, unknown>>): Promise<void> {
     if (unknownEnvironment.length > 0) {
         logger.warn('environment variables that name no setting (ignored)', { names: unknownEnvironment });
     }
-    const backend = await createBackend(config, logger);
+    const metrics = new MediatorMetrics();
+    const backend = metrics.instrument(await createBackend(config, logger));
     let server: MediatorServer;
+    let admin: AdminServer | undefined;
     try {
-        server = await startMediatorServer({ config, backend, crypto: nodeCryptoBackend, logger });
+        server = await startMediatorServer({
+            config,
+            backend,
+            crypto: nodeCryptoBackend,
+            logger,
+            metrics,
+            proxyMetrics: metrics.proxy,
+        });
+        const adminPort = adminListenPort(config);
+        if (adminPort !== undefined) {
+            const running = server;
+            admin = await startAdminServer({
+                host: config.adminHost,
+                port: adminPort,
+                token: config.adminToken,
+                ctx: running.context,
+                readiness: { isDraining: () => running.draining },
+                registry: metrics.registry,
+                logger,
+            });
+            process.stdout.write(
+                `admin listening on http://${config.adminHost}:${admin.port}/ (${config.adminToken === undefined ? 'health and metrics only' : 'admin API, health and metrics'})\n`,
+            );
+        }
     } catch (error) {
         await backend.close();
         throw error;
     }
     const scheme = server.tls ? 'wss' : 'ws';
     process.stdout.write(`mediator listening on ${scheme}://${config.host}:${server.port}/ (node ${server.nodeId})\n`);
-    installDrainOnSignals(server, backend, config, logger);
+    installDrainOnSignals(server, backend, config, logger, admin);
 }
 
 /**
@@ -91,6 +118,7 @@ function installDrainOnSignals(
     backend: StorageBackend,
     config: MediatorConfig,
     logger: Logger,
+    admin: AdminServer | undefined,
 ): void {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -108,6 +136,7 @@ function installDrainOnSignals(
         deadline.unref();
         server
             .drain()
+            .then(() => admin?.close())
             .then(() => backend.close())
             .then(
                 () => {
@@ -247,7 +276,8 @@ await yargs(hideBin(process.argv))
         (args) => testChatServer(args).catch(fail),
     )
     .command(deviceCommand(process.env, { signal: deviceInterrupt.signal }))
-    .demandCommand(1, 'name a command: serve, migrate, device or test-chat-server')
+    .command(adminCommand(process.env))
+    .demandCommand(1, 'name a command: serve, migrate, admin, device or test-chat-server')
     .strict()
     .fail((message, error) => {
         if (error !== undefined && error !== null) fail(error);

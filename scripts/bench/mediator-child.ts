@@ -15,6 +15,7 @@
  *
  * Usage (by the harness only): node --expose-gc mediator-child.js '<json ChildSpec>'
  */
+import { getHeapSpaceStatistics } from 'node:v8';
 import { buildConfig } from '../../src/config/config.js';
 import { nodeCryptoBackend } from '../../src/crypto/index.js';
 import { silentLogger } from '../../src/log/logger.js';
@@ -42,6 +43,8 @@ function sample(gc: boolean): MediatorSample {
         heapUsedBytes: memory.heapUsed,
         externalBytes: memory.external,
         arrayBuffersBytes: memory.arrayBuffers,
+        newSpaceCommittedBytes:
+            getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.physical_space_size ?? 0,
         sessions: server?.sessionCount ?? 0,
         gcAvailable: collect !== undefined,
     };

@@ -18,6 +18,12 @@ export interface MediatorSample {
     readonly heapUsedBytes: number;
     readonly externalBytes: number;
     readonly arrayBuffersBytes: number;
+    /**
+     * Memory V8 has committed for its young generation. It is empty after a
+     * full GC, but stays committed; V8 grows it in steps with the allocation
+     * rate, not with the number of connections.
+     */
+    readonly newSpaceCommittedBytes: number;
     /** Sessions open on the node. */
     readonly sessions: number;
     /** Whether the child could run a full GC before the sample. */

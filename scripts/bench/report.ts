@@ -123,7 +123,7 @@ export function rowSpecs(shape: {
     const storm = `1 handshake storm (${shape.stormDevices.toLocaleString('en-US')} devices at once)`;
     const fan = `2 fan-out closed loop (${shape.groups} groups × ${shape.devicesPerGroup}, window ${shape.window})`;
     const half = '2 fan-out open loop at ½ max';
-    const idle = `3 idle (${shape.idleDevices.toLocaleString('en-US')} devices, ¾ measured)`;
+    const idle = `3 idle (${shape.idleDevices.toLocaleString('en-US')} devices)`;
     const drain = `4 offline drain (≤ ${shape.drainReflections.toLocaleString('en-US')} queued)`;
     return [
         row(storm, 'reconnect storm: handshakes/s', MEDIATOR, (r) => r.handshake?.reconnect.handshakesPerS, {
@@ -172,22 +172,25 @@ export function rowSpecs(shape: {
         row(idle, 'mediator RSS per connection, KiB', MEDIATOR, (r) => kib(r.idle?.rssPerConnectionBytes), {
             digits: 1,
         }),
-        row(idle, 'devices per GiB of mediator RSS', MEDIATOR, (r) => r.idle?.devicesPerGiB, {
-            target: { text: '≥ 50,000', applies: MEDIATOR, met: (v) => v >= 50_000 },
-        }),
+        row(idle, 'of which V8 heap, KiB', MEDIATOR, (r) => kib(r.idle?.heapPerConnectionBytes), { digits: 1 }),
+        row(
+            idle,
+            'devices per GiB of mediator RSS (1 GiB ÷ RSS per connection)',
+            MEDIATOR,
+            (r) => r.idle?.devicesPerGiB,
+            {
+                target: { text: '≥ 50,000', applies: MEDIATOR, met: (v) => v >= 50_000 },
+            },
+        ),
         row(drain, 'drain: reflections/s to the reconnecting device', MEDIATOR, (r) => r.drain?.drainPerS, {
             target: { text: '≥ 20,000/s', applies: MEDIATOR, met: (v) => v >= 20_000 },
         }),
         row(drain, 'drain: mediator CPU (cores busy)', MEDIATOR, (r) => drainCores(r.drain, 'drainMediatorCpuS'), {
             digits: 2,
         }),
-        row(
-            drain,
-            'drain: load generator CPU (cores busy)',
-            MEDIATOR,
-            (r) => drainCores(r.drain, 'drainHarnessCpuS'),
-            { digits: 2 },
-        ),
+        row(drain, 'drain: load generator CPU (cores busy)', MEDIATOR, (r) => drainCores(r.drain, 'drainHarnessCpuS'), {
+            digits: 2,
+        }),
         row(drain, 'reflections queued', MEDIATOR, (r) => r.drain?.queued),
         row(drain, 'fill: reflects/s (one sender)', MEDIATOR, (r) => r.drain?.fillPerS),
         row(
@@ -204,10 +207,7 @@ function cores(result: FanoutResult | undefined, field: 'serverCpuS' | 'storageC
     return result[field] / result.seconds;
 }
 
-function drainCores(
-    result: DrainResult | undefined,
-    field: 'drainMediatorCpuS' | 'drainHarnessCpuS',
-): number {
+function drainCores(result: DrainResult | undefined, field: 'drainMediatorCpuS' | 'drainHarnessCpuS'): number {
     if (result === undefined) return Number.NaN;
     return result[field] / result.drainSeconds;
 }

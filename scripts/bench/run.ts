@@ -6,10 +6,11 @@
  * harness (this process: the load generator) forks a fresh mediator child
  * process (mediator-child.ts) and runs against it, over loopback WebSockets
  * with the device SDK:
+ *   3. idle connections (first, on the fresh process: a process that served
+ *      load keeps returning memory to the system for a while, which would
+ *      hide what the connections add),
  *   1. handshake storm (first login, then a reconnect storm),
  *   2. reflect fan-out (closed loop, then open loop at half the measured maximum),
- *   3. idle connections (after the load above, so the process's heap has
- *      reached its working size and only the connections add to it),
  *   4. offline drain.
  * Configurations: the embedded backend; Redis (AOF, `appendfsync always`) +
  * PostgreSQL; Redis (`appendfsync everysec`) + PostgreSQL; and Mosquitto
@@ -170,6 +171,9 @@ async function runMediator(
         }
     };
     try {
+        await attempt('idle', async () => {
+            result.idle = await idleConnections(child, sizes.idleDevices, sizes.devicesPerGroup, sizes.idleConcurrency);
+        });
         await attempt('handshake', async () => {
             result.handshake = await handshakeStorm(child, sizes.stormDevices, sizes.devicesPerGroup);
         });
@@ -183,9 +187,6 @@ async function runMediator(
                 },
             );
             await child.waitForSessions(0, 15_000);
-        });
-        await attempt('idle', async () => {
-            result.idle = await idleConnections(child, sizes.idleDevices, sizes.devicesPerGroup, sizes.idleConcurrency);
         });
         await attempt('drain', async () => {
             const storage =
@@ -241,7 +242,7 @@ async function runMosquitto(round: number, options: BenchOptions, mosquitto: Mos
 function progress(result: RoundResult): string {
     const parts: string[] = [];
     if (result.idle !== undefined) {
-        parts.push(`idle ${formatNumber(result.idle.rssPerConnectionBytes / 1024, 1)} KiB/conn`);
+        parts.push(`idle ${formatNumber(result.idle.rssPerConnectionBytes / 1024, 1)} KiB RSS/connection`);
     }
     if (result.handshake !== undefined) {
         parts.push(`reconnect storm ${formatNumber(result.handshake.reconnect.handshakesPerS)}/s`);

@@ -13,7 +13,9 @@ import { sleep } from './services.js';
 const GIB = 1024 ** 3;
 const DRAIN_TIMEOUT_MS = 120_000;
 const SESSION_SETTLE_TIMEOUT_MS = 30_000;
-const IDLE_SETTLE_MS = 300;
+const IDLE_SETTLE_MS = 250;
+const IDLE_STEPS = 3;
+const IDLE_SETTLE_MAX_MS = 4000;
 
 // ---- handshake storm ----
 
@@ -92,19 +94,34 @@ export async function handshakeStorm(
 
 // ---- idle connections ----
 
+export interface IdleStep {
+    /** Devices connected in total after this step. */
+    readonly devices: number;
+    readonly rssBytes: number;
+    readonly heapBytes: number;
+    readonly newSpaceCommittedBytes: number;
+}
+
 export interface IdleResult {
-    /** Devices connected before the baseline sample (they warm up pools, code and group state). */
+    /** Devices connected before the first sample (they warm up pools, code and group state). */
     readonly baselineDevices: number;
-    /** Devices connected after it: the ones the per-connection figures are about. */
+    /** Devices connected after it, in `steps.length - 1` equal steps. */
     readonly devices: number;
     readonly connectSeconds: number;
-    readonly rssBeforeBytes: number;
-    readonly rssAfterBytes: number;
-    readonly heapBeforeBytes: number;
-    readonly heapAfterBytes: number;
-    /** (RSS after − RSS before) / devices, both sampled after full GCs. */
+    /** A sample after full GCs before the measured devices and after each step. */
+    readonly steps: readonly IdleStep[];
+    /**
+     * Growth of (RSS − V8's committed young generation) from the first to the
+     * last sample, per device added. The young generation is empty after a
+     * full GC but stays committed, and V8 grows it with the allocation rate,
+     * not with connections. Taking the whole span (rather than a fit over the
+     * steps) keeps a one-off allocator jump in between from counting more
+     * than once.
+     */
     readonly rssPerConnectionBytes: number;
-    /** The same for the V8 heap plus external memory. */
+    /** (last RSS − first RSS) / devices, young generation included, for comparison. */
+    readonly rssPerConnectionOverallBytes: number;
+    /** The same growth for the V8 heap plus external memory. */
     readonly heapPerConnectionBytes: number;
     /** 1 GiB / RSS per connection: authenticated idle devices per GiB of added mediator memory. */
     readonly devicesPerGiB: number;
@@ -113,51 +130,95 @@ export interface IdleResult {
 }
 
 /**
+ * Waits (at most IDLE_SETTLE_MAX_MS) until the mediator's memory stops
+ * shrinking: right after start-up V8 gives back the young generation and
+ * start-up garbage over a second or two.
+ */
+async function settleMemory(mediator: MediatorChild): Promise<void> {
+    const deadline = performance.now() + IDLE_SETTLE_MAX_MS;
+    let previous = await mediator.sample(true);
+    while (performance.now() < deadline) {
+        await sleep(IDLE_SETTLE_MS);
+        const current = await mediator.sample(true);
+        const stable =
+            Math.abs(current.rssBytes - previous.rssBytes) < 1024 * 1024 &&
+            current.newSpaceCommittedBytes === previous.newSpaceCommittedBytes;
+        previous = current;
+        if (stable) return;
+    }
+}
+
+/**
  * Connects `devices` authenticated devices (groups of `devicesPerGroup`,
  * `concurrency` at a time) that then stay idle. The first quarter connects
- * before the baseline sample, so first-use allocations (code, pools,
- * buffers) do not count as per-connection memory; the figures are the growth
- * from the other three quarters.
+ * before the first sample, so first-use allocations (code, pools, buffers)
+ * do not count as per-connection memory; the rest connect in `steps` equal
+ * steps with a sample (after full GCs) after each (the steps show whether
+ * growth is linear; the figures use the first and last sample).
  */
 export async function idleConnections(
     mediator: MediatorChild,
     devices: number,
     devicesPerGroup: number,
     concurrency: number,
+    steps = IDLE_STEPS,
 ): Promise<IdleResult> {
-    const keys = newGroupKeys(Math.ceil(devices / devicesPerGroup));
-    const plan = devicePlan(keys, devicesPerGroup, devices);
-    // Whole groups in each phase, so no group is half warm.
-    const split = Math.max(devicesPerGroup, Math.round(devices / 4 / devicesPerGroup) * devicesPerGroup);
+    const groups = Math.ceil(devices / devicesPerGroup);
+    const keys = newGroupKeys(groups);
+    const plan = devicePlan(keys, devicesPerGroup, groups * devicesPerGroup);
+    // Whole groups in each step, so no group is half warm.
+    const groupsWarm = Math.max(1, Math.round(groups / 4));
+    const groupsPerStep = Math.max(1, Math.floor((groups - groupsWarm) / steps));
     const connect = (part: typeof plan): Promise<DeviceClient[]> =>
         mapBounded(part, concurrency, ({ keys: groupKeys, deviceId }) =>
             connectDevice(mediator.url, groupKeys, deviceId),
         );
-    const warm = await connect(plan.slice(0, split));
-    await sleep(IDLE_SETTLE_MS);
-    const before = await mediator.sample(true);
-    const t0 = performance.now();
-    const measured = await connect(plan.slice(split));
-    const connectSeconds = (performance.now() - t0) / 1000;
-    // Let late frames (ReflectionQueueDry, leader promotion) settle before measuring.
-    await sleep(IDLE_SETTLE_MS);
-    const after = await mediator.sample(true);
-    await closeAll([...warm, ...measured]);
-    await mediator.waitForSessions(0, SESSION_SETTLE_TIMEOUT_MS);
-    const heap = (sample: typeof before): number => sample.heapUsedBytes + sample.externalBytes;
-    const rssPerConnectionBytes = (after.rssBytes - before.rssBytes) / measured.length;
+    const clients: DeviceClient[] = [];
+    const samples: IdleStep[] = [];
+    const take = async (): Promise<void> => {
+        // Let late frames (ReflectionQueueDry, leader promotion) settle first.
+        await sleep(IDLE_SETTLE_MS);
+        const sample = await mediator.sample(true);
+        samples.push({
+            devices: clients.length,
+            rssBytes: sample.rssBytes,
+            heapBytes: sample.heapUsedBytes + sample.externalBytes,
+            newSpaceCommittedBytes: sample.newSpaceCommittedBytes,
+        });
+    };
+    let connectSeconds = 0;
+    await settleMemory(mediator);
+    try {
+        clients.push(...(await connect(plan.slice(0, groupsWarm * devicesPerGroup))));
+        await take();
+        for (let step = 0; step < steps; step++) {
+            const from = (groupsWarm + step * groupsPerStep) * devicesPerGroup;
+            const to = step === steps - 1 ? plan.length : from + groupsPerStep * devicesPerGroup;
+            if (to <= from) break;
+            const t0 = performance.now();
+            clients.push(...(await connect(plan.slice(from, to))));
+            connectSeconds += (performance.now() - t0) / 1000;
+            await take();
+        }
+    } finally {
+        await closeAll(clients);
+        await mediator.waitForSessions(0, SESSION_SETTLE_TIMEOUT_MS);
+    }
+    const first = samples[0]!;
+    const last = samples[samples.length - 1]!;
+    const measured = last.devices - first.devices;
+    const steady = (sample: IdleStep): number => sample.rssBytes - sample.newSpaceCommittedBytes;
+    const rssPerConnectionBytes = (steady(last) - steady(first)) / measured;
     return {
-        baselineDevices: warm.length,
-        devices: measured.length,
+        baselineDevices: first.devices,
+        devices: measured,
         connectSeconds,
-        rssBeforeBytes: before.rssBytes,
-        rssAfterBytes: after.rssBytes,
-        heapBeforeBytes: heap(before),
-        heapAfterBytes: heap(after),
+        steps: samples,
         rssPerConnectionBytes,
-        heapPerConnectionBytes: (heap(after) - heap(before)) / measured.length,
+        rssPerConnectionOverallBytes: (last.rssBytes - first.rssBytes) / measured,
+        heapPerConnectionBytes: (last.heapBytes - first.heapBytes) / measured,
         devicesPerGiB: GIB / rssPerConnectionBytes,
-        devicesPerGiBTotal: (warm.length + measured.length) / (after.rssBytes / GIB),
+        devicesPerGiBTotal: last.devices / (last.rssBytes / GIB),
     };
 }
 
