@@ -30,7 +30,7 @@ import {
     D2mCryptoError,
     hexToBytes,
     KEY_BYTE_LENGTH,
-    NONCE_BYTE_LENGTH,
+    tweetnaclBackend,
     type CryptoBackend,
     type KeyPair,
     type PublicKey,
@@ -139,12 +139,6 @@ function checkKey(bytes: Uint8Array, what: string): void {
     }
 }
 
-function checkNonce(nonce: Uint8Array): void {
-    if (nonce.byteLength !== NONCE_BYTE_LENGTH) {
-        throw new D2mCryptoError('invalid-input', `nonce must be ${NONCE_BYTE_LENGTH} bytes`);
-    }
-}
-
 function randomBytes(byteLength: number): Uint8Array {
     return randomFillSync(new Uint8Array(byteLength));
 }
@@ -175,14 +169,7 @@ export const nodeCryptoBackend: CryptoBackend = {
         shared.fill(0);
         return key as SymmetricKey;
     },
-    secretboxSeal(plaintext, nonce, key) {
-        checkKey(key, 'key');
-        checkNonce(nonce);
-        return nacl.secretbox(plaintext, nonce, key);
-    },
-    secretboxOpen(box, nonce, key) {
-        checkKey(key, 'key');
-        checkNonce(nonce);
-        return nacl.secretbox.open(box, nonce, key) ?? undefined;
-    },
+    // XSalsa20-Poly1305 is tweetnacl's in both backends (same checks, same bytes).
+    secretboxSeal: (plaintext, nonce, key) => tweetnaclBackend.secretboxSeal(plaintext, nonce, key),
+    secretboxOpen: (box, nonce, key) => tweetnaclBackend.secretboxOpen(box, nonce, key),
 };

@@ -4,8 +4,9 @@
  * synchronously before its promise settles, so each one is atomic with
  * respect to every other call (see device-group-store.ts for the contract).
  */
-import { DeviceSlotState, DeviceSlotsExhaustedPolicy, type DeviceId } from '../../d2m/index.js';
+import type { DeviceId } from '../../d2m/index.js';
 import { StorageError } from '../errors.js';
+import { decideLogin, lastActivity } from './login-decision.js';
 import type { DeviceGroupStore, ExpiryCandidate, LoginSlotRequest, LoginSlotResult } from './device-group-store.js';
 import { isSlotExpired, type DeviceSlot, type GroupId, type SlotPolicy, type SlotPolicyOverride } from './types.js';
 
@@ -30,11 +31,6 @@ interface GroupRecord {
     override: SlotPolicyOverride;
 }
 
-/** The moment of a slot's latest activity: login or disconnect, whichever came last. */
-function lastActivity(slot: DeviceSlot): number {
-    return Math.max(slot.lastLoginAt, slot.lastDisconnectAt ?? 0);
-}
-
 function compareKeys<T extends bigint | string>(a: T, b: T): number {
     return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -51,20 +47,6 @@ function cleanOverride(override: SlotPolicyOverride): SlotPolicyOverride {
         if (value !== undefined) result[field] = value;
     }
     return result;
-}
-
-/** Eviction order for DROP_LEAST_RECENT: offline first, then oldest activity, then oldest creation. */
-function evictionOrder(online: ReadonlySet<DeviceId>): (a: DeviceSlot, b: DeviceSlot) => number {
-    return (a, b) => {
-        const onlineA = online.has(a.deviceId) ? 1 : 0;
-        const onlineB = online.has(b.deviceId) ? 1 : 0;
-        return (
-            onlineA - onlineB ||
-            lastActivity(a) - lastActivity(b) ||
-            a.createdAt - b.createdAt ||
-            compareKeys(a.deviceId, b.deviceId)
-        );
-    };
 }
 
 export class MemoryDeviceGroupStore implements DeviceGroupStore {
@@ -191,33 +173,16 @@ export class MemoryDeviceGroupStore implements DeviceGroupStore {
     }
 
     #loginSlot(request: LoginSlotRequest): LoginSlotResult {
-        const { groupId, deviceId, now, policy, onlineDeviceIds } = request;
+        const { groupId, deviceId, now } = request;
         const group = this.#groups.get(groupId);
 
         // Decide everything first; nothing is written unless the login succeeds.
         const tombstoneExpiresAt = group?.tombstones?.get(deviceId);
         if (tombstoneExpiresAt !== undefined && tombstoneExpiresAt > now) return { status: 'tombstoned' };
 
-        const expired: DeviceId[] = [];
-        const live: DeviceSlot[] = [];
-        for (const slot of group?.slots.values() ?? []) {
-            if (isSlotExpired(slot, policy, onlineDeviceIds.has(slot.deviceId), now)) expired.push(slot.deviceId);
-            else live.push(slot);
-        }
-        const own = live.find((slot) => slot.deviceId === deviceId);
-        const actual = own === undefined ? DeviceSlotState.NEW : DeviceSlotState.EXISTING;
-        if (request.expectedState !== undefined && request.expectedState !== actual) {
-            return { status: 'slot-state-mismatch', actual };
-        }
-
-        let evicted: DeviceId[] = [];
-        if (own === undefined && live.length >= policy.maxDeviceSlots) {
-            if (request.exhaustedPolicy !== DeviceSlotsExhaustedPolicy.DROP_LEAST_RECENT || policy.maxDeviceSlots < 1) {
-                return { status: 'device-limit-reached' };
-            }
-            live.sort(evictionOrder(onlineDeviceIds));
-            evicted = live.slice(0, live.length - policy.maxDeviceSlots + 1).map((slot) => slot.deviceId);
-        }
+        const decision = decideLogin(request, group?.slots.values() ?? []);
+        if (decision.refusal !== undefined) return decision.refusal;
+        const { slotState, own, expired, evicted } = decision;
 
         const target = group ?? this.#groupFor(groupId);
         if (tombstoneExpiresAt !== undefined) target.tombstones?.delete(deviceId);
@@ -231,7 +196,7 @@ export class MemoryDeviceGroupStore implements DeviceGroupStore {
             lastLoginAt: now,
             lastDisconnectAt: own?.lastDisconnectAt,
         });
-        return { status: 'ok', slotState: actual, evicted, expired };
+        return { status: 'ok', slotState, evicted, expired };
     }
 
     #groupFor(groupId: GroupId): GroupRecord {

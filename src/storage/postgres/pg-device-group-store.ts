@@ -5,32 +5,15 @@
  * other groups proceed in parallel. `loginSlot` reads and decides under that
  * lock; a decision that refuses the login writes nothing but the group row.
  */
-import { DeviceSlotState, DeviceSlotsExhaustedPolicy, type DeviceId } from '../../../d2m/index.js';
+import type { DeviceId } from '../../../d2m/index.js';
 import { StorageError } from '../../errors.js';
+import { decideLogin as decideSlotLogin } from '../login-decision.js';
 import type { DeviceGroupStore, ExpiryCandidate, LoginSlotRequest, LoginSlotResult } from '../device-group-store.js';
-import { isSlotExpired, type DeviceSlot, type GroupId, type SlotPolicy, type SlotPolicyOverride } from '../types.js';
+import type { DeviceSlot, GroupId, SlotPolicy, SlotPolicyOverride } from '../types.js';
 import { closeDatabase, type Database, type Repositories } from './db.js';
 import { toPgStorageError } from './errors.js';
 
 const EMPTY_BYTES = new Uint8Array(0);
-
-/** The moment of a slot's latest activity: login or disconnect, whichever came last. */
-function lastActivity(slot: DeviceSlot): number {
-    return Math.max(slot.lastLoginAt, slot.lastDisconnectAt ?? 0);
-}
-
-function compareDeviceIds(a: DeviceId, b: DeviceId): number {
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Eviction order for DROP_LEAST_RECENT: offline first, then oldest activity, then oldest creation. */
-function evictionOrder(online: ReadonlySet<DeviceId>): (a: DeviceSlot, b: DeviceSlot) => number {
-    return (a, b) =>
-        Number(online.has(a.deviceId)) - Number(online.has(b.deviceId)) ||
-        lastActivity(a) - lastActivity(b) ||
-        a.createdAt - b.createdAt ||
-        compareDeviceIds(a.deviceId, b.deviceId);
-}
 
 export class PgDeviceGroupStore implements DeviceGroupStore {
     readonly #db: Database;
@@ -147,32 +130,15 @@ export class PgDeviceGroupStore implements DeviceGroupStore {
 
 /** The login decision, run inside the transaction that holds the group's lock. */
 async function decideLogin(t: Repositories, request: LoginSlotRequest): Promise<LoginSlotResult> {
-    const { groupId, deviceId, now, policy, onlineDeviceIds } = request;
+    const { groupId, deviceId, now } = request;
 
     // Decide everything first; nothing is written unless the login succeeds.
     const tombstoneExpiresAt = await t.tombstones.get(groupId, deviceId);
     if (tombstoneExpiresAt !== undefined && tombstoneExpiresAt > now) return { status: 'tombstoned' };
 
-    const expired: DeviceId[] = [];
-    const live: DeviceSlot[] = [];
-    for (const slot of await t.slots.listByGroup(groupId)) {
-        if (isSlotExpired(slot, policy, onlineDeviceIds.has(slot.deviceId), now)) expired.push(slot.deviceId);
-        else live.push(slot);
-    }
-    const own = live.find((slot) => slot.deviceId === deviceId);
-    const actual = own === undefined ? DeviceSlotState.NEW : DeviceSlotState.EXISTING;
-    if (request.expectedState !== undefined && request.expectedState !== actual) {
-        return { status: 'slot-state-mismatch', actual };
-    }
-
-    let evicted: DeviceId[] = [];
-    if (own === undefined && live.length >= policy.maxDeviceSlots) {
-        if (request.exhaustedPolicy !== DeviceSlotsExhaustedPolicy.DROP_LEAST_RECENT || policy.maxDeviceSlots < 1) {
-            return { status: 'device-limit-reached' };
-        }
-        live.sort(evictionOrder(onlineDeviceIds));
-        evicted = live.slice(0, live.length - policy.maxDeviceSlots + 1).map((slot) => slot.deviceId);
-    }
+    const decision = decideSlotLogin(request, await t.slots.listByGroup(groupId));
+    if (decision.refusal !== undefined) return decision.refusal;
+    const { slotState, expired, evicted } = decision;
 
     if (tombstoneExpiresAt !== undefined) await t.tombstones.delete(groupId, deviceId);
     await t.slots.deleteMany(groupId, [...expired, ...evicted]);
@@ -183,5 +149,5 @@ async function decideLogin(t: Repositories, request: LoginSlotRequest): Promise<
         encryptedDeviceInfo: request.encryptedDeviceInfo,
         now,
     });
-    return { status: 'ok', slotState: actual, evicted, expired };
+    return { status: 'ok', slotState, evicted, expired };
 }

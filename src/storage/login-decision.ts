@@ -1,0 +1,64 @@
+/**
+ * The login decision both device-group stores make, as a pure function over
+ * the group's current slots: expired slots, expected state, slot limit and
+ * DROP_LEAST_RECENT eviction. Each store runs it inside its own atomic step
+ * (one synchronous call in memory, one locked transaction in PostgreSQL) and
+ * writes the outcome; the tombstone check comes before it.
+ */
+import { DeviceSlotsExhaustedPolicy, DeviceSlotState, type DeviceId } from '../../d2m/index.js';
+import type { LoginSlotRequest, LoginSlotResult } from './device-group-store.js';
+import { isSlotExpired, type DeviceSlot } from './types.js';
+
+/** The moment of a slot's latest activity: login or disconnect, whichever came last. */
+export function lastActivity(slot: DeviceSlot): number {
+    return Math.max(slot.lastLoginAt, slot.lastDisconnectAt ?? 0);
+}
+
+function compareDeviceIds(a: DeviceId, b: DeviceId): number {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Eviction order for DROP_LEAST_RECENT: offline first, then oldest activity, then oldest creation. */
+function evictionOrder(online: ReadonlySet<DeviceId>): (a: DeviceSlot, b: DeviceSlot) => number {
+    return (a, b) =>
+        Number(online.has(a.deviceId)) - Number(online.has(b.deviceId)) ||
+        lastActivity(a) - lastActivity(b) ||
+        a.createdAt - b.createdAt ||
+        compareDeviceIds(a.deviceId, b.deviceId);
+}
+
+export type LoginDecision =
+    /** Refused: nothing may be written. */
+    | { readonly refusal: Exclude<LoginSlotResult, { readonly status: 'ok' }> }
+    | {
+          readonly refusal: undefined;
+          readonly slotState: DeviceSlotState;
+          /** The device's own live slot, when it has one (keep its creation time). */
+          readonly own: DeviceSlot | undefined;
+          readonly expired: DeviceId[];
+          readonly evicted: DeviceId[];
+      };
+
+export function decideLogin(request: LoginSlotRequest, slots: Iterable<DeviceSlot>): LoginDecision {
+    const { deviceId, now, policy, onlineDeviceIds } = request;
+    const expired: DeviceId[] = [];
+    const live: DeviceSlot[] = [];
+    for (const slot of slots) {
+        if (isSlotExpired(slot, policy, onlineDeviceIds.has(slot.deviceId), now)) expired.push(slot.deviceId);
+        else live.push(slot);
+    }
+    const own = live.find((slot) => slot.deviceId === deviceId);
+    const slotState = own === undefined ? DeviceSlotState.NEW : DeviceSlotState.EXISTING;
+    if (request.expectedState !== undefined && request.expectedState !== slotState) {
+        return { refusal: { status: 'slot-state-mismatch', actual: slotState } };
+    }
+    let evicted: DeviceId[] = [];
+    if (own === undefined && live.length >= policy.maxDeviceSlots) {
+        if (request.exhaustedPolicy !== DeviceSlotsExhaustedPolicy.DROP_LEAST_RECENT || policy.maxDeviceSlots < 1) {
+            return { refusal: { status: 'device-limit-reached' } };
+        }
+        live.sort(evictionOrder(onlineDeviceIds));
+        evicted = live.slice(0, live.length - policy.maxDeviceSlots + 1).map((slot) => slot.deviceId);
+    }
+    return { refusal: undefined, slotState, own, expired, evicted };
+}
