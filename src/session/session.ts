@@ -234,6 +234,10 @@ export class Session implements GroupMember {
                     delivery.sendInOrder(encodeMessage({ type: D2mPayloadType.ROLE_PROMOTED_TO_LEADER, body: {} }));
                 }
                 break;
+            case 'bus-interrupted':
+                // A missed kick, promotion or append cannot be recovered here; the device reconnects.
+                this.close(CloseCode.TRY_AGAIN_LATER, 'event bus interrupted');
+                break;
             default:
                 event satisfies never;
         }

@@ -94,7 +94,13 @@ export type GroupEvent =
           readonly deviceId: DeviceId;
           readonly connectionId: ConnectionId;
           readonly term: number;
-      };
+      }
+    /**
+     * Emitted locally (never published) when the coordinator's event transport
+     * was interrupted: events of the group may have been missed, so local
+     * sessions cannot trust their view of queues, lock or leader any more.
+     */
+    | { readonly type: 'bus-interrupted' };
 
 export type GroupEventHandler = (event: GroupEvent) => void;
 

@@ -42,6 +42,8 @@ export function encodeGroupEvent(event: GroupEvent): string {
             ]);
         case 'promoted':
             return JSON.stringify(['p', String(event.deviceId), event.connectionId, String(event.term)]);
+        case 'bus-interrupted':
+            throw new Error('bus-interrupted is a local event and is never published');
     }
 }
 
