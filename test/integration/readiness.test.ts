@@ -6,7 +6,6 @@
  * touched. Readiness fails within its timeout and recovers on its own.
  */
 import { expect } from 'chai';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { startAdminServer, type AdminServer } from '../../src/admin/server.js';
 import { buildConfig } from '../../src/config/config.js';
 import { nodeCryptoBackend } from '../../src/crypto/index.js';
@@ -20,76 +19,9 @@ import {
     startRedisServer,
     type RedisServer,
 } from '../helpers/services.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
 
 const READINESS_TIMEOUT_MS = 300;
-
-/** A TCP proxy to one target: forwards, swallows (accepts and never answers), or is stopped. */
-class TcpProxy {
-    readonly #sockets = new Set<Socket>();
-    #server: Server | undefined;
-    #mode: 'forward' | 'swallow' = 'forward';
-
-    private constructor(
-        private readonly target: { readonly host: string; readonly port: number },
-        public port: number,
-    ) {}
-
-    public static async start(target: { readonly host: string; readonly port: number }): Promise<TcpProxy> {
-        const proxy = new TcpProxy(target, 0);
-        await proxy.resume();
-        return proxy;
-    }
-
-    /** Listens again (on the same port) and forwards new connections. */
-    public async resume(): Promise<void> {
-        this.#mode = 'forward';
-        if (this.#server !== undefined) return;
-        const server = createServer((client) => this.#accept(client));
-        await new Promise<void>((resolve, reject) => {
-            server.once('error', reject);
-            server.listen(this.port, '127.0.0.1', () => resolve());
-        });
-        const address = server.address();
-        if (typeof address === 'object' && address !== null) this.port = address.port;
-        this.#server = server;
-    }
-
-    /** Accepts connections but passes nothing on; every open connection is cut first. */
-    public swallow(): void {
-        this.#mode = 'swallow';
-        this.#cutAll();
-    }
-
-    /** Stops listening and cuts every connection: the target looks unreachable. */
-    public async stop(): Promise<void> {
-        const server = this.#server;
-        this.#server = undefined;
-        this.#cutAll();
-        if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
-
-    #cutAll(): void {
-        for (const socket of this.#sockets) socket.destroy();
-        this.#sockets.clear();
-    }
-
-    #track(socket: Socket): void {
-        this.#sockets.add(socket);
-        socket.on('error', () => undefined);
-        socket.once('close', () => this.#sockets.delete(socket));
-    }
-
-    #accept(client: Socket): void {
-        this.#track(client);
-        if (this.#mode === 'swallow') return;
-        const upstream = createConnection(this.target);
-        this.#track(upstream);
-        client.pipe(upstream);
-        upstream.pipe(client);
-        client.once('close', () => upstream.destroy());
-        upstream.once('close', () => client.destroy());
-    }
-}
 
 interface ReadyAnswer {
     readonly status: number;
