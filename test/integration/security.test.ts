@@ -1,7 +1,8 @@
 /**
  * Security properties that tests can check directly: a fresh ephemeral key
  * and challenge for every connection, constant-time comparison of the
- * challenge, and device groups that cannot touch each other.
+ * challenge and of the admin token, and device groups that cannot touch
+ * each other.
  */
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
@@ -13,6 +14,8 @@ import {
     D2mPayloadType,
     ensureServerGroup,
 } from '../../d2m/index.js';
+import type { IncomingMessage } from 'node:http';
+import { hasBearerToken } from '../../src/admin/http.js';
 import { TestGroup, waitUntil, numberedEnvelope } from '../helpers/devices.js';
 import { startTestMediator, type TestMediator } from '../helpers/mediator.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -62,6 +65,25 @@ describe('security properties', function () {
         }
         expect(constantTimeEqual(a, a.slice())).to.equal(true);
         expect(constantTimeEqual(a, a.subarray(1))).to.equal(false);
+    });
+
+    it('checks the admin token in constant time: digests compared with timingSafeEqual, every difference refused', function () {
+        const source = readFileSync(new URL('../../../src/admin/http.ts', import.meta.url), 'utf8');
+        expect(source).to.match(/timingSafeEqual\(digest\(presented\), digest\(token\)\)/u);
+        expect(source).not.to.match(/presented\s*[!=]==|[!=]==\s*presented|token\s*[!=]==\s*\w/u);
+        const token = 'a'.repeat(40);
+        const asked = (authorization: string | undefined): boolean =>
+            hasBearerToken({ headers: { authorization } } as IncomingMessage, token);
+        expect(asked(`Bearer ${token}`)).to.equal(true);
+        expect(asked(`bearer  ${token} `)).to.equal(true);
+        for (let i = 0; i < token.length; i++) {
+            expect(asked(`Bearer ${token.slice(0, i)}b${token.slice(i + 1)}`), `differs at ${i}`).to.equal(false);
+        }
+        expect(asked(`Bearer ${token.slice(1)}`)).to.equal(false);
+        expect(asked(`Bearer ${token}a`)).to.equal(false);
+        expect(asked(token)).to.equal(false);
+        expect(asked(undefined)).to.equal(false);
+        expect(asked('Bearer ')).to.equal(false);
     });
 
     it('keeps device groups apart: the same device ids in two groups never affect each other', async function () {
