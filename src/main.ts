@@ -39,6 +39,7 @@ export async function createBackend(config: MediatorConfig, logger: Logger): Pro
         const { createRedisPostgresBackend } = await import('./storage/redis-postgres-backend.js');
         return createRedisPostgresBackend({
             redisUrl: config.redisUrl,
+            redisCluster: config.redisMode === 'cluster',
             databaseUrl: config.databaseUrl,
             migrate: true,
         });

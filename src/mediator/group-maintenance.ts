@@ -10,9 +10,16 @@
  * - ends a transaction lock that expired without being released, or whose
  *   holder's presence is gone (its node died): the held reflections are
  *   delivered, then TransactionEnded goes to every device;
- * - when renewal keeps failing (storage unreachable), closes the group's
- *   sessions with 1013 before their presence can expire, so no device acts
- *   as leader or lock holder on a node that lost its storage.
+ * - when renewal keeps failing (storage unreachable) or comes late (an
+ *   overloaded node or store), closes the group's sessions with 1013 before
+ *   their presence can expire, so no device acts as leader or lock holder
+ *   after other nodes may have treated it as gone.
+ *
+ * Groups are renewed a few at a time, so a pass does not grow with the
+ * number of groups times the store's latency. A deadline check, run on every
+ * tick even while a slow pass is still going, enforces the last point: a
+ * group whose last successful renewal started more than
+ * `presenceTtlMs - presenceRenewIntervalMs` ago loses its sessions.
  */
 import { CloseCode } from '../../d2m/index.js';
 import type { GroupId } from '../storage/types.js';
@@ -20,9 +27,13 @@ import type { MediatorContext } from './context.js';
 import type { LocalGroups } from './local-groups.js';
 import { endExpiredLock } from './transactions.js';
 
+/** Groups renewed at the same time during a pass. */
+const RENEW_CONCURRENCY = 16;
+
 export class GroupMaintenance {
     #timer: NodeJS.Timeout | undefined;
     #running: Promise<void> | undefined;
+    /** When the last successful renewal of each group started (its presence lasts `presenceTtlMs` from there). */
     readonly #lastRenewed = new Map<GroupId, number>();
 
     public constructor(
@@ -32,7 +43,10 @@ export class GroupMaintenance {
 
     public start(): void {
         if (this.#timer !== undefined) return;
-        this.#timer = setInterval(() => void this.runOnce(), this.ctx.config.presenceRenewIntervalMs);
+        this.#timer = setInterval(() => {
+            this.enforceDeadlines();
+            void this.runOnce();
+        }, this.ctx.config.presenceRenewIntervalMs);
         this.#timer.unref();
     }
 
@@ -48,12 +62,37 @@ export class GroupMaintenance {
         return this.#running;
     }
 
+    /**
+     * Closes (1013) the sessions of every group whose presence was not renewed
+     * in time: other nodes may treat them as gone before the next renewal.
+     */
+    public enforceDeadlines(): void {
+        const { presenceTtlMs, presenceRenewIntervalMs } = this.ctx.config;
+        const now = this.ctx.now();
+        for (const [groupId, renewedAt] of this.#lastRenewed) {
+            if (now - renewedAt < presenceTtlMs - presenceRenewIntervalMs) continue;
+            this.#lastRenewed.delete(groupId);
+            const members = this.localGroups.members(groupId);
+            if (members.length === 0) continue;
+            this.ctx.logger.warn('presence renewal late: closing the group here', {
+                group: groupId.slice(0, 8),
+                sinceMs: now - renewedAt,
+            });
+            for (const member of members) member.close(CloseCode.TRY_AGAIN_LATER, 'presence renewal late');
+        }
+    }
+
     async #pass(): Promise<void> {
         const groups = this.localGroups.groupIds();
+        const current = new Set(groups);
         for (const groupId of [...this.#lastRenewed.keys()]) {
-            if (!groups.includes(groupId)) this.#lastRenewed.delete(groupId);
+            if (!current.has(groupId)) this.#lastRenewed.delete(groupId);
         }
-        for (const groupId of groups) await this.#maintain(groupId);
+        let next = 0;
+        const worker = async (): Promise<void> => {
+            while (next < groups.length) await this.#maintain(groups[next++]!);
+        };
+        await Promise.all(Array.from({ length: Math.min(RENEW_CONCURRENCY, groups.length) }, worker));
     }
 
     async #maintain(groupId: GroupId): Promise<void> {

@@ -16,6 +16,7 @@ import { SessionClosedError } from '../errors.js';
 import type { ConnectionId, GroupId, SlotPolicy } from '../storage/types.js';
 import type { MediatorContext } from './context.js';
 import { closeDevice, effectivePolicy } from './slots.js';
+import { endLockOfOldConnection } from './transactions.js';
 
 export interface LoginRequest {
     readonly groupId: GroupId;
@@ -89,6 +90,8 @@ export async function login(ctx: MediatorContext, request: LoginRequest): Promis
         connectedSince: now,
         expiresAt: now + ctx.config.presenceTtlMs,
     });
+    // A lock the device still holds under a connection that ended without releasing it.
+    await endLockOfOldConnection(ctx, groupId, hello.deviceId, connectionId);
     const [stats, encryptedSharedDeviceData] = await Promise.all([
         queue.stats(groupId, hello.deviceId),
         groups.getSharedDeviceData(groupId),

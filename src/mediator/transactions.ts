@@ -1,7 +1,9 @@
 /**
  * Transaction-lock operations shared by sessions and group maintenance.
  */
-import type { GroupId } from '../storage/types.js';
+import type { DeviceId } from '../../d2m/index.js';
+import type { TransactionLock } from '../storage/group-coordinator.js';
+import type { ConnectionId, GroupId } from '../storage/types.js';
 import type { MediatorContext } from './context.js';
 import { effectivePolicy, handleOverflow } from './slots.js';
 
@@ -19,7 +21,7 @@ export async function endExpiredLock(
     now: number,
     options: { readonly alsoWhenHolderGone?: boolean } = {},
 ): Promise<boolean> {
-    const { coordinator, queue } = ctx.backend;
+    const { coordinator } = ctx.backend;
     const lock = await coordinator.getLockRecord(groupId);
     if (lock === undefined) return false;
     if (lock.expiresAt > now) {
@@ -28,6 +30,29 @@ export async function endExpiredLock(
         const presence = await coordinator.listPresence(groupId, now);
         if (presence.some((entry) => entry.connectionId === lock.connectionId)) return false;
     }
+    return releaseLock(ctx, groupId, lock);
+}
+
+/**
+ * Ends a lock that `deviceId` still holds under an older connection (one
+ * that ended without releasing it, e.g. while storage was unreachable, or on
+ * a node that died). Called when the device logs in again, before its new
+ * connection may reflect: the reflections held for the old connection are
+ * delivered first, so the device's reflections stay in order.
+ */
+export async function endLockOfOldConnection(
+    ctx: MediatorContext,
+    groupId: GroupId,
+    deviceId: DeviceId,
+    connectionId: ConnectionId,
+): Promise<boolean> {
+    const lock = await ctx.backend.coordinator.getLockRecord(groupId);
+    if (lock === undefined || lock.deviceId !== deviceId || lock.connectionId === connectionId) return false;
+    return releaseLock(ctx, groupId, lock);
+}
+
+async function releaseLock(ctx: MediatorContext, groupId: GroupId, lock: TransactionLock): Promise<boolean> {
+    const { coordinator, queue } = ctx.backend;
     const policy = await effectivePolicy(ctx, groupId);
     const released = await queue.releaseHeld(groupId, lock.token, {
         maxCount: policy.queueMaxCount,
@@ -37,7 +62,7 @@ export async function endExpiredLock(
     const ended = await coordinator.endTransaction(groupId, lock.connectionId, lock.token);
     if (ended !== undefined) {
         ctx.metrics.lockExpired();
-        ctx.logger.info('expired transaction lock ended', { group: groupId.slice(0, 8), device: lock.deviceId });
+        ctx.logger.info('abandoned transaction lock ended', { group: groupId.slice(0, 8), device: lock.deviceId });
     }
     return ended !== undefined;
 }

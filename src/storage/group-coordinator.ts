@@ -138,8 +138,10 @@ export interface GroupCoordinator {
 
     /**
      * Extends `expiresAt` of the named connections (registered by `nodeId`)
-     * and deletes every presence of the group that expired before `now`.
-     * Resolves the named connections that are not registered (any more), and
+     * and deletes every presence of the group that expired before `now`,
+     * including the named ones: a renewal that comes too late never revives
+     * an entry other nodes may already have treated as gone. Resolves the
+     * named connections that are not registered (any more, or expired), and
      * whether a deleted entry held the leader role.
      */
     renewPresence(

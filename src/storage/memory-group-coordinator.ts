@@ -124,7 +124,7 @@ export class MemoryGroupCoordinator implements GroupCoordinator {
             let leaderLost = false;
             if (group === undefined) return { missing: [...missing], leaderLost };
             for (const [deviceId, presence] of group.presence) {
-                if (missing.has(presence.connectionId) && presence.nodeId === nodeId) {
+                if (missing.has(presence.connectionId) && presence.nodeId === nodeId && presence.expiresAt > now) {
                     missing.delete(presence.connectionId);
                     group.presence.set(deviceId, { ...presence, expiresAt });
                 } else if (presence.expiresAt <= now) {

@@ -6,7 +6,11 @@
  *
  * Connections: one PostgreSQL pool, one Redis command connection shared by
  * the queue and the coordinator, and one Redis connection dedicated to
- * subscriptions. `close()` closes all of them.
+ * subscriptions. In cluster mode (`redisCluster`) each of the two Redis
+ * connections is a cluster client: the command one connects to every
+ * master and routes each command by its first key; the subscriber one opens
+ * a connection per master only for the shards it subscribes on.
+ * `close()` closes all of them.
  */
 import { StorageError } from '../errors.js';
 import type { HealthCheck, StorageBackend } from './backend.js';
@@ -14,13 +18,32 @@ import { closeDatabase, createDatabase, type Database } from './postgres/db.js';
 import { migrate as applyMigrations, pendingMigrations } from './postgres/migrate.js';
 import { PgDeviceGroupStore } from './postgres/pg-device-group-store.js';
 import { RedisKeys } from './redis/keys.js';
-import { bufferCommander, closeRedis, connectRedis, type RedisClient } from './redis/redis-client.js';
+import { standaloneBusConnection, type BusConnection } from './redis/bus-connection.js';
+import {
+    toStorageError,
+    bufferCommander,
+    closeRedis,
+    connectRedis,
+    type RedisCommander,
+} from './redis/redis-client.js';
+import {
+    closeRedisCluster,
+    clusterBusConnection,
+    clusterCommander,
+    connectRedisCluster,
+    masterCommanders,
+    parseSeedUrls,
+    probeCluster,
+} from './redis/redis-cluster.js';
 import { RedisGroupCoordinator } from './redis/redis-group-coordinator.js';
 import { RedisReflectionQueue } from './redis/redis-reflection-queue.js';
 import { LuaScripts } from './redis/scripts.js';
 
 export interface RedisPostgresBackendOptions {
+    /** A Redis URL; with `redisCluster`, seed node URLs separated by commas. */
     readonly redisUrl: string;
+    /** Redis is a Redis Cluster (Redis 7 or later: sharded pub/sub). */
+    readonly redisCluster?: boolean;
     readonly databaseUrl: string;
     /** Prefix of every Redis key and channel; default `d2m:`. */
     readonly keyPrefix?: string;
@@ -67,12 +90,83 @@ function healthProbe(name: string, probe: () => Promise<unknown>): (timeoutMs: n
     };
 }
 
+type ConnectionErrorReporter = RedisPostgresBackendOptions['onConnectionError'];
+
+/** The Redis side of the backend, for one server or a cluster. */
+interface RedisConnections {
+    /** Commands (bulk strings as Buffers), shared by the queue and the coordinator. */
+    readonly commander: RedisCommander;
+    /** Where the Lua scripts are registered at start: the server, or every master. */
+    scriptTargets(): Promise<readonly RedisCommander[]>;
+    /** The subscriber side; the coordinator closes it. */
+    readonly bus: BusConnection;
+    /** Rejects unless Redis answers (every master, and the cluster state is ok). */
+    probe(): Promise<unknown>;
+    /** Closes the command connection(s). */
+    close(): Promise<void>;
+}
+
+/** Connects both sides at once; when one fails, the other is closed. */
+async function connectPair<T>(connect: (bus: boolean) => Promise<T>, close: (connection: T) => Promise<void>) {
+    const [commands, bus] = await Promise.allSettled([connect(false), connect(true)]);
+    if (commands.status === 'fulfilled' && bus.status === 'fulfilled') return [commands.value, bus.value] as const;
+    const sides = [commands, bus];
+    await Promise.all(
+        sides.map(async (side) => {
+            if (side.status === 'fulfilled') await close(side.value);
+        }),
+    );
+    const failed = sides.find((side): side is PromiseRejectedResult => side.status === 'rejected');
+    throw toStorageError('connecting to Redis', failed?.reason);
+}
+
+async function connectStandalone(url: string, report: ConnectionErrorReporter): Promise<RedisConnections> {
+    const [client, subscriber] = await connectPair(
+        (bus) =>
+            connectRedis({
+                url,
+                name: bus ? 'd2m-mediator-bus' : 'd2m-mediator',
+                onError: (error) => report?.(error, bus ? 'redis-subscriber' : 'redis'),
+            }),
+        closeRedis,
+    );
+    const commander = bufferCommander(client);
+    return {
+        commander,
+        scriptTargets: () => Promise.resolve([commander]),
+        bus: standaloneBusConnection(subscriber),
+        probe: () => client.sendCommand(['PING']),
+        close: () => closeRedis(client),
+    };
+}
+
+async function connectCluster(seeds: string, report: ConnectionErrorReporter): Promise<RedisConnections> {
+    const urls = parseSeedUrls(seeds);
+    const [cluster, subscriber] = await connectPair(
+        (bus) =>
+            connectRedisCluster({
+                urls,
+                name: bus ? 'd2m-mediator-bus' : 'd2m-mediator',
+                // The bus connects only to the masters of the channels it subscribes to.
+                minimizeConnections: bus,
+                onError: (error) => report?.(error, bus ? 'redis-subscriber' : 'redis'),
+            }),
+        closeRedisCluster,
+    );
+    return {
+        commander: clusterCommander(cluster),
+        scriptTargets: () => masterCommanders(cluster),
+        bus: clusterBusConnection(subscriber, cluster),
+        probe: () => probeCluster(cluster),
+        close: () => closeRedisCluster(cluster),
+    };
+}
+
 export async function createRedisPostgresBackend(options: RedisPostgresBackendOptions): Promise<RedisPostgresBackend> {
     const report = options.onConnectionError;
     const keys = new RedisKeys(options.keyPrefix);
     let db: Database | undefined;
-    let client: RedisClient | undefined;
-    let subscriber: RedisClient | undefined;
+    let redis: RedisConnections | undefined;
     try {
         db = createDatabase(options.databaseUrl, {
             schema: options.schema,
@@ -92,25 +186,23 @@ export async function createRedisPostgresBackend(options: RedisPostgresBackendOp
                 );
             }
         }
-        client = await connectRedis({
-            url: options.redisUrl,
-            name: 'd2m-mediator',
-            onError: (e) => report?.(e, 'redis'),
-        });
-        subscriber = await connectRedis({
-            url: options.redisUrl,
-            name: 'd2m-mediator-bus',
-            onError: (error) => report?.(error, 'redis-subscriber'),
-        });
-        const commander = bufferCommander(client);
-        const scripts = await LuaScripts.load(commander);
+        redis =
+            options.redisCluster === true
+                ? await connectCluster(options.redisUrl, report)
+                : await connectStandalone(options.redisUrl, report);
+        const connections = redis;
+        const scripts = await LuaScripts.load(await connections.scriptTargets());
         const groups = new PgDeviceGroupStore(db);
-        const queue = new RedisReflectionQueue({ client: commander, scripts, keys });
-        const coordinator = new RedisGroupCoordinator({ client: commander, subscriber, scripts, keys });
-        const redis = client;
+        const queue = new RedisReflectionQueue({ client: connections.commander, scripts, keys });
+        const coordinator = new RedisGroupCoordinator({
+            client: connections.commander,
+            bus: connections.bus,
+            scripts,
+            keys,
+        });
         const database = db;
         const checks = [
-            healthProbe('redis', () => redis.sendCommand(['PING'])),
+            healthProbe('redis', () => connections.probe()),
             healthProbe('postgres', () => database.one('SELECT 1 AS ok')),
         ];
         let closing: Promise<void> | undefined;
@@ -127,7 +219,7 @@ export async function createRedisPostgresBackend(options: RedisPostgresBackendOp
             close(): Promise<void> {
                 closing ??= (async () => {
                     await Promise.allSettled([queue.close(), coordinator.close(), groups.close()]);
-                    await closeRedis(redis);
+                    await connections.close();
                 })();
                 return closing;
             },
@@ -135,8 +227,8 @@ export async function createRedisPostgresBackend(options: RedisPostgresBackendOp
     } catch (error) {
         await Promise.allSettled([
             db === undefined ? undefined : closeDatabase(db),
-            client === undefined ? undefined : closeRedis(client),
-            subscriber === undefined ? undefined : closeRedis(subscriber),
+            redis?.close(),
+            redis?.bus.close(),
         ]);
         throw error;
     }

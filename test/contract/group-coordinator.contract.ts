@@ -193,7 +193,7 @@ export function groupCoordinatorContract(name: string, factory: BackendFactory):
 
             it('renews the named connections of the node and deletes presence of dead nodes', async function () {
                 await registerOn(A, conn('a'), 'node-1', t0 + 1000, t0 + 5);
-                await registerOn(B, conn('b'), 'node-2', t0 + 1000, t0);
+                await registerOn(B, conn('b'), 'node-2', t0 + 2000, t0);
                 expect(await coordinator().electLeader(group, t0)).to.deep.include({ connectionId: conn('a') });
                 // node-2 renews its connection (and names one it no longer has) after node-1 died.
                 const renewed = await coordinator().renewPresence(
@@ -216,6 +216,18 @@ export function groupCoordinatorContract(name: string, factory: BackendFactory):
                 expect(
                     events.filter((event) => event.type === 'promoted').map((event) => event.connectionId),
                 ).to.deep.equal([conn('a'), conn('b')]);
+            });
+
+            it('never revives an expired presence, not even for its own node (a late renewal reports it missing)', async function () {
+                await registerOn(A, conn('a'), 'node-1', t0 + 1000, t0 + 5);
+                await registerOn(B, conn('b'), 'node-2', t0 + 5000, t0);
+                expect(await coordinator().electLeader(group, t0)).to.deep.include({ connectionId: conn('a') });
+                // node-1 renews too late: another node may already have promoted someone else.
+                const late = await coordinator().renewPresence(group, 'node-1', [conn('a')], t0 + 3000, t0 + 1200);
+                expect(late).to.deep.equal({ missing: [conn('a')], leaderLost: true });
+                const live = await coordinator().listPresence(group, t0 + 1200);
+                expect(live.map((p) => p.connectionId)).to.deep.equal([conn('b')]);
+                expect(await coordinator().electLeader(group, t0 + 1200)).to.deep.include({ connectionId: conn('b') });
             });
 
             it('keeps an expired lock readable through getLockRecord until it is ended', async function () {

@@ -12,9 +12,17 @@ import { createMemoryBackend } from '../../src/storage/memory-backend.js';
 import type { SlotPolicy } from '../../src/storage/types.js';
 import type { ProxyMetrics } from '../../src/upstream/metrics.js';
 
-export type BackendKind = 'embedded' | 'redis+postgres';
+export type BackendKind = 'embedded' | 'redis+postgres' | 'redis-cluster+postgres';
 
+/** The backends most integration tests run on. */
 export const BACKEND_KINDS: readonly BackendKind[] = ['embedded', 'redis+postgres'];
+
+/**
+ * Also the redis+postgres backend on a three-master Redis Cluster; for the
+ * storage contracts and the end-to-end suite (the slow multi-process tests
+ * stay on BACKEND_KINDS).
+ */
+export const ALL_BACKEND_KINDS: readonly BackendKind[] = [...BACKEND_KINDS, 'redis-cluster+postgres'];
 
 export type ConfigOverrides = Partial<Omit<MediatorConfig, 'policy'>> & { readonly policy?: Partial<SlotPolicy> };
 
@@ -30,7 +38,7 @@ export interface TestMediator {
 export async function createTestBackend(kind: BackendKind): Promise<StorageBackend> {
     if (kind === 'embedded') return createMemoryBackend();
     const { createTestRedisPostgresBackend } = await import('./services.js');
-    return createTestRedisPostgresBackend();
+    return createTestRedisPostgresBackend({ redisCluster: kind === 'redis-cluster+postgres' });
 }
 
 export async function startTestMediator(

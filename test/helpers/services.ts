@@ -6,6 +6,9 @@
  *   temporary directory, killed when the process exits. `startRedisServer`
  *   starts further dedicated instances (crash tests: stop, kill, restart on
  *   the same port and data directory).
+ * - Redis Cluster: `REDIS_CLUSTER_URL` (seed URLs separated by commas) when
+ *   set; otherwise `startRedisCluster` starts three masters on free ports
+ *   (no persistence, slots split in three) once per test run.
  * - PostgreSQL: `DATABASE_URL` when set; otherwise a throwaway database
  *   `d2m_test_<random>` in the local server (`TEST_POSTGRES_ADMIN_URL`,
  *   default postgres://postgres@127.0.0.1:5432/postgres), dropped at the end.
@@ -113,8 +116,13 @@ function exited(child: ChildProcess): Promise<void> {
     return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-/** Starts a dedicated redis-server (AOF, fsync always) on a free loopback port. */
-export async function startRedisServer(): Promise<RedisServer> {
+export interface RedisServerOptions {
+    /** Further redis-server arguments (after the defaults, so they override them). */
+    readonly args?: readonly string[];
+}
+
+/** Starts a dedicated redis-server (AOF, fsync always, unless `args` say otherwise) on a free loopback port. */
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
     const dir = mkdtempSync(join(tmpdir(), 'd2m-redis-'));
     let child: ChildProcess | undefined;
     atExit(() => {
@@ -139,6 +147,7 @@ export async function startRedisServer(): Promise<RedisServer> {
                 '',
                 '--logfile',
                 join(dir, 'redis.log'),
+                ...(options.args ?? []),
             ],
             { stdio: 'ignore' },
         );
@@ -177,6 +186,105 @@ export async function startRedisServer(): Promise<RedisServer> {
             await launch(port);
         },
     };
+}
+
+// ---- Redis Cluster ----
+
+export interface RedisCluster {
+    /** Seed URLs of every node, separated by commas (the form `--redis-url` takes in cluster mode). */
+    readonly url: string;
+    readonly nodes: readonly RedisServer[];
+    /** Kills every node and removes their directories. */
+    stop(): Promise<void>;
+}
+
+const CLUSTER_READY_TIMEOUT_MS = 20_000;
+const CLUSTER_SLOT_RANGES = [
+    [0, 5460],
+    [5461, 10922],
+    [10923, 16383],
+] as const;
+
+/** Runs redis-cli against a node; resolves its output, rejects on a non-zero exit or an error reply. */
+export function redisCli(port: number, args: readonly string[]): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const child = spawn('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], {
+            stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let output = '';
+        child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+        child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+        child.once('error', reject);
+        child.once('exit', (code) => {
+            if (code === 0 && !/^(ERR|\(error\))/u.test(output)) resolve(output);
+            else reject(new Error(`redis-cli ${args.join(' ')} on port ${port}: ${output.trim()}`));
+        });
+    });
+}
+
+/** Resolves once every node reports `cluster_state:ok` and knows all the others. */
+export async function waitForClusterOk(ports: readonly number[]): Promise<void> {
+    const deadline = Date.now() + CLUSTER_READY_TIMEOUT_MS;
+    const known = new RegExp(`^cluster_known_nodes:${ports.length}\\r?$`, 'mu');
+    for (;;) {
+        const states = await Promise.all(ports.map((port) => redisCli(port, ['CLUSTER', 'INFO']).catch(() => '')));
+        if (states.every((info) => /^cluster_state:ok\r?$/mu.test(info) && known.test(info))) return;
+        if (Date.now() > deadline) throw new Error(`Redis Cluster not ok within ${CLUSTER_READY_TIMEOUT_MS} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+}
+
+/**
+ * Starts a three-master Redis Cluster on free loopback ports, each node in
+ * its own directory without persistence (`nodes.conf` keeps a node's
+ * identity and slots across `restart`). Other masters keep serving while
+ * one is down (`cluster-require-full-coverage no`).
+ */
+export async function startRedisCluster(): Promise<RedisCluster> {
+    const args = [
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        'nodes.conf',
+        '--cluster-node-timeout',
+        '5000',
+        '--cluster-require-full-coverage',
+        'no',
+        '--appendonly',
+        'no',
+    ];
+    const nodes = await Promise.all(CLUSTER_SLOT_RANGES.map(() => startRedisServer({ args })));
+    const stop = async (): Promise<void> => {
+        await Promise.all(nodes.map((node) => node.kill()));
+        for (const node of nodes) rmSync(node.dir, { recursive: true, force: true });
+    };
+    try {
+        await Promise.all(
+            nodes.map((node, index) => {
+                const [from, to] = CLUSTER_SLOT_RANGES[index] ?? [0, -1];
+                return redisCli(node.port, ['CLUSTER', 'ADDSLOTSRANGE', String(from), String(to)]);
+            }),
+        );
+        const [first, ...others] = nodes;
+        await Promise.all(
+            others.map((node) => redisCli(node.port, ['CLUSTER', 'MEET', '127.0.0.1', String(first?.port)])),
+        );
+        await waitForClusterOk(nodes.map((node) => node.port));
+    } catch (error) {
+        await stop();
+        throw error;
+    }
+    return { url: nodes.map((node) => node.url).join(','), nodes, stop };
+}
+
+let sharedCluster: Promise<string> | undefined;
+
+/** REDIS_CLUSTER_URL, or the seed URLs of this run's throwaway cluster (started on first use). */
+export function getRedisClusterUrl(): Promise<string> {
+    const fromEnv = process.env.REDIS_CLUSTER_URL;
+    if (fromEnv !== undefined && fromEnv !== '') return Promise.resolve(fromEnv);
+    sharedCluster ??= startRedisCluster().then((cluster) => cluster.url);
+    return sharedCluster;
 }
 
 let sharedRedis: Promise<string> | undefined;
@@ -254,10 +362,16 @@ export function uniqueKeyPrefix(): string {
 let runSchema: Promise<string> | undefined;
 
 /** This run's schema, migrated once (later backends skip the migration). */
-function getRunSchema(redisUrl: string, databaseUrl: string): Promise<string> {
+function getRunSchema(redisUrl: string, redisCluster: boolean, databaseUrl: string): Promise<string> {
     runSchema ??= (async () => {
         const schema = uniqueSchema();
-        const backend = await createRedisPostgresBackend({ redisUrl, databaseUrl, schema, migrate: true });
+        const backend = await createRedisPostgresBackend({
+            redisUrl,
+            redisCluster,
+            databaseUrl,
+            schema,
+            migrate: true,
+        });
         await backend.close();
         await registerSchemaCleanup(databaseUrl, schema);
         return schema;
@@ -283,7 +397,8 @@ export interface TestBackendOptions extends Partial<Omit<RedisPostgresBackendOpt
 
 /** A redis+postgres backend on the test services, with a unique key prefix. */
 export async function createTestRedisPostgresBackend(options: TestBackendOptions = {}): Promise<RedisPostgresBackend> {
-    const redisUrl = options.redisUrl ?? (await getRedisUrl());
+    const redisCluster = options.redisCluster === true;
+    const redisUrl = options.redisUrl ?? (redisCluster ? await getRedisClusterUrl() : await getRedisUrl());
     const databaseUrl = options.databaseUrl ?? (await getDatabaseUrl());
     let schema = options.schema;
     let migrate = false;
@@ -292,7 +407,7 @@ export async function createTestRedisPostgresBackend(options: TestBackendOptions
         migrate = true;
         await registerSchemaCleanup(databaseUrl, schema);
     }
-    schema ??= await getRunSchema(redisUrl, databaseUrl);
+    schema ??= await getRunSchema(redisUrl, redisCluster, databaseUrl);
     return createRedisPostgresBackend({
         ...options,
         redisUrl,

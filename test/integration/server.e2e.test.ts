@@ -1,7 +1,7 @@
 /**
  * End to end: real mediator servers, real WebSockets, the project's device
  * SDK (and a raw client where the protocol must be broken on purpose), on
- * every storage backend and both protocol revisions.
+ * every storage backend (Redis Cluster included) and both protocol revisions.
  */
 import { expect } from 'chai';
 import {
@@ -16,13 +16,13 @@ import {
 } from '../../d2m/index.js';
 import { DevicePlatform, TransactionScope } from '../../d2d/index.js';
 import { TestChatServer } from '../../src/dev/test-chat-server.js';
-import { BACKEND_KINDS, startTestMediator, type ConfigOverrides, type TestMediator } from '../helpers/mediator.js';
+import { ALL_BACKEND_KINDS, startTestMediator, type ConfigOverrides, type TestMediator } from '../helpers/mediator.js';
 import { deviceId, numberedEnvelope, TestGroup, waitUntil, withTimeout, type TestDevice } from '../helpers/devices.js';
 import { RawClient, rawHandshake } from '../helpers/raw-client.js';
 
 const { NEW, EXISTING } = DeviceSlotState;
 
-for (const kind of BACKEND_KINDS) {
+for (const kind of ALL_BACKEND_KINDS) {
     describe(`mediator end to end (${kind})`, function () {
         this.timeout(30_000);
         let mediator: TestMediator;

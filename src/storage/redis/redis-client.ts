@@ -14,8 +14,10 @@ import {
     createClient,
     DisconnectsClientError,
     ErrorReply,
+    MaxCommandRedirectionsError,
     ReconnectStrategyError,
     RESP_TYPES,
+    RootNodesUnavailableError,
     SocketClosedUnexpectedlyError,
     SocketTimeoutError,
     TimeoutError,
@@ -25,7 +27,11 @@ import type { DeviceId } from '../../../d2m/index.js';
 import { StorageError } from '../../errors.js';
 import { parseDeviceId } from './bus-codec.js';
 
-/** What the queue, coordinator and script runner need from a command connection. */
+/**
+ * What the queue, coordinator and script runner need from a command
+ * connection: one Redis server's, or a cluster's, which routes each command
+ * by its first key (redis-cluster.ts).
+ */
 export interface RedisCommander {
     sendCommand(args: readonly RedisArgument[]): Promise<unknown>;
 }
@@ -102,7 +108,9 @@ const CONNECTION_ERRORS = [
     ClientOfflineError,
     ConnectionTimeoutError,
     DisconnectsClientError,
+    MaxCommandRedirectionsError,
     ReconnectStrategyError,
+    RootNodesUnavailableError,
     SocketClosedUnexpectedlyError,
     SocketTimeoutError,
     TimeoutError,
@@ -135,7 +143,7 @@ export async function redisCall<T>(what: string, call: () => Promise<T>): Promis
     }
 }
 
-function redactUrl(url: string): string {
+export function redactUrl(url: string): string {
     return url.replace(/\/\/[^@/]*@/u, '//***@');
 }
 

@@ -7,12 +7,20 @@
  * Tokens and terms come from per-group counters that are never deleted, so
  * they only ever increase.
  *
- * Subscriptions use a dedicated connection (a subscribed connection cannot
- * run other commands); one SSUBSCRIBE per group, fanned out to local handlers.
- * A new handler only receives events published after it subscribed: it
- * publishes a barrier message with a fresh nonce on the channel and becomes
- * active when that barrier comes back on the subscriber connection, in
- * order with the events (anything before it was published earlier).
+ * Subscriptions use dedicated connections (a subscribed connection cannot
+ * run other commands; bus-connection.ts): one SSUBSCRIBE per group, fanned
+ * out to local handlers. A new handler only receives events published after
+ * it subscribed: it publishes a barrier message with a fresh nonce on the
+ * channel and becomes active when that barrier comes back on the subscriber
+ * connection, in order with the events (anything before it was published
+ * earlier).
+ *
+ * Pub/sub is fire-and-forget: what is published while a subscriber
+ * connection is down never arrives. So when one is lost, every active
+ * handler of the channels it served receives `bus-interrupted` at once, and
+ * subscriptions still waiting for their barrier fail (retryable). node-redis
+ * subscribes again when the connection is back; while it is down, a new
+ * `subscribe` fails at once (retryable) instead of waiting.
  */
 import { randomBytes } from 'node:crypto';
 import { CloseCode, type DeviceId } from '../../../d2m/index.js';
@@ -29,8 +37,8 @@ import type {
 import type { ConnectionId, GroupId, NodeId } from '../types.js';
 import { decodeBarrier, decodeGroupEvent, deviceIdText, encodeBarrier, encodeGroupEvent } from './bus-codec.js';
 import type { RedisKeys } from './keys.js';
+import type { BusConnection, ChannelFilter } from './bus-connection.js';
 import {
-    closeRedis,
     integerArg,
     redisCall,
     replyArray,
@@ -39,7 +47,6 @@ import {
     replyOptionalText,
     replyText,
     toStorageError,
-    type RedisClient,
     type RedisCommander,
 } from './redis-client.js';
 import type { LuaScripts } from './scripts.js';
@@ -48,14 +55,16 @@ import { ScriptStatus } from './status-codes.js';
 /** Extra lifetime of the lock key beyond its TTL; the stored `expiresAt` is what counts. */
 export const DEFAULT_LOCK_SAFETY_MARGIN_MS = 60_000;
 
-/** How long `subscribe` waits for its barrier to come back before it fails. */
-const BARRIER_TIMEOUT_MS = 5_000;
+/** How long `subscribe` waits for SSUBSCRIBE and its barrier before it fails. */
+const SUBSCRIBE_TIMEOUT_MS = 5_000;
+
+const BUS_INTERRUPTED: GroupEvent = { type: 'bus-interrupted' };
 
 export interface RedisGroupCoordinatorOptions {
     /** A command connection that returns bulk strings as Buffers (see `bufferCommander`). */
     readonly client: RedisCommander;
-    /** A dedicated connection for subscriptions; the coordinator owns and closes it. */
-    readonly subscriber: RedisClient;
+    /** The subscriber connection(s); the coordinator owns and closes them. */
+    readonly bus: BusConnection;
     readonly scripts: LuaScripts;
     readonly keys: RedisKeys;
     readonly lockSafetyMarginMs?: number;
@@ -67,6 +76,8 @@ interface Subscription {
     readonly handler: GroupEventHandler;
     /** Set when the subscription's barrier came back; only then does it receive events. */
     active: boolean;
+    /** Fails the pending `subscribe` call (the connection was lost before it was active). */
+    interrupt: (() => void) | undefined;
 }
 
 interface ChannelSubscription {
@@ -76,6 +87,13 @@ interface ChannelSubscription {
     readonly listener: (message: string) => void;
     /** Settles when SSUBSCRIBE has been answered. */
     ready: Promise<void>;
+    /** Whether SSUBSCRIBE succeeded (undefined: not answered yet). */
+    subscribed: boolean | undefined;
+}
+
+interface StaleListener {
+    readonly channel: string;
+    readonly listener: (message: string) => void;
 }
 
 function presenceFrom(deviceId: DeviceId, json: string): Presence {
@@ -127,21 +145,25 @@ function flagArg(value: boolean | undefined): string {
 
 export class RedisGroupCoordinator implements GroupCoordinator {
     readonly #client: RedisCommander;
-    readonly #subscriber: RedisClient;
+    readonly #bus: BusConnection;
     readonly #scripts: LuaScripts;
     readonly #keys: RedisKeys;
     readonly #lockSafetyMarginMs: number;
     readonly #onHandlerError: (error: unknown, event: GroupEvent | undefined) => void;
     readonly #channels = new Map<string, ChannelSubscription>();
+    /** Listeners of channels given up while their connection was down; SUNSUBSCRIBEd once it is back. */
+    #stale: StaleListener[] = [];
     #closed = false;
 
     public constructor(options: RedisGroupCoordinatorOptions) {
         this.#client = options.client;
-        this.#subscriber = options.subscriber;
+        this.#bus = options.bus;
         this.#scripts = options.scripts;
         this.#keys = options.keys;
         this.#lockSafetyMarginMs = options.lockSafetyMarginMs ?? DEFAULT_LOCK_SAFETY_MARGIN_MS;
         this.#onHandlerError = options.onHandlerError ?? (() => undefined);
+        this.#bus.onDown((affected) => this.#interrupt(affected));
+        this.#bus.onUp((affected) => this.#resume(affected));
     }
 
     public async register(
@@ -334,73 +356,157 @@ export class RedisGroupCoordinator implements GroupCoordinator {
 
     public async subscribe(groupId: GroupId, handler: GroupEventHandler): Promise<() => Promise<void>> {
         const channel = this.#open().channel(groupId);
-        let entry = this.#channels.get(channel);
-        if (entry === undefined) {
-            const created: ChannelSubscription = {
-                subscriptions: new Set(),
-                barriers: new Map(),
-                listener: (message) => this.#dispatch(created, message),
-                ready: Promise.resolve(),
-            };
-            created.ready = this.#subscriber.sSubscribe(channel, created.listener);
-            this.#channels.set(channel, created);
-            entry = created;
+        if (!this.#bus.isUp(channel)) {
+            throw new StorageError('subscribing to the group bus failed: its connection is down', { retryable: true });
         }
-        const subscribed = entry;
-        const subscription: Subscription = { handler, active: false };
-        subscribed.subscriptions.add(subscription);
+        const entry = this.#channels.get(channel) ?? this.#createEntry(channel);
+        const subscription: Subscription = { handler, active: false, interrupt: undefined };
+        entry.subscriptions.add(subscription);
         try {
-            await subscribed.ready;
-            await this.#barrier(channel, subscribed, subscription);
+            await this.#activate(channel, entry, subscription);
         } catch (error) {
-            await this.#remove(channel, subscribed, subscription);
+            // The subscription failed either way; a failed SUNSUBSCRIBE must not hide why.
+            await this.#remove(channel, entry, subscription).catch(() => undefined);
             throw toStorageError('subscribing to the group bus', error);
         }
         let active = true;
         return async () => {
             if (!active) return;
             active = false;
-            await this.#remove(channel, subscribed, subscription);
+            await this.#remove(channel, entry, subscription);
         };
     }
 
     public async close(): Promise<void> {
         if (this.#closed) return;
         this.#closed = true;
-        for (const entry of this.#channels.values()) entry.subscriptions.clear();
+        for (const entry of this.#channels.values()) {
+            for (const subscription of entry.subscriptions) subscription.interrupt?.();
+            entry.subscriptions.clear();
+        }
         this.#channels.clear();
-        await closeRedis(this.#subscriber);
+        this.#stale = [];
+        await this.#bus.close();
     }
 
-    /** Publishes a barrier and resolves once it came back, activating the subscription. */
-    #barrier(channel: string, entry: ChannelSubscription, subscription: Subscription): Promise<void> {
+    #createEntry(channel: string): ChannelSubscription {
+        const entry: ChannelSubscription = {
+            subscriptions: new Set(),
+            barriers: new Map(),
+            listener: (message) => this.#dispatch(entry, message),
+            ready: Promise.resolve(),
+            subscribed: undefined,
+        };
+        entry.ready = this.#bus.subscribe(channel, entry.listener).then(
+            () => void (entry.subscribed = true),
+            (error: unknown) => {
+                entry.subscribed = false;
+                throw error;
+            },
+        );
+        // Waiters handle the rejection; this keeps an unawaited one from being reported.
+        entry.ready.catch(() => undefined);
+        this.#channels.set(channel, entry);
+        return entry;
+    }
+
+    /**
+     * Waits for SSUBSCRIBE, publishes a barrier and resolves once it came
+     * back, activating the subscription; fails on timeout or when the
+     * connection is lost meanwhile.
+     */
+    #activate(channel: string, entry: ChannelSubscription, subscription: Subscription): Promise<void> {
         const nonce = randomBytes(12).toString('hex');
         return new Promise<void>((resolve, reject) => {
-            const fail = (error: unknown): void => {
+            let settled = false;
+            const finish = (error?: unknown): void => {
+                if (settled) return;
+                settled = true;
                 clearTimeout(timer);
                 entry.barriers.delete(nonce);
-                reject(error instanceof Error ? error : new Error(String(error)));
+                subscription.interrupt = undefined;
+                if (error === undefined) {
+                    subscription.active = true;
+                    resolve();
+                } else {
+                    reject(toStorageError('subscribing to the group bus', error));
+                }
             };
             const timer = setTimeout(
-                () => fail(new StorageError('the subscription barrier did not come back', { retryable: true })),
-                BARRIER_TIMEOUT_MS,
+                () =>
+                    finish(
+                        new StorageError('the group bus did not confirm the subscription in time', { retryable: true }),
+                    ),
+                SUBSCRIBE_TIMEOUT_MS,
             );
-            entry.barriers.set(nonce, () => {
-                clearTimeout(timer);
-                subscription.active = true;
-                resolve();
-            });
-            this.#client.sendCommand(['SPUBLISH', channel, encodeBarrier(nonce)]).catch(fail);
+            subscription.interrupt = () =>
+                finish(new StorageError('the group bus connection was lost while subscribing', { retryable: true }));
+            entry.ready.then(() => {
+                if (settled) return;
+                entry.barriers.set(nonce, () => finish());
+                this.#client.sendCommand(['SPUBLISH', channel, encodeBarrier(nonce)]).catch(finish);
+            }, finish);
         });
     }
 
-    async #remove(channel: string, entry: ChannelSubscription, subscription: Subscription): Promise<void> {
+    #remove(channel: string, entry: ChannelSubscription, subscription: Subscription): Promise<void> {
         entry.subscriptions.delete(subscription);
-        if (entry.subscriptions.size > 0 || this.#channels.get(channel) !== entry) return;
+        if (entry.subscriptions.size > 0 || this.#channels.get(channel) !== entry) return Promise.resolve();
         this.#channels.delete(channel);
-        if (this.#closed || !this.#subscriber.isOpen) return;
-        // Sent before any later SSUBSCRIBE of the same channel: commands keep their order on the connection.
-        await redisCall('SUNSUBSCRIBE', () => this.#subscriber.sUnsubscribe(channel, entry.listener));
+        if (entry.subscribed === undefined) {
+            // SSUBSCRIBE not answered yet (its connection may be down): take the listener off once it is, without waiting.
+            entry.ready
+                .then(
+                    () => this.#unsubscribe(channel, entry.listener),
+                    () => undefined,
+                )
+                .catch((error: unknown) => this.#onHandlerError(error, undefined));
+            return Promise.resolve();
+        }
+        return entry.subscribed ? this.#unsubscribe(channel, entry.listener) : Promise.resolve();
+    }
+
+    async #unsubscribe(channel: string, listener: (message: string) => void): Promise<void> {
+        if (this.#closed) return;
+        if (!this.#bus.isUp(channel)) {
+            // A command now would wait for the reconnect; the listener is taken off once the connection is back.
+            this.#stale.push({ channel, listener });
+            return;
+        }
+        // node-redis keeps the channel subscribed while a newer entry's listener is on it.
+        await redisCall('SUNSUBSCRIBE', () => this.#bus.unsubscribe(channel, listener));
+    }
+
+    /** A subscriber connection was lost: events of its channels may be missed from now on. */
+    #interrupt(affected: ChannelFilter): void {
+        if (this.#closed) return;
+        for (const [channel, entry] of this.#channels) {
+            if (!affected(channel)) continue;
+            for (const subscription of [...entry.subscriptions]) {
+                if (!subscription.active) {
+                    subscription.interrupt?.();
+                    continue;
+                }
+                try {
+                    subscription.handler(BUS_INTERRUPTED);
+                } catch (error) {
+                    this.#onHandlerError(error, BUS_INTERRUPTED);
+                }
+            }
+        }
+    }
+
+    /** A subscriber connection is back (node-redis subscribed again): drop the listeners given up meanwhile. */
+    #resume(affected: ChannelFilter): void {
+        if (this.#closed) return;
+        const due = this.#stale.filter((stale) => affected(stale.channel));
+        this.#stale = this.#stale.filter((stale) => !affected(stale.channel));
+        for (const { channel, listener } of due) {
+            this.#bus.unsubscribe(channel, listener).catch((error: unknown) => {
+                if (!this.#closed) this.#stale.push({ channel, listener });
+                this.#onHandlerError(toStorageError('SUNSUBSCRIBE', error), undefined);
+            });
+        }
     }
 
     /** Runs in the order messages arrive; barriers and events are handled in that same order. */

@@ -121,17 +121,33 @@ export class LuaScripts {
         return new LuaScripts(scripts);
     }
 
-    /** Reads the scripts and registers them with Redis, which also compiles them (a syntax error fails here). */
-    public static async load(client: RedisCommander, directory?: URL): Promise<LuaScripts> {
+    /**
+     * Reads the scripts and registers them with Redis, which also compiles
+     * them (a syntax error fails here). In a cluster every master needs
+     * them; a master that joins or restarts later gets them through the
+     * NOSCRIPT fallback of `run`.
+     */
+    public static async load(
+        targets: RedisCommander | readonly RedisCommander[],
+        directory?: URL,
+    ): Promise<LuaScripts> {
         const scripts = LuaScripts.read(directory);
-        for (const script of scripts.#scripts.values()) {
-            const sha = await redisCall(`SCRIPT LOAD ${script.versionedName}`, () =>
-                client.sendCommand(['SCRIPT', 'LOAD', script.source]),
-            );
-            if (replyText(sha, 'SCRIPT LOAD') !== script.sha) {
-                throw new StorageError(`Redis computed another SHA1 for ${script.versionedName}`, { retryable: false });
-            }
-        }
+        const clients: readonly RedisCommander[] = 'sendCommand' in targets ? [targets] : targets;
+        const loads = clients.flatMap((client) =>
+            [...scripts.#scripts.values()].map(async (script) => {
+                const sha = await redisCall(`SCRIPT LOAD ${script.versionedName}`, () =>
+                    client.sendCommand(['SCRIPT', 'LOAD', script.source]),
+                );
+                if (replyText(sha, 'SCRIPT LOAD') !== script.sha) {
+                    throw new StorageError(`Redis computed another SHA1 for ${script.versionedName}`, {
+                        retryable: false,
+                    });
+                }
+            }),
+        );
+        // Pipelined; the first failure is reported once all have settled.
+        const failure = (await Promise.allSettled(loads)).find((result) => result.status === 'rejected');
+        if (failure !== undefined) throw failure.reason;
         return scripts;
     }
 

@@ -1,9 +1,10 @@
 --[[
 presence-renew: a node keeps its connections of the group alive and clears
 the presence of nodes that died. Extends the expiry of every named connection
-registered by nodeId, and deletes every presence whose expiry passed before
-now; a deleted presence that held the leader role clears it (the caller then
-elects a new leader).
+registered by nodeId that is still alive, and deletes every presence whose
+expiry passed before now, the caller's own included (a renewal that came too
+late cannot revive it); a deleted presence that held the leader role clears
+it (the caller then elects a new leader).
 
 KEYS[1] presenceKey    HASH device id → presence JSON
 KEYS[2] leaderKey      HASH d, c, t
@@ -35,11 +36,14 @@ local leaderLost = '0'
 local entries = redis.call('HGETALL', presenceKey)
 for i = 1, #entries, 2 do
     local presence = decodePresence(entries[i + 1])
-    if presence ~= nil and wanted[presence.c] and presence.n == nodeId then
+    if presence ~= nil and wanted[presence.c] and presence.n == nodeId and isAlive(presence, now) then
         wanted[presence.c] = nil
         presence.x = expiresAt
         redis.call('HSET', presenceKey, entries[i], cjson.encode(presence))
     elseif presence == nil or not isAlive(presence, now) then
+        -- An expired entry is never revived, not even by its own node: other
+        -- nodes may already treat it as gone (a new leader, a released lock),
+        -- so its connection is reported missing and gets closed.
         redis.call('HDEL', presenceKey, entries[i])
         if presence ~= nil and presence.c == leaderConnection then
             redis.call('DEL', leaderKey)
