@@ -5,10 +5,16 @@
  * stops accepting, closes every device with 1001 spread over the drain
  * window (which releases their locks and leader roles) and waits for every
  * session's cleanup; `stop` does the same at once.
+ *
+ * Limits against abuse (src/limits/) are applied here: upgrades are admitted
+ * or refused (429/503 with Retry-After) by the connection counts, and every
+ * inbound frame passes the connection's rate limiter before its session
+ * sees it (over the limit: close 4010).
  */
 import { randomBytes } from 'node:crypto';
 import { CloseCode, type CryptoBackend, type ParsedClientUrlInfo } from '../d2m/index.js';
 import type { MediatorConfig } from './config/config.js';
+import { ConnectionLimits, InboundLimiter, refusalStatus, type RefusalReason } from './limits/index.js';
 import type { Logger } from './log/logger.js';
 import type { MediatorContext } from './mediator/context.js';
 import { LocalGroups } from './mediator/local-groups.js';
@@ -19,7 +25,8 @@ import { Session, type SessionStats } from './session/session.js';
 import { SessionDrain } from './session-drain.js';
 import type { ConnectionTransport } from './session/transport.js';
 import type { StorageBackend } from './storage/backend.js';
-import { startWebSocketServer, type ConnectionHandler } from './transport/uws-server.js';
+import { groupIdFromBytes } from './storage/types.js';
+import { startWebSocketServer, type ConnectionHandler, type UpgradeRefusal } from './transport/uws-server.js';
 import { ChatServerProxy } from './upstream/chat-server-proxy.js';
 import type { ProxyMetrics } from './upstream/metrics.js';
 
@@ -79,20 +86,41 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
     const sessions = new Set<Session>();
     const finished = new Set<Promise<void>>();
     let counter = 0;
+    const limits = new ConnectionLimits(config);
+    const inboundLimits = {
+        framesPerS: config.inboundFramesPerSecond,
+        frameBurst: config.inboundFrameBurst,
+        bytesPerS: config.inboundBytesPerSecond,
+        byteBurst: config.inboundByteBurst,
+    };
+    let shutdown: Shutdown | undefined;
+    const transportLogger = ctx.logger.child({ component: 'transport' });
     ctx.metrics.observeNode({
         sessions: () => [...sessions].map((session) => session.stats()),
         queueStats: (groupId, deviceId) => backend.queue.stats(groupId, deviceId),
         now: () => ctx.now(),
     });
 
+    const admit = (remoteAddress: string, urlInfo: ParsedClientUrlInfo | undefined): UpgradeRefusal | undefined => {
+        const groupId = urlInfo === undefined ? undefined : groupIdFromBytes(urlInfo.deviceGroupId);
+        const reason: RefusalReason | undefined =
+            shutdown !== undefined ? 'draining' : limits.check(remoteAddress, groupId);
+        if (reason === undefined) return undefined;
+        ctx.metrics.upgradeRefused(reason);
+        transportLogger.debug('upgrade refused', { reason, group: groupId?.slice(0, 8) });
+        return { status: refusalStatus(reason), retryAfterS: config.retryAfterS };
+    };
+
     const onConnection = (transport: ConnectionTransport, urlInfo: ParsedClientUrlInfo): ConnectionHandler => {
         counter++;
+        const ticket = limits.admit(transport.remoteAddress, groupIdFromBytes(urlInfo.deviceGroupId));
         const session = new Session(
             {
                 ctx,
                 localGroups,
                 chatServer,
                 onFinished: (ended) => sessions.delete(ended),
+                onAuthenticated: () => ticket.authenticated(),
             },
             transport,
             urlInfo,
@@ -100,10 +128,22 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
         );
         sessions.add(session);
         session.start();
+        const limiter = InboundLimiter.enabled(inboundLimits)
+            ? new InboundLimiter(inboundLimits, performance.now())
+            : undefined;
         return {
-            onFrame: (frame) => session.onFrame(frame),
+            onFrame: (frame) => {
+                const exceeded = limiter?.admit(frame.byteLength, performance.now());
+                if (exceeded === undefined) {
+                    session.onFrame(frame);
+                } else if (session.state !== 'closed') {
+                    ctx.metrics.inboundLimitExceeded(exceeded);
+                    session.close(CloseCode.PROTOCOL_ERROR, `inbound ${exceeded} limit exceeded`);
+                }
+            },
             onDrain: () => session.onDrain(),
             onClosed: () => {
+                ticket.release();
                 const done = session.onClosed();
                 finished.add(done);
                 void done.finally(() => finished.delete(done));
@@ -115,11 +155,13 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
         host: config.host,
         port: config.port,
         idleTimeoutS: config.idleTimeoutS,
+        sendBufferMaxBytes: config.sendBufferMaxBytes,
+        admit,
         tls:
             config.tlsCert !== undefined && config.tlsKey !== undefined
                 ? { certFile: config.tlsCert, keyFile: config.tlsKey }
                 : undefined,
-        logger: ctx.logger.child({ component: 'transport' }),
+        logger: transportLogger,
         onConnection,
     });
     const sweeper = new SlotSweeper(ctx);
@@ -133,7 +175,6 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
         backend: backend.kind,
         chatServers: chatServer.source ?? 'none (Proxy frames close with 4001)',
     });
-    let shutdown: Shutdown | undefined;
 
     return {
         port: server.port,

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import type { SlotPolicy } from '../storage/types.js';
 import { checkChatServerAddressSpec } from '../upstream/address-map.js';
-import { DEFAULT_CONFIG, LOG_LEVELS, type MediatorConfig, type SettingKey } from './schema.js';
+import { DEFAULT_CONFIG, LOG_LEVELS, REDIS_MODES, type MediatorConfig, type SettingKey } from './schema.js';
 
 export {
     ADMIN_PORT_DEFAULT,
@@ -93,6 +93,7 @@ export function configProblems(config: MediatorConfig): ConfigProblem[] {
     }
     integer('deliveryHighWaterBytes', config.deliveryHighWaterBytes, 65536);
     integer('deliveryBatchItems', config.deliveryBatchItems, 1, 100_000);
+    limitProblems(config, problem, integer);
     integer('sweepIntervalMs', config.sweepIntervalMs, 10);
     integer('presenceRenewIntervalMs', config.presenceRenewIntervalMs, 10);
     integer('presenceTtlMs', config.presenceTtlMs, 100);
@@ -120,6 +121,33 @@ export function configProblems(config: MediatorConfig): ConfigProblem[] {
 
 type Report = (key: SettingKey | undefined, text: string) => void;
 
+/** Room a socket's send buffer needs above a high water: two maximum frames. */
+const SEND_BUFFER_HEADROOM_BYTES = 2 * 65536;
+
+function limitProblems(
+    config: MediatorConfig,
+    problem: Report,
+    integer: (key: SettingKey, value: number | undefined, min: number, max?: number) => void,
+): void {
+    integer('maxUnauthenticatedPerIp', config.maxUnauthenticatedPerIp, 0);
+    integer('maxUnauthenticated', config.maxUnauthenticated, 0);
+    integer('maxConnectionsPerGroup', config.maxConnectionsPerGroup, 0);
+    integer('retryAfterS', config.retryAfterS, 1, 3600);
+    integer('inboundFramesPerSecond', config.inboundFramesPerSecond, 0);
+    integer('inboundFrameBurst', config.inboundFrameBurst, 1);
+    integer('inboundBytesPerSecond', config.inboundBytesPerSecond, 0);
+    integer('inboundByteBurst', config.inboundByteBurst, 65536);
+    integer('sendBufferMaxBytes', config.sendBufferMaxBytes, 0);
+    const highWater = Math.max(config.deliveryHighWaterBytes, config.upstreamReadHighWaterBytes);
+    if (config.sendBufferMaxBytes < highWater + SEND_BUFFER_HEADROOM_BYTES) {
+        problem(
+            'sendBufferMaxBytes',
+            `sendBufferMaxBytes must be at least ${highWater + SEND_BUFFER_HEADROOM_BYTES} ` +
+                '(the larger of deliveryHighWaterBytes and upstreamReadHighWaterBytes, plus 131072)',
+        );
+    }
+}
+
 function storageProblems(config: MediatorConfig, problem: Report): void {
     if ((config.redisUrl === undefined) !== (config.databaseUrl === undefined)) {
         problem(
@@ -127,10 +155,16 @@ function storageProblems(config: MediatorConfig, problem: Report): void {
             'redisUrl and databaseUrl go together: give both (Redis + PostgreSQL) or neither (embedded)',
         );
     }
+    if (!REDIS_MODES.includes(config.redisMode)) {
+        problem('redisMode', `redisMode must be one of ${REDIS_MODES.join(', ')}, got ${String(config.redisMode)}`);
+    }
+    // In cluster mode redisUrl lists seed nodes, separated by commas.
+    const redisUrls =
+        config.redisMode === 'cluster' ? config.redisUrl?.split(',').map((part) => part.trim()) : [config.redisUrl];
     for (const [key, url, schemes] of [
-        ['redisUrl', config.redisUrl, ['redis:', 'rediss:']],
-        ['databaseUrl', config.databaseUrl, ['postgres:', 'postgresql:']],
-    ] as const) {
+        ...(redisUrls ?? []).map((url) => ['redisUrl', url, ['redis:', 'rediss:']] as const),
+        ['databaseUrl', config.databaseUrl, ['postgres:', 'postgresql:']] as const,
+    ]) {
         if (url === undefined) continue;
         let protocol: string | undefined;
         try {
@@ -140,7 +174,10 @@ function storageProblems(config: MediatorConfig, problem: Report): void {
         }
         if (protocol === undefined || !(schemes as readonly string[]).includes(protocol)) {
             // The URL itself is not repeated: it may carry a password.
-            problem(key, `${key} must be a ${schemes.join(' or ')} URL`);
+            problem(
+                key,
+                `${key} must be a ${schemes.join(' or ')} URL${key === 'redisUrl' && config.redisMode === 'cluster' ? ' (or several, separated by commas)' : ''}`,
+            );
         }
     }
 }

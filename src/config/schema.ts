@@ -17,7 +17,10 @@ export interface MediatorConfig {
     readonly host: string;
     /** 0 picks a free port. */
     readonly port: number;
+    /** With `redisMode` cluster: seed node URLs separated by commas. */
     readonly redisUrl: string | undefined;
+    /** Whether `redisUrl` is one Redis server or a Redis Cluster. */
+    readonly redisMode: RedisMode;
     readonly databaseUrl: string | undefined;
     /** Names this process in presence records and logs; random when not set. */
     readonly nodeId: string | undefined;
@@ -33,6 +36,24 @@ export interface MediatorConfig {
     readonly deliveryHighWaterBytes: number;
     /** Reflections read from storage per batch. */
     readonly deliveryBatchItems: number;
+    /** Unauthenticated connections per remote address (IPv6: per /64) before upgrades get 429; 0: off. */
+    readonly maxUnauthenticatedPerIp: number;
+    /** Unauthenticated connections on this node before upgrades get 503; 0: off. */
+    readonly maxUnauthenticated: number;
+    /** Connections per device group on this node before upgrades get 429; 0: off. */
+    readonly maxConnectionsPerGroup: number;
+    /** The Retry-After (seconds) of a refused upgrade. */
+    readonly retryAfterS: number;
+    /** Inbound WebSocket messages per second per connection (sustained); more closes with 4010; 0: off. */
+    readonly inboundFramesPerSecond: number;
+    /** Inbound messages a connection may send at once above the sustained rate. */
+    readonly inboundFrameBurst: number;
+    /** Inbound bytes per second per connection (sustained); more closes with 4010; 0: off. */
+    readonly inboundBytesPerSecond: number;
+    /** Inbound bytes a connection may send at once above the sustained rate. */
+    readonly inboundByteBurst: number;
+    /** Bytes one socket may hold unsent (the device not reading) before it is closed. */
+    readonly sendBufferMaxBytes: number;
     /** How often expired slots are swept. */
     readonly sweepIntervalMs: number;
     /**
@@ -80,6 +101,11 @@ export interface MediatorConfig {
     readonly tlsKey: string | undefined;
 }
 
+/** How the mediator talks to Redis: one server, or a Redis Cluster (Redis 7+, sharded pub/sub). */
+export type RedisMode = 'standalone' | 'cluster';
+
+export const REDIS_MODES: readonly RedisMode[] = ['standalone', 'cluster'];
+
 /** The admin port when a token is set and no port is given. */
 export const ADMIN_PORT_DEFAULT = 9090;
 
@@ -109,6 +135,7 @@ export const SETTING_SECTIONS = [
     'Slot policy',
     'Protocol',
     'Delivery',
+    'Limits',
     'Cluster',
     'Chat-server proxy',
     'Operations',
@@ -218,7 +245,20 @@ export const SETTINGS: SettingsTable = {
         defaultText: 'none (embedded)',
         secret: true,
         description:
-            'Redis (redis: or rediss:) for queues, locks, leader, presence and the cross-node bus; with --database-url',
+            'Redis (redis: or rediss:) for queues, locks, leader, presence and the cross-node bus; with --database-url. ' +
+            'With --redis-mode cluster: seed node URLs separated by commas',
+    },
+    redisMode: {
+        section: 'Storage',
+        flag: 'redis-mode',
+        env: 'MEDIATOR_REDIS_MODE',
+        type: 'string',
+        unit: 'text',
+        choices: REDIS_MODES,
+        default: 'standalone',
+        description:
+            'whether --redis-url is one Redis server or the seed nodes of a Redis Cluster (Redis 7 or later; ' +
+            'docs/configuration.md)',
     },
     databaseUrl: {
         section: 'Storage',
@@ -339,6 +379,89 @@ export const SETTINGS: SettingsTable = {
         unit: 'count',
         default: 256,
         description: 'reflections read from storage per batch (1-100000)',
+    },
+    maxUnauthenticatedPerIp: {
+        section: 'Limits',
+        flag: 'max-unauthenticated-per-ip',
+        env: 'MEDIATOR_MAX_UNAUTHENTICATED_PER_IP',
+        type: 'integer',
+        unit: 'count',
+        default: 1024,
+        description:
+            'connections not yet authenticated per remote address (IPv6: per /64); more upgrades get 429; 0: off',
+    },
+    maxUnauthenticated: {
+        section: 'Limits',
+        flag: 'max-unauthenticated',
+        env: 'MEDIATOR_MAX_UNAUTHENTICATED',
+        type: 'integer',
+        unit: 'count',
+        default: 10_000,
+        description: 'connections not yet authenticated on this node; more upgrades get 503; 0: off',
+    },
+    maxConnectionsPerGroup: {
+        section: 'Limits',
+        flag: 'max-connections-per-group',
+        env: 'MEDIATOR_MAX_CONNECTIONS_PER_GROUP',
+        type: 'integer',
+        unit: 'count',
+        default: 64,
+        description: 'connections per device group on this node, authenticated or not; more upgrades get 429; 0: off',
+    },
+    retryAfterS: {
+        section: 'Limits',
+        flag: 'retry-after-s',
+        env: 'MEDIATOR_RETRY_AFTER_S',
+        type: 'integer',
+        unit: 's',
+        default: 5,
+        description: 'Retry-After of an upgrade refused with 429 or 503 (1-3600)',
+    },
+    inboundFramesPerSecond: {
+        section: 'Limits',
+        flag: 'inbound-frames-per-second',
+        env: 'MEDIATOR_INBOUND_FRAMES_PER_SECOND',
+        type: 'integer',
+        unit: 'count',
+        default: 10_000,
+        description: 'WebSocket messages per second a connection may send, sustained; more closes it with 4010; 0: off',
+    },
+    inboundFrameBurst: {
+        section: 'Limits',
+        flag: 'inbound-frame-burst',
+        env: 'MEDIATOR_INBOUND_FRAME_BURST',
+        type: 'integer',
+        unit: 'count',
+        default: 100_000,
+        description: 'messages a connection may send at once above --inbound-frames-per-second (at least 1)',
+    },
+    inboundBytesPerSecond: {
+        section: 'Limits',
+        flag: 'inbound-bytes-per-second',
+        env: 'MEDIATOR_INBOUND_BYTES_PER_SECOND',
+        type: 'integer',
+        unit: 'bytes',
+        default: 8 * MIB,
+        description: 'bytes per second a connection may send, sustained; more closes it with 4010; 0: off',
+    },
+    inboundByteBurst: {
+        section: 'Limits',
+        flag: 'inbound-byte-burst',
+        env: 'MEDIATOR_INBOUND_BYTE_BURST',
+        type: 'integer',
+        unit: 'bytes',
+        default: 64 * MIB,
+        description: 'bytes a connection may send at once above --inbound-bytes-per-second (at least 65536)',
+    },
+    sendBufferMaxBytes: {
+        section: 'Limits',
+        flag: 'send-buffer-max-bytes',
+        env: 'MEDIATOR_SEND_BUFFER_MAX_BYTES',
+        type: 'integer',
+        unit: 'bytes',
+        default: 4 * MIB,
+        description:
+            'bytes a socket may hold unsent (its device not reading) before it is closed; at least the delivery and upstream high waters + 128 KiB',
     },
     sweepIntervalMs: {
         section: 'Cluster',

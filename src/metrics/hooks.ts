@@ -7,6 +7,7 @@
  */
 import { AuthenticationError, D2mProtocolError, SessionClosedError, StorageError } from '../errors.js';
 import type { DeviceId } from '../../d2m/index.js';
+import type { InboundLimit, RefusalReason } from '../limits/index.js';
 import type { QueueStats } from '../storage/reflection-queue.js';
 import type { GroupId } from '../storage/types.js';
 
@@ -14,7 +15,7 @@ import type { GroupId } from '../storage/types.js';
 export type HandshakeOutcome =
     /** ServerInfo was sent. */
     | 'ok'
-    /** No ClientHello (or no login) within the handshake timeout (4010). */
+    /** No ClientHello (or no login) within the handshake timeout (`handshakeTimeoutMs`, 4010). */
     | 'timeout'
     /** The challenge response did not verify (4010). */
     | 'auth-failed'
@@ -77,6 +78,8 @@ export interface MediatorMetricsHooks {
     reflectAcked(latencyMs: number): void;
     /** Reflected frames sent to a device: `count` from its queue, or one ephemeral one. */
     delivered(count: number, ephemeral: boolean): void;
+    /** An ephemeral reflection was not sent to a device that is behind in reading (its socket holds more than the high-water mark). */
+    ephemeralDropped(): void;
     /** A device acknowledged a queued reflection (ReflectedAck for a pending id). */
     reflectedAcked(): void;
     /** BeginTransaction was answered with TransactionRejected (another device holds the lock). */
@@ -93,6 +96,10 @@ export interface MediatorMetricsHooks {
     slotsEvicted(count: number): void;
     /** Slots dropped because their reflection queue overflowed (4114). */
     queueOverflowed(count: number): void;
+    /** A WebSocket upgrade was refused (429 or 503) before the connection was accepted. */
+    upgradeRefused(reason: RefusalReason): void;
+    /** A connection sent more than an inbound limit allows and is being closed (4010). */
+    inboundLimitExceeded(limit: InboundLimit): void;
     /**
      * The node whose connections the scrape-time collectors read (connections
      * by state, queue length, oldest unacknowledged reflection). Called once
@@ -110,6 +117,7 @@ export const NOOP_MEDIATOR_METRICS: MediatorMetricsHooks = Object.freeze({
     reflectReceived: ignore,
     reflectAcked: ignore,
     delivered: ignore,
+    ephemeralDropped: ignore,
     reflectedAcked: ignore,
     transactionRejected: ignore,
     lockAcquired: ignore,
@@ -118,5 +126,7 @@ export const NOOP_MEDIATOR_METRICS: MediatorMetricsHooks = Object.freeze({
     leaderPromoted: ignore,
     slotsEvicted: ignore,
     queueOverflowed: ignore,
+    upgradeRefused: ignore,
+    inboundLimitExceeded: ignore,
     observeNode: ignore,
 });

@@ -12,6 +12,13 @@
  * docs/admin-api.md lists them.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import {
+    INBOUND_LIMITS,
+    REFUSAL_REASONS,
+    refusalStatus,
+    type InboundLimit,
+    type RefusalReason,
+} from '../limits/index.js';
 import type { StorageBackend } from '../storage/backend.js';
 import { HANDSHAKE_OUTCOMES, type HandshakeOutcome, type MediatorMetricsHooks, type ObservedNode } from './hooks.js';
 import { PromProxyMetrics } from './proxy-metrics.js';
@@ -53,6 +60,9 @@ export class MediatorMetrics implements MediatorMetricsHooks {
     readonly #leaderPromotions: Counter;
     readonly #slotsEvicted: Counter;
     readonly #slotsOverflowed: Counter;
+    readonly #ephemeralDropped: Counter;
+    readonly #upgradesRefused: Counter<'reason' | 'status'>;
+    readonly #inboundLimitCloses: Counter<'limit'>;
     readonly #sampler: QueueSampler;
     /** `<groupId>:<token>` → performance.now() at the grant. */
     readonly #lockGrants = new Map<string, number>();
@@ -134,6 +144,27 @@ export class MediatorMetrics implements MediatorMetricsHooks {
             help: 'Device slots dropped because their reflection queue reached its limit (4114)',
             registers,
         });
+        this.#ephemeralDropped = new Counter({
+            name: 'd2m_ephemeral_dropped_total',
+            help: 'Ephemeral reflections not sent to a device behind in reading (its socket held more than the delivery high-water mark)',
+            registers,
+        });
+        this.#upgradesRefused = new Counter({
+            name: 'd2m_upgrades_refused_total',
+            help:
+                'WebSocket upgrades refused before the connection was accepted, by reason ' +
+                '(unauthenticated-per-ip, group-connections: 429; unauthenticated-total, draining: 503)',
+            labelNames: ['reason', 'status'],
+            registers,
+        });
+        for (const reason of REFUSAL_REASONS) this.#upgradesRefused.inc({ reason, status: statusOf(reason) }, 0);
+        this.#inboundLimitCloses = new Counter({
+            name: 'd2m_inbound_limit_closes_total',
+            help: 'Connections closed (4010) for sending more than an inbound limit allows, by limit (frames, bytes)',
+            labelNames: ['limit'],
+            registers,
+        });
+        for (const limit of INBOUND_LIMITS) this.#inboundLimitCloses.inc({ limit }, 0);
         this.storageSeconds = new Histogram({
             name: 'd2m_storage_operation_seconds',
             help: 'Duration of storage calls by store (groups, queue, coordinator), operation and result',
@@ -167,6 +198,10 @@ export class MediatorMetrics implements MediatorMetricsHooks {
 
     public delivered(count: number, ephemeral: boolean): void {
         this.#deliveries.inc({ kind: ephemeral ? 'ephemeral' : 'queued' }, count);
+    }
+
+    public ephemeralDropped(): void {
+        this.#ephemeralDropped.inc();
     }
 
     public reflectedAcked(): void {
@@ -207,6 +242,14 @@ export class MediatorMetrics implements MediatorMetricsHooks {
 
     public queueOverflowed(count: number): void {
         this.#slotsOverflowed.inc(count);
+    }
+
+    public upgradeRefused(reason: RefusalReason): void {
+        this.#upgradesRefused.inc({ reason, status: statusOf(reason) });
+    }
+
+    public inboundLimitExceeded(limit: InboundLimit): void {
+        this.#inboundLimitCloses.inc({ limit });
     }
 
     public observeNode(node: ObservedNode): void {
@@ -276,4 +319,8 @@ export class MediatorMetrics implements MediatorMetricsHooks {
             (sample) => sample.failures,
         );
     }
+}
+
+function statusOf(reason: RefusalReason): string {
+    return String(refusalStatus(reason));
 }

@@ -10,8 +10,16 @@
  *
  * The list starts paused: tasks gathered between subscription and
  * ServerInfo wait until `start` puts the backlog in front of them.
+ *
+ * Memory stays bounded for a device that stops reading: queued reflections
+ * stay in storage until the socket has room; an ephemeral reflection is
+ * dropped (`offer` returns false) when the socket and the frames already
+ * waiting hold more than the high-water mark; and when the frames that may
+ * not be dropped pile up past it too, the connection is closed with 4010
+ * (the device reads its queue after it reconnects).
  */
-import { D2mPayloadType, FRAME_HEADER_BYTE_LENGTH, Reflected } from '../../d2m/index.js';
+import { CloseCode, D2mPayloadType, FRAME_HEADER_BYTE_LENGTH, Reflected } from '../../d2m/index.js';
+import { SessionClosedError } from '../errors.js';
 import type { MediatorMetricsHooks } from '../metrics/hooks.js';
 import type { ReflectionQueue } from '../storage/reflection-queue.js';
 import type { GroupId } from '../storage/types.js';
@@ -66,6 +74,8 @@ export class Delivery {
     #drainPending = false;
     #cursor = 0;
     #drainWaiter: (() => void) | undefined;
+    /** Bytes of the frames in the task list, not sent yet. */
+    #waitingBytes = 0;
 
     public constructor(private readonly options: DeliveryOptions) {}
 
@@ -83,9 +93,31 @@ export class Delivery {
         this.#push({ kind: 'drain-queue' });
     }
 
-    /** Sends a frame after everything queued before it. */
+    /** Sends a frame after everything queued before it; closes the connection (4010) when too many wait. */
     public sendInOrder(frame: Uint8Array): void {
+        if (this.#stopped) return;
+        if (this.#waitingBytes + frame.byteLength > this.options.highWaterBytes) {
+            this.#stopped = true;
+            this.#tasks.length = 0;
+            this.#waitingBytes = 0;
+            this.options.onError(new SessionClosedError(CloseCode.PROTOCOL_ERROR, 'device does not read'));
+            return;
+        }
+        this.#waitingBytes += frame.byteLength;
         this.#push({ kind: 'frame', frame });
+    }
+
+    /**
+     * Like `sendInOrder` for a frame that may be lost (an ephemeral
+     * reflection): dropped, returning false, while the socket and the frames
+     * waiting before it hold more than the high-water mark.
+     */
+    public offer(frame: Uint8Array): boolean {
+        if (this.#stopped) return false;
+        const behind = this.options.bufferedAmount() + this.#waitingBytes + frame.byteLength;
+        if (behind > this.options.highWaterBytes) return false;
+        this.sendInOrder(frame);
+        return true;
     }
 
     /** Runs `run` after everything queued before it. */
@@ -103,6 +135,7 @@ export class Delivery {
     public stop(): void {
         this.#stopped = true;
         this.#tasks.length = 0;
+        this.#waitingBytes = 0;
         this.onDrain();
     }
 
@@ -157,6 +190,7 @@ export class Delivery {
                     break;
                 case 'frame':
                     await this.#waitForRoom();
+                    this.#waitingBytes -= task.frame.byteLength;
                     this.options.send(task.frame);
                     break;
                 case 'call':

@@ -61,6 +61,8 @@ export interface SessionDependencies {
     readonly chatServer?: ChatServerProxy;
     /** Called once the session is closed and cleaned up. */
     readonly onFinished?: (session: Session) => void;
+    /** Called once the device's ClientHello verified (the connection stops counting as unauthenticated). */
+    readonly onAuthenticated?: () => void;
 }
 
 /** What the request handlers (requests.ts) may use of their session. */
@@ -209,8 +211,9 @@ export class Session implements GroupMember {
                 if (event.senderDeviceId !== deviceId) {
                     const id = this.#nextEphemeralId;
                     this.#nextEphemeralId = id === 0x8000_0000 ? 0xffff_ffff : id - 1;
-                    delivery.sendInOrder(reflectedFrame(event.flags, id, event.timestamp, event.envelope));
-                    this.#deps.ctx.metrics.delivered(1, true);
+                    const frame = reflectedFrame(event.flags, id, event.timestamp, event.envelope);
+                    if (delivery.offer(frame)) this.#deps.ctx.metrics.delivered(1, true);
+                    else this.#deps.ctx.metrics.ephemeralDropped();
                 }
                 break;
             case 'kick':
@@ -306,6 +309,7 @@ export class Session implements GroupMember {
     async #authenticate(hello: ClientHello.Type): Promise<void> {
         const { ctx, localGroups } = this.#deps;
         verifyClientHello(ctx.crypto, this.#challenge, this.urlInfo.deviceGroupId, hello);
+        this.#deps.onAuthenticated?.();
         this.#state = 'authenticating';
         this.#hello = hello;
         this.#logger = this.#logger.child({ device: hello.deviceId });

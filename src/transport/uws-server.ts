@@ -3,7 +3,12 @@
  * upgrade request synchronously, keeps a typed per-socket record, copies each
  * message out of uWS's buffer (which is only valid during the callback) and
  * hands everything to a connection handler. It knows nothing of D2M beyond
- * parsing the ClientUrlInfo from the path. With certificate and key files it
+ * parsing the ClientUrlInfo from the path. An optional admission check runs
+ * in the upgrade handler, before the WebSocket is accepted: a refused upgrade
+ * is answered at once with its HTTP status and a `Retry-After` header (the
+ * answer is written synchronously inside the handler, so no abort handler is
+ * needed). A socket whose device stops reading is closed by uWS once it
+ * holds `sendBufferMaxBytes` unsent. With certificate and key files it
  * terminates TLS itself (`wss://`); the files are checked when the
  * configuration is validated, since uWS reports a bad file only on stderr.
  */
@@ -25,10 +30,29 @@ export interface ConnectionHandler {
     onClosed(): void;
 }
 
+/** An upgrade the admission check turned down. */
+export interface UpgradeRefusal {
+    readonly status: 429 | 503;
+    readonly retryAfterS: number;
+}
+
+const STATUS_LINES: Readonly<Record<UpgradeRefusal['status'], string>> = {
+    429: '429 Too Many Requests',
+    503: '503 Service Unavailable',
+};
+
 export interface WebSocketServerOptions {
     readonly host: string;
     readonly port: number;
     readonly idleTimeoutS: number;
+    /** Bytes a socket may hold unsent before uWS closes it (its `maxBackpressure`). */
+    readonly sendBufferMaxBytes: number;
+    /**
+     * Decides, before the upgrade is accepted, whether a connection from
+     * `remoteAddress` to the path's ClientUrlInfo (undefined when the path is
+     * invalid) may open; a refusal is answered with its status. Default: all may.
+     */
+    readonly admit?: (remoteAddress: string, urlInfo: ParsedClientUrlInfo | undefined) => UpgradeRefusal | undefined;
     /** PEM files; when given, the endpoint serves `wss://` (TLS terminated here). */
     readonly tls?: { readonly certFile: string; readonly keyFile: string } | undefined;
     readonly logger: Logger;
@@ -57,8 +81,6 @@ interface SocketData {
     closed: boolean;
 }
 
-/** uWS refuses to send more than this per socket; the sessions stay far below it (see delivery.ts). */
-const MAX_BACKPRESSURE_BYTES = 64 * 1024 * 1024;
 const SEND_DROPPED = 2;
 
 function parsePath(url: string): { urlInfo?: ParsedClientUrlInfo; urlError?: string } {
@@ -79,16 +101,25 @@ export async function startWebSocketServer(options: WebSocketServerOptions): Pro
     app.ws<SocketData>('/*', {
         compression: uWS.DISABLED,
         maxPayloadLength: FRAME_MAX_BYTE_LENGTH,
-        maxBackpressure: MAX_BACKPRESSURE_BYTES,
+        maxBackpressure: options.sendBufferMaxBytes,
         closeOnBackpressureLimit: 1,
         idleTimeout: options.idleTimeoutS,
         sendPingsAutomatically: true,
         upgrade: (res, req, context) => {
             const { urlInfo, urlError } = parsePath(req.getUrl());
+            const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString();
+            const refusal = options.admit?.(remoteAddress, urlInfo);
+            if (refusal !== undefined) {
+                res.writeStatus(STATUS_LINES[refusal.status])
+                    .writeHeader('Retry-After', String(refusal.retryAfterS))
+                    .writeHeader('Content-Type', 'text/plain')
+                    .end(`${STATUS_LINES[refusal.status]}\n`, true);
+                return;
+            }
             const data: SocketData = {
                 urlInfo,
                 urlError,
-                remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString(),
+                remoteAddress,
                 handler: undefined,
                 closed: false,
             };

@@ -51,7 +51,7 @@ describe('group maintenance (presence deadlines)', function () {
         };
         groups = new LocalGroups(backend.coordinator, silentLogger);
         maintenance = new GroupMaintenance(ctx, groups);
-        member = new Member('c1' as ConnectionId);
+        member = new Member('c1');
         await groups.attach(GROUP, member);
         await backend.coordinator.register(GROUP, {
             deviceId: ensureDeviceId(1n),
