@@ -16,8 +16,8 @@
  *   after other nodes may have treated it as gone.
  *
  * Groups are renewed a few at a time, so a pass does not grow with the
- * number of groups times the store's latency. A deadline check, run on every
- * tick even while a slow pass is still going, enforces the last point: a
+ * number of groups times the store's latency. A deadline check, run four
+ * times per interval even while a slow pass is still going, enforces the last point: a
  * group whose last successful renewal started more than
  * `presenceTtlMs - presenceRenewIntervalMs` ago loses its sessions.
  */
@@ -43,10 +43,17 @@ export class GroupMaintenance {
 
     public start(): void {
         if (this.#timer !== undefined) return;
-        this.#timer = setInterval(() => {
-            this.enforceDeadlines();
-            void this.runOnce();
-        }, this.ctx.config.presenceRenewIntervalMs);
+        const interval = this.ctx.config.presenceRenewIntervalMs;
+        // Deadlines are checked four times per renewal interval, so a late group is
+        // closed at most a quarter interval (plus event-loop lag) after its deadline.
+        let tick = 0;
+        this.#timer = setInterval(
+            () => {
+                this.enforceDeadlines();
+                if (tick++ % 4 === 0) void this.runOnce();
+            },
+            Math.max(1, Math.floor(interval / 4)),
+        );
         this.#timer.unref();
     }
 

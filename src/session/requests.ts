@@ -150,6 +150,11 @@ export class SessionRequests {
      * The connection ended: drop the chat-server connection, and release the
      * lock (delivering held reflections) if this device holds it.
      */
+    /** Whether this connection holds the group's transaction lock. */
+    public get holdsLock(): boolean {
+        return this.session.lock !== undefined;
+    }
+
     public async onConnectionEnd(): Promise<void> {
         this.onSocketClosed();
         clearTimeout(this.#lockTimer);

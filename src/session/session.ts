@@ -36,6 +36,20 @@ import { createServerChallenge, serverHelloFrame, verifyClientHello } from './ha
 import { SessionRequests } from './requests.js';
 import type { ConnectionTransport } from './transport.js';
 
+/**
+ * How long a leader or lock holder closed by the mediator keeps its role
+ * after the close frame was sent, so that it has stopped acting on it
+ * before another device is promoted or granted the lock: half a presence
+ * renewal interval, at most 500 ms (well inside the presence margin).
+ */
+export function handoffGraceMs(presenceRenewIntervalMs: number): number {
+    return Math.min(500, Math.floor(presenceRenewIntervalMs / 2));
+}
+
+function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /** Unprocessed inbound bytes a connection may pile up before it is closed (4010). */
 export const INBOX_MAX_BYTES = 16 * 1024 * 1024;
 
@@ -106,6 +120,8 @@ export class Session implements GroupMember {
     #attached = false;
     #promoted = false;
     #finished: Promise<void> | undefined;
+    /** Closed by the mediator while leader or lock holder: wait before handing the role on. */
+    #handoffGrace = false;
     /** The frame being handled now; cleanup waits for it (a login may be half done). */
     #inflight: Promise<void> | undefined;
     /** Ids for ephemeral Reflected frames count down from 2^32 - 1, away from queue ids. */
@@ -180,6 +196,9 @@ export class Session implements GroupMember {
     /** Closes the connection; cleanup follows from the transport's close event. */
     public close(code: CloseCode, reason: string): void {
         if (this.#state === 'closed') return;
+        // The device learns of the close only when the close frame reaches it: its
+        // leader role or lock passes on a little later, never while it may still act.
+        this.#handoffGrace = this.#promoted || this.#requests?.holdsLock === true;
         this.#deps.ctx.metrics.closeSent(code);
         this.#logger.debug('closing connection', { code, reason });
         this.#transport.close(code, reason);
@@ -398,6 +417,7 @@ export class Session implements GroupMember {
         // Let a half-done login finish, so that what it registered is undone below.
         await this.#inflight?.catch(() => undefined);
         try {
+            if (this.#handoffGrace) await sleep(handoffGraceMs(ctx.config.presenceRenewIntervalMs));
             if (hello !== undefined && this.#state === 'closed' && this.#requests !== undefined) {
                 await this.#requests.onConnectionEnd();
             }
