@@ -73,3 +73,13 @@ export class TcpProxy {
         upstream.once('close', () => client.destroy());
     }
 }
+
+/** A TCP proxy in front of PostgreSQL at `databaseUrl`, and the same URL pointing at the proxy. */
+export async function proxyDatabase(databaseUrl: string): Promise<{ readonly proxy: TcpProxy; readonly url: string }> {
+    const target = new URL(databaseUrl);
+    const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
+    const proxied = new URL(target);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(proxy.port);
+    return { proxy, url: proxied.toString() };
+}

@@ -21,7 +21,7 @@ import {
     startRedisServer,
     type RedisServer,
 } from '../helpers/services.js';
-import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { proxyDatabase, type TcpProxy } from '../helpers/tcp-proxy.js';
 
 const PRESENCE = { presenceTtlMs: 1_500, presenceRenewIntervalMs: 250 } as const;
 
@@ -55,15 +55,9 @@ describe('outages (redis+postgres): refuse, close with 1013, recover without a r
     let mediator: TestMediator;
 
     before(async function () {
-        const databaseUrl = new URL(await getDatabaseUrl());
-        [redis, postgres] = await Promise.all([
-            startRedisServer(),
-            TcpProxy.start({ host: databaseUrl.hostname, port: Number(databaseUrl.port || 5432) }),
-        ]);
-        const proxied = new URL(databaseUrl);
-        proxied.hostname = '127.0.0.1';
-        proxied.port = String(postgres.port);
-        backend = await createTestRedisPostgresBackend({ redisUrl: redis.url, databaseUrl: proxied.toString() });
+        const [started, database] = await Promise.all([startRedisServer(), proxyDatabase(await getDatabaseUrl())]);
+        [redis, postgres] = [started, database.proxy];
+        backend = await createTestRedisPostgresBackend({ redisUrl: redis.url, databaseUrl: database.url });
         mediator = await startTestMediator({ backend, config: PRESENCE });
     });
 

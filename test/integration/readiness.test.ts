@@ -19,7 +19,7 @@ import {
     startRedisServer,
     type RedisServer,
 } from '../helpers/services.js';
-import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { proxyDatabase, type TcpProxy } from '../helpers/tcp-proxy.js';
 
 const READINESS_TIMEOUT_MS = 300;
 
@@ -88,15 +88,9 @@ describe('readiness (redis+postgres)', function () {
     let draining = false;
 
     before(async function () {
-        const databaseUrl = new URL(await getDatabaseUrl());
-        [redis, postgres] = await Promise.all([
-            startRedisServer(),
-            TcpProxy.start({ host: databaseUrl.hostname, port: Number(databaseUrl.port || 5432) }),
-        ]);
-        const proxied = new URL(databaseUrl);
-        proxied.hostname = '127.0.0.1';
-        proxied.port = String(postgres.port);
-        backend = await createTestRedisPostgresBackend({ redisUrl: redis.url, databaseUrl: proxied.toString() });
+        const [started, database] = await Promise.all([startRedisServer(), proxyDatabase(await getDatabaseUrl())]);
+        [redis, postgres] = [started, database.proxy];
+        backend = await createTestRedisPostgresBackend({ redisUrl: redis.url, databaseUrl: database.url });
         ({ server, admin } = await startNode(backend, () => draining));
     });
 
