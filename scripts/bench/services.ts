@@ -9,10 +9,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pgp } from '../../src/storage/postgres/db.js';
+import { atExit as registerAtExit, freePort, sleep, stopChild } from '../lib/processes.js';
+import { startRedisServer, type AppendFsync } from '../lib/redis-server.js';
 
 const READY_TIMEOUT_MS = 10_000;
 const DEFAULT_POSTGRES_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -20,15 +22,13 @@ const MOSQUITTO_CANDIDATES = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr
 
 // ---- cleanup at exit ----
 
-const cleanups: (() => void)[] = [];
-let hooked = false;
+let signalsHooked = false;
 
 /** Registers a synchronous cleanup that runs when the process exits (also after SIGINT / SIGTERM). */
 export function atExit(cleanup: () => void): void {
-    cleanups.push(cleanup);
-    if (hooked) return;
-    hooked = true;
-    process.once('exit', runCleanups);
+    registerAtExit(cleanup);
+    if (signalsHooked) return;
+    signalsHooked = true;
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
         process.once(signal, () => {
             process.stderr.write(`\nbench: ${signal}, cleaning up\n`);
@@ -37,47 +37,7 @@ export function atExit(cleanup: () => void): void {
     }
 }
 
-function runCleanups(): void {
-    for (const cleanup of cleanups.splice(0).reverse()) {
-        try {
-            cleanup();
-        } catch {
-            // Best effort: the process is ending.
-        }
-    }
-}
-
-// ---- helpers ----
-
-export function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = createServer();
-        server.unref();
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => {
-            const address = server.address();
-            const port = typeof address === 'object' && address !== null ? address.port : 0;
-            server.close(() => resolve(port));
-        });
-    });
-}
-
-export function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function exited(child: ChildProcess): Promise<void> {
-    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-    return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-async function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await exited(child);
-    clearTimeout(timer);
-}
+export { freePort, sleep };
 
 let clockTicks: number | undefined;
 
@@ -118,41 +78,9 @@ export function processRssBytes(pid: number | undefined): number {
     }
 }
 
-/** Sends one inline command over a fresh connection and returns the raw reply. */
-function redisCommand(port: number, command: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-        const socket = createConnection({ host: '127.0.0.1', port });
-        let reply = '';
-        const timer = setTimeout(() => {
-            socket.destroy();
-            reject(new Error(`redis on port ${port}: no answer to ${command}`));
-        }, 5_000);
-        const done = (error?: Error): void => {
-            clearTimeout(timer);
-            socket.destroy();
-            if (error === undefined) resolve(reply);
-            else reject(error);
-        };
-        socket.once('error', (error) => done(error));
-        socket.once('connect', () => socket.write(`${command}\r\n`));
-        socket.on('data', (chunk) => {
-            reply += chunk.toString('latin1');
-            if (reply.startsWith('+') || reply.startsWith('-')) {
-                if (reply.includes('\r\n')) done();
-                return;
-            }
-            // A bulk string: $<length>\r\n<data>\r\n
-            const header = reply.indexOf('\r\n');
-            if (header < 0) return;
-            const length = Number(reply.slice(1, header));
-            if (Buffer.byteLength(reply, 'latin1') >= header + 2 + length + 2) done();
-        });
-    });
-}
-
 // ---- Redis ----
 
-export type AppendFsync = 'always' | 'everysec';
+export type { AppendFsync };
 
 export interface RedisInstance {
     readonly url: string;
@@ -165,83 +93,17 @@ export interface RedisInstance {
     stop(): Promise<void>;
 }
 
-async function waitForPong(port: number, child: ChildProcess): Promise<void> {
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-        if (child.exitCode !== null || child.signalCode !== null) {
-            throw new Error(`redis-server on port ${port} exited during start-up`);
-        }
-        const answer = await redisCommand(port, 'PING').catch(() => '');
-        if (answer.startsWith('+PONG')) return;
-        await sleep(25);
-    }
-    throw new Error(`redis-server on port ${port} did not answer within ${READY_TIMEOUT_MS} ms`);
-}
-
 /** Starts a redis-server with the append-only file on and the given fsync policy. */
 export async function startRedis(fsync: AppendFsync): Promise<RedisInstance> {
-    const dir = mkdtempSync(join(tmpdir(), `d2m-bench-redis-${fsync}-`));
-    let child: ChildProcess | undefined;
-    atExit(() => {
-        child?.kill('SIGKILL');
-        rmSync(dir, { recursive: true, force: true });
-    });
-    let port = 0;
-    for (let attempt = 0; ; attempt++) {
-        port = await freePort();
-        const launched = spawn(
-            'redis-server',
-            [
-                '--port',
-                String(port),
-                '--bind',
-                '127.0.0.1',
-                '--appendonly',
-                'yes',
-                '--appendfsync',
-                fsync,
-                '--save',
-                '',
-                '--dir',
-                dir,
-                '--logfile',
-                join(dir, 'redis.log'),
-            ],
-            { stdio: 'ignore' },
-        );
-        launched.on('error', () => undefined);
-        child = launched;
-        try {
-            await waitForPong(port, launched);
-            break;
-        } catch (error) {
-            launched.kill('SIGKILL');
-            // Another process may have taken the port between probing and binding.
-            if (attempt >= 2) throw error;
-        }
-    }
-    const running = child;
-    const info = async (section: string): Promise<Record<string, number>> => {
-        const reply = await redisCommand(port, `INFO ${section}`);
-        const fields: Record<string, number> = {};
-        for (const line of reply.split('\r\n')) {
-            const colon = line.indexOf(':');
-            if (colon <= 0) continue;
-            const value = Number(line.slice(colon + 1));
-            if (Number.isFinite(value)) fields[line.slice(0, colon)] = value;
-        }
-        return fields;
-    };
-    const serverInfo = await redisCommand(port, 'INFO server');
-    const version = /redis_version:(\S+)/u.exec(serverInfo)?.[1] ?? 'unknown';
+    const server = await startRedisServer({ appendfsync: fsync, name: `d2m-bench-redis-${fsync}` });
     return {
-        url: `redis://127.0.0.1:${port}`,
-        port,
-        pid: running.pid,
+        url: server.url,
+        port: server.port,
+        pid: server.pid,
         fsync,
-        version,
-        info,
-        stop: () => stopChild(running),
+        version: await server.version(),
+        info: (section) => server.info(section),
+        stop: () => server.stop(),
     };
 }
 

@@ -15,12 +15,11 @@
  * - `createTestRedisPostgresBackend`: a unique Redis key prefix per call and
  *   a schema migrated once per run (or a fresh one per call when asked).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { atExit } from '../../scripts/lib/processes.js';
+import { startRedisServer, type RedisServer } from '../../scripts/lib/redis-server.js';
 import { pgp } from '../../src/storage/postgres/db.js';
 import {
     createRedisPostgresBackend,
@@ -29,164 +28,11 @@ import {
 } from '../../src/storage/redis-postgres-backend.js';
 
 const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_READY_TIMEOUT_MS = 10_000;
 
 // ---- Redis ----
 
-export interface RedisServer {
-    readonly url: string;
-    readonly port: number;
-    /** Data directory (AOF); kept across restarts, removed at process exit. */
-    readonly dir: string;
-    /** Whether the process is running. */
-    readonly running: boolean;
-    /** Graceful shutdown (SIGTERM); resolves once the process has exited. */
-    stop(): Promise<void>;
-    /** Crash (SIGKILL); resolves once the process has exited. */
-    kill(): Promise<void>;
-    /** Starts again on the same port and directory (stopping it first if running); resolves when it answers PING. */
-    restart(): Promise<void>;
-}
-
-const cleanups: (() => void)[] = [];
-let exitHookInstalled = false;
-
-/** Runs synchronous cleanups when the process exits (mocha --exit included). */
-function atExit(cleanup: () => void): void {
-    cleanups.push(cleanup);
-    if (exitHookInstalled) return;
-    exitHookInstalled = true;
-    process.once('exit', () => {
-        for (const run of cleanups.reverse()) {
-            try {
-                run();
-            } catch {
-                // Best effort: the process is ending anyway.
-            }
-        }
-    });
-}
-
-export function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = createServer();
-        server.unref();
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => {
-            const address = server.address();
-            const port = typeof address === 'object' && address !== null ? address.port : 0;
-            server.close(() => resolve(port));
-        });
-    });
-}
-
-/** Resolves once the server answers PING with PONG (not LOADING). */
-function pingOnce(port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const socket = createConnection({ host: '127.0.0.1', port });
-        let answer = '';
-        const done = (ok: boolean): void => {
-            socket.destroy();
-            resolve(ok);
-        };
-        socket.setTimeout(500, () => done(false));
-        socket.once('error', () => done(false));
-        socket.once('connect', () => socket.write('PING\r\n'));
-        socket.on('data', (chunk) => {
-            answer += chunk.toString('latin1');
-            if (answer.includes('\r\n')) done(answer.startsWith('+PONG'));
-        });
-    });
-}
-
-async function waitForRedis(port: number, child: ChildProcess): Promise<void> {
-    const deadline = Date.now() + REDIS_READY_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-        if (child.exitCode !== null || child.signalCode !== null) {
-            throw new Error(`redis-server on port ${port} exited during start-up`);
-        }
-        if (await pingOnce(port)) return;
-        await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error(`redis-server on port ${port} did not answer within ${REDIS_READY_TIMEOUT_MS} ms`);
-}
-
-function exited(child: ChildProcess): Promise<void> {
-    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-    return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-export interface RedisServerOptions {
-    /** Further redis-server arguments (after the defaults, so they override them). */
-    readonly args?: readonly string[];
-}
-
-/** Starts a dedicated redis-server (AOF, fsync always, unless `args` say otherwise) on a free loopback port. */
-export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
-    const dir = mkdtempSync(join(tmpdir(), 'd2m-redis-'));
-    let child: ChildProcess | undefined;
-    atExit(() => {
-        child?.kill('SIGKILL');
-        rmSync(dir, { recursive: true, force: true });
-    });
-    const launch = async (port: number): Promise<void> => {
-        const server = spawn(
-            'redis-server',
-            [
-                '--port',
-                String(port),
-                '--bind',
-                '127.0.0.1',
-                '--appendonly',
-                'yes',
-                '--appendfsync',
-                'always',
-                '--dir',
-                dir,
-                '--save',
-                '',
-                '--logfile',
-                join(dir, 'redis.log'),
-                ...(options.args ?? []),
-            ],
-            { stdio: 'ignore' },
-        );
-        server.unref();
-        child = server;
-        await waitForRedis(port, server);
-    };
-    let port = 0;
-    for (let attempt = 0; ; attempt++) {
-        port = await freePort();
-        try {
-            await launch(port);
-            break;
-        } catch (error) {
-            // Another process may have taken the port between probing and binding.
-            if (attempt >= 2) throw error;
-        }
-    }
-    const signal = async (name: NodeJS.Signals): Promise<void> => {
-        const current = child;
-        if (current === undefined) return;
-        current.kill(name);
-        await exited(current);
-    };
-    return {
-        url: `redis://127.0.0.1:${port}`,
-        port,
-        dir,
-        get running() {
-            return child !== undefined && child.exitCode === null && child.signalCode === null;
-        },
-        stop: () => signal('SIGTERM'),
-        kill: () => signal('SIGKILL'),
-        restart: async () => {
-            await signal('SIGTERM');
-            await launch(port);
-        },
-    };
-}
+export { startRedisServer, type RedisServer, type RedisServerOptions } from '../../scripts/lib/redis-server.js';
+export { freePort } from '../../scripts/lib/processes.js';
 
 // ---- Redis Cluster ----
 
