@@ -12,59 +12,25 @@ import yargs from 'yargs';
 import { CloseCode, DeviceSlotsExhaustedPolicy, DeviceSlotState } from '../../d2m/index.js';
 import { TransactionScope } from '../../d2d/index.js';
 import { adminCommand } from '../../src/admin/cli.js';
-import { startAdminServer, type AdminServer } from '../../src/admin/server.js';
-import { buildConfig } from '../../src/config/config.js';
-import { nodeCryptoBackend } from '../../src/crypto/index.js';
+import { startAdminServer } from '../../src/admin/server.js';
 import { createCapturingLogger, type LogRecord } from '../../src/log/logger.js';
-import { startMediatorServer, type MediatorServer } from '../../src/mediator-server.js';
-import { MediatorMetrics } from '../../src/metrics/index.js';
 import type { StorageBackend } from '../../src/storage/backend.js';
 import { createMemoryBackend } from '../../src/storage/memory-backend.js';
 import { groupIdFromBytes } from '../../src/storage/types.js';
+import { startAdminNode, type AdminNode } from '../helpers/admin-node.js';
 import { numberedEnvelope, TestGroup } from '../helpers/devices.js';
 import { BACKEND_KINDS, type BackendKind } from '../helpers/mediator.js';
 
 const TOKEN = `t-${randomBytes(16).toString('hex')}`;
 
-interface Node {
-    readonly server: MediatorServer;
-    readonly admin: AdminServer;
-    readonly url: string;
-    readonly adminUrl: string;
+interface Node extends AdminNode {
     readonly logs: LogRecord[];
-    stop(): Promise<void>;
 }
 
 async function startNode(backend: StorageBackend, nodeId: string, token: string | undefined = TOKEN): Promise<Node> {
     const logger = createCapturingLogger('debug');
-    const metrics = new MediatorMetrics({ processMetrics: false });
-    const server = await startMediatorServer({
-        config: buildConfig({ host: '127.0.0.1', port: 0, nodeId }),
-        backend: metrics.instrument(backend),
-        crypto: nodeCryptoBackend,
-        logger,
-        metrics,
-        proxyMetrics: metrics.proxy,
-    });
-    const admin = await startAdminServer({
-        host: '127.0.0.1',
-        port: 0,
-        token,
-        ctx: server.context,
-        readiness: { isDraining: () => false },
-        registry: metrics.registry,
-    });
-    return {
-        server,
-        admin,
-        url: `ws://127.0.0.1:${server.port}/`,
-        adminUrl: `http://127.0.0.1:${admin.port}`,
-        logs: logger.records,
-        stop: async () => {
-            await admin.close();
-            await server.stop();
-        },
-    };
+    const node = await startAdminNode(backend, { config: { nodeId }, token, logger });
+    return { ...node, logs: logger.records };
 }
 
 /** Two storage handles on the same data: the same object (embedded) or two connections (redis+postgres). */

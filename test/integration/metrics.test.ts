@@ -10,15 +10,11 @@ import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { buildClientUrl, CloseCode, ensureServerGroup } from '../../d2m/index.js';
 import { TransactionScope } from '../../d2d/index.js';
-import { startAdminServer, type AdminServer } from '../../src/admin/server.js';
-import { buildConfig } from '../../src/config/config.js';
-import { nodeCryptoBackend } from '../../src/crypto/index.js';
 import { TestChatServer } from '../../src/dev/test-chat-server.js';
-import { silentLogger } from '../../src/log/logger.js';
-import { startMediatorServer, type MediatorServer } from '../../src/mediator-server.js';
 import { MediatorMetrics, type MediatorMetricsOptions } from '../../src/metrics/index.js';
 import type { StorageBackend } from '../../src/storage/backend.js';
 import { createMemoryBackend } from '../../src/storage/memory-backend.js';
+import { startAdminNode, type AdminNode } from '../helpers/admin-node.js';
 import { numberedEnvelope, SERVER_GROUP, TestGroup, waitUntil } from '../helpers/devices.js';
 import { BACKEND_KINDS, createTestBackend, type ConfigOverrides } from '../helpers/mediator.js';
 
@@ -60,12 +56,8 @@ class Scrape {
     }
 }
 
-interface Node {
-    readonly server: MediatorServer;
-    readonly admin: AdminServer;
-    readonly url: string;
+interface Node extends AdminNode {
     scrape(): Promise<Scrape>;
-    stop(): Promise<void>;
 }
 
 async function startNode(
@@ -73,35 +65,16 @@ async function startNode(
     config: ConfigOverrides = {},
     options: MediatorMetricsOptions = {},
 ): Promise<Node> {
-    const metrics = new MediatorMetrics(options);
-    const server = await startMediatorServer({
-        config: buildConfig({ host: '127.0.0.1', port: 0, handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS, ...config }),
-        backend: metrics.instrument(backend),
-        crypto: nodeCryptoBackend,
-        logger: silentLogger,
-        metrics,
-        proxyMetrics: metrics.proxy,
-    });
-    const admin = await startAdminServer({
-        host: '127.0.0.1',
-        port: 0,
-        token: undefined,
-        ctx: server.context,
-        readiness: { isDraining: () => false },
-        registry: metrics.registry,
+    const node = await startAdminNode(backend, {
+        config: { handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS, ...config },
+        metrics: options,
     });
     return {
-        server,
-        admin,
-        url: `ws://127.0.0.1:${server.port}/`,
+        ...node,
         scrape: async () => {
-            const response = await fetch(`http://127.0.0.1:${admin.port}/metrics`);
+            const response = await fetch(`${node.adminUrl}/metrics`);
             expect(response.status).to.equal(200);
             return new Scrape(await response.text());
-        },
-        stop: async () => {
-            await admin.close();
-            await server.stop();
         },
     };
 }

@@ -6,11 +6,8 @@
  * touched. Readiness fails within its timeout and recovers on its own.
  */
 import { expect } from 'chai';
-import { startAdminServer, type AdminServer } from '../../src/admin/server.js';
-import { buildConfig } from '../../src/config/config.js';
-import { nodeCryptoBackend } from '../../src/crypto/index.js';
-import { silentLogger } from '../../src/log/logger.js';
-import { startMediatorServer, type MediatorServer } from '../../src/mediator-server.js';
+import type { AdminServer } from '../../src/admin/server.js';
+import type { MediatorServer } from '../../src/mediator-server.js';
 import type { StorageBackend } from '../../src/storage/backend.js';
 import { createMemoryBackend } from '../../src/storage/memory-backend.js';
 import {
@@ -20,6 +17,7 @@ import {
     type RedisServer,
 } from '../helpers/services.js';
 import { proxyDatabase, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { startAdminNode } from '../helpers/admin-node.js';
 
 const READINESS_TIMEOUT_MS = 300;
 
@@ -61,21 +59,7 @@ async function startNode(
     backend: StorageBackend,
     draining: () => boolean,
 ): Promise<{ server: MediatorServer; admin: AdminServer }> {
-    const server = await startMediatorServer({
-        config: buildConfig({ host: '127.0.0.1', port: 0 }),
-        backend,
-        crypto: nodeCryptoBackend,
-        logger: silentLogger,
-    });
-    const admin = await startAdminServer({
-        host: '127.0.0.1',
-        port: 0,
-        token: undefined,
-        ctx: server.context,
-        readiness: { isDraining: draining },
-        readinessTimeoutMs: READINESS_TIMEOUT_MS,
-    });
-    return { server, admin };
+    return startAdminNode(backend, { isDraining: draining, readinessTimeoutMs: READINESS_TIMEOUT_MS });
 }
 
 describe('readiness (redis+postgres)', function () {
