@@ -46,9 +46,22 @@ export interface RedisConnectionOptions {
     readonly name?: string;
 }
 
-const CONNECT_TIMEOUT_MS = 5_000;
+/** How long one connection attempt may take (single server and cluster nodes alike). */
+export const CONNECT_TIMEOUT_MS = 5_000;
 const RECONNECT_MAX_DELAY_MS = 2_000;
 const INITIAL_CONNECT_ATTEMPTS = 3;
+
+/**
+ * The reconnect strategy of every Redis connection: exponential back-off up
+ * to 2 s, forever once the connection has been up (`wasUp`), but giving up
+ * after a few attempts at the first connect so a wrong URL stops start-up.
+ */
+export function reconnectStrategy(wasUp: () => boolean): (retries: number, cause: Error) => number | Error {
+    return (retries, cause) => {
+        if (!wasUp() && retries >= INITIAL_CONNECT_ATTEMPTS) return cause;
+        return Math.min(50 * 2 ** retries, RECONNECT_MAX_DELAY_MS);
+    };
+}
 
 /** Error replies after which the same command may well succeed later. */
 const RETRYABLE_REPLY = /^(OOM|BUSY|LOADING|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|NOREPLICAS|READONLY|MOVED|ASK)\b/u;
@@ -63,10 +76,7 @@ function newClient(options: RedisConnectionOptions) {
         disableOfflineQueue: true,
         socket: {
             connectTimeout: CONNECT_TIMEOUT_MS,
-            reconnectStrategy: (retries: number, cause: Error): number | Error => {
-                if (!ready && retries >= INITIAL_CONNECT_ATTEMPTS) return cause;
-                return Math.min(50 * 2 ** retries, RECONNECT_MAX_DELAY_MS);
-            },
+            reconnectStrategy: reconnectStrategy(() => ready),
         },
     });
     client.on('error', (error: unknown) => options.onError?.(error));

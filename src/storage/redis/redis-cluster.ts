@@ -16,7 +16,14 @@ import { createCluster, RESP_TYPES, type RedisArgument } from 'redis';
 import { StorageError } from '../../errors.js';
 import type { BusConnection, ChannelFilter } from './bus-connection.js';
 import { commandKeys, commonSlot, keySlot } from './key-slot.js';
-import { redactUrl, replyText, toStorageError, type RedisCommander } from './redis-client.js';
+import {
+    CONNECT_TIMEOUT_MS,
+    reconnectStrategy,
+    redactUrl,
+    replyText,
+    toStorageError,
+    type RedisCommander,
+} from './redis-client.js';
 
 export interface RedisClusterConnectionOptions {
     /** Seed nodes; the rest of the cluster is discovered from them. */
@@ -37,10 +44,6 @@ interface NodeInfo {
     readonly port: number;
 }
 
-const CONNECT_TIMEOUT_MS = 5_000;
-const RECONNECT_MAX_DELAY_MS = 2_000;
-const INITIAL_CONNECT_ATTEMPTS = 3;
-
 /** `redis://a:6379,redis://b:6379` → the seed URLs (whitespace around commas allowed). */
 export function parseSeedUrls(text: string): string[] {
     return text
@@ -52,19 +55,13 @@ export function parseSeedUrls(text: string): string[] {
 function nodeDefaults(urls: readonly string[], name: string | undefined, isConnected: () => boolean) {
     // Discovered nodes are addressed by host and port only; credentials and TLS come from the first seed.
     const first = new URL(urls[0] ?? '');
-    const reconnectStrategy = (retries: number, cause: Error): number | Error => {
-        if (!isConnected() && retries >= INITIAL_CONNECT_ATTEMPTS) return cause;
-        return Math.min(50 * 2 ** retries, RECONNECT_MAX_DELAY_MS);
-    };
+    const socket = { connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy: reconnectStrategy(isConnected) };
     return {
         name,
         disableOfflineQueue: true,
         username: first.username === '' ? undefined : decodeURIComponent(first.username),
         password: first.password === '' ? undefined : decodeURIComponent(first.password),
-        socket:
-            first.protocol === 'rediss:'
-                ? { tls: true as const, connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy }
-                : { connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy },
+        socket: first.protocol === 'rediss:' ? { ...socket, tls: true as const } : socket,
     };
 }
 
