@@ -8,6 +8,7 @@
  * with the code from `closeCodeForError`, the only place errors become
  * close codes.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
     CloseCode,
     D2mPayloadType,
@@ -44,10 +45,6 @@ import type { ConnectionTransport } from './transport.js';
  */
 export function handoffGraceMs(presenceRenewIntervalMs: number): number {
     return Math.min(500, Math.floor(presenceRenewIntervalMs / 2));
-}
-
-function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Unprocessed inbound bytes a connection may pile up before it is closed (4010). */
