@@ -1,44 +1,54 @@
 #!/usr/bin/env bash
-# Installs what the test suite and benchmarks need from the system packages,
-# only where it is missing, and makes sure PostgreSQL is running:
-#   - redis-server   (tests start throwaway instances on free ports)
-#   - PostgreSQL     (tests create a throwaway database in the running server)
-#   - mosquitto      (the benchmark's peer broker)
-# Safe to run again; does nothing when everything is present.
+# Installs, from the system packages and only where missing, the programs the
+# tests, the benchmarks and the chaos run start for themselves:
+#   - redis-server, redis-cli      (throwaway Redis servers and a Redis Cluster)
+#   - the PostgreSQL server        (initdb/pg_ctl: a throwaway cluster per run)
+#   - mosquitto                    (the benchmark's peer broker)
+# None of them needs to be running: every test starts its own on a free
+# loopback port and removes it at exit. Safe to run again; does nothing when
+# everything is present. `npm test` runs it by itself when it may (root or
+# password-less sudo).
 set -euo pipefail
+
+has_postgres_server() {
+  local bindir
+  bindir=$(pg_config --bindir 2>/dev/null || true)
+  [ -n "$bindir" ] && [ -x "$bindir/initdb" ] && return 0
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && return 0
+  command -v initdb >/dev/null 2>&1
+}
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
-if ! command -v pg_ctlcluster >/dev/null 2>&1 || [ -z "$(ls /etc/postgresql 2>/dev/null)" ]; then
+# The package also creates the 'postgres' OS user the tests run the server as when they run as root.
+if ! has_postgres_server || ! id -u postgres >/dev/null 2>&1; then
   missing+=(postgresql)
 fi
 
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "setup: installing ${missing[*]}"
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-else
-  echo "setup: redis-server, mosquitto and postgresql are installed"
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "setup: redis-server, redis-cli, the PostgreSQL server and mosquitto are installed"
+  exit 0
 fi
 
-# PostgreSQL: start the packaged cluster when it is not accepting connections.
-if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432; then
-  version=$(ls /etc/postgresql | sort -V | tail -n 1)
-  echo "setup: starting PostgreSQL $version"
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO pg_ctlcluster --skip-systemctl-redirect "$version" main start || $SUDO pg_ctlcluster "$version" main start
-  for _ in $(seq 1 30); do
-    pg_isready -q -h 127.0.0.1 -p 5432 && break
-    sleep 1
-  done
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "setup: missing ${missing[*]}, and this is not a Debian or Ubuntu machine (no apt-get):" >&2
+  echo "setup: install Redis, the PostgreSQL server and Mosquitto with your package manager" >&2
+  exit 1
 fi
-if command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432; then
-  echo "setup: PostgreSQL is accepting connections on 127.0.0.1:5432"
-else
-  echo "setup: warning: PostgreSQL is not reachable on 127.0.0.1:5432" >&2
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if ! command -v sudo >/dev/null 2>&1; then
+    echo "setup: missing ${missing[*]}; run this script as root to install them" >&2
+    exit 1
+  fi
+  SUDO="sudo"
 fi
+
+echo "setup: installing ${missing[*]} (apt-get)"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: installed ${missing[*]}"

@@ -15,7 +15,7 @@
  * Configurations: the embedded backend; Redis (AOF, `appendfsync always`) +
  * PostgreSQL; Redis (`appendfsync everysec`) + PostgreSQL; and Mosquitto
  * (MQTT QoS 1, persistent sessions) for scenario 2 only. Redis, PostgreSQL
- * and Mosquitto are started (a throwaway database for PostgreSQL) and
+ * and Mosquitto are started (a throwaway PostgreSQL cluster) and
  * removed by the run.
  *
  * Output: the markdown table on stdout (progress on stderr) and every raw
@@ -423,7 +423,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${lines.join('\n')}\n`);
 
     await Promise.all([services.redis.always?.stop(), services.redis.everysec?.stop(), services.mosquitto?.stop()]);
-    services.database?.drop();
+    await services.database?.stop();
 }
 
 main().then(

@@ -1,23 +1,27 @@
 /**
  * The services a benchmark run starts for itself and removes at exit: two
  * redis-server instances (AOF `appendfsync always` and `everysec`, no RDB
- * snapshots), a throwaway PostgreSQL database in the local server, and a
- * Mosquitto broker. Each listens on a free loopback port and keeps its data
+ * snapshots), a throwaway PostgreSQL cluster, and a Mosquitto broker. Each listens on a free loopback port and keeps its data
  * in its own temporary directory. Also: per-process CPU time from /proc and
  * Redis `INFO` fields.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pgp } from '../../src/storage/postgres/db.js';
-import { atExit as registerAtExit, freePort, sleep, stopChild } from '../lib/processes.js';
+import { startPostgresServer } from '../lib/postgres-server.js';
+import {
+    atExit as registerAtExit,
+    freePort,
+    hasExited,
+    MissingBinaryError,
+    sleep,
+    stopChild,
+    tcpOpen,
+} from '../lib/processes.js';
 import { startRedisServer, type AppendFsync } from '../lib/redis-server.js';
 
 const READY_TIMEOUT_MS = 10_000;
-const DEFAULT_POSTGRES_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const MOSQUITTO_CANDIDATES = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'];
 
 // ---- cleanup at exit ----
@@ -111,41 +115,15 @@ export async function startRedis(fsync: AppendFsync): Promise<RedisInstance> {
 
 export interface ThrowawayDatabase {
     readonly url: string;
-    readonly name: string;
     readonly version: string;
-    /** Drops the database (also done at exit). */
-    drop(): void;
+    /** Stops the cluster (also done at exit, with its directory removed). */
+    stop(): Promise<void>;
 }
 
-function withDatabase(url: string, database: string): string {
-    const parsed = new URL(url);
-    parsed.pathname = `/${database}`;
-    return parsed.toString();
-}
-
-/** Creates `d2m_bench_<random>` in the local server; dropped at exit. */
-export async function createThrowawayDatabase(adminUrl = DEFAULT_POSTGRES_ADMIN_URL): Promise<ThrowawayDatabase> {
-    const name = `d2m_bench_${randomBytes(6).toString('hex')}`;
-    const db = pgp({ connectionString: adminUrl, max: 1, application_name: 'd2m-bench-setup' });
-    let version = 'unknown';
-    try {
-        await db.none('CREATE DATABASE $1:name', [name]);
-        version = (await db.one<{ server_version: string }>('SHOW server_version')).server_version;
-    } finally {
-        await db.$pool.end();
-    }
-    let dropped = false;
-    const drop = (): void => {
-        if (dropped) return;
-        dropped = true;
-        // Synchronous, as exit handlers must be; FORCE ends sessions still open.
-        spawnSync('psql', [adminUrl, '-q', '-c', `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`], {
-            stdio: 'ignore',
-            timeout: 15_000,
-        });
-    };
-    atExit(drop);
-    return { url: withDatabase(adminUrl, name), name, version, drop };
+/** A private PostgreSQL cluster on a free loopback port (scripts/lib/postgres-server.ts), removed at exit. */
+export async function createThrowawayDatabase(): Promise<ThrowawayDatabase> {
+    const server = await startPostgresServer({ name: 'd2m-bench-postgres' });
+    return { url: server.url, version: server.version, stop: () => server.stop() };
 }
 
 // ---- Mosquitto ----
@@ -168,28 +146,16 @@ function findMosquitto(): string {
     const which = spawnSync('sh', ['-c', 'command -v mosquitto'], { encoding: 'utf8' });
     const found = which.stdout?.trim();
     if (found !== undefined && found !== '') return found;
-    throw new Error('mosquitto not found: run scripts/setup.sh');
+    throw new MissingBinaryError('mosquitto', 'install it with `bash scripts/setup.sh`');
 }
 
-function waitForPort(port: number, child: ChildProcess): Promise<void> {
+async function waitForPort(port: number, child: ChildProcess): Promise<void> {
     const deadline = Date.now() + READY_TIMEOUT_MS;
-    const attempt = (resolve: () => void, reject: (error: Error) => void): void => {
-        if (child.exitCode !== null || child.signalCode !== null) {
-            reject(new Error(`mosquitto on port ${port} exited during start-up`));
-            return;
-        }
-        const socket = createConnection({ host: '127.0.0.1', port });
-        socket.once('connect', () => {
-            socket.destroy();
-            resolve();
-        });
-        socket.once('error', () => {
-            socket.destroy();
-            if (Date.now() > deadline) reject(new Error(`mosquitto on port ${port} did not listen in time`));
-            else setTimeout(() => attempt(resolve, reject), 25);
-        });
-    };
-    return new Promise(attempt);
+    while (!(await tcpOpen(port))) {
+        if (hasExited(child)) throw new Error(`mosquitto on port ${port} exited during start-up`);
+        if (Date.now() > deadline) throw new Error(`mosquitto on port ${port} did not listen in time`);
+        await sleep(25);
+    }
 }
 
 /**

@@ -14,11 +14,11 @@
  *
  * Every child is killed when this process exits.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, openSync, closeSync, readdirSync, rmSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startPostgresServer } from '../lib/postgres-server.js';
 import { atExit, exited, freePort, hasExited, sleep } from '../lib/processes.js';
 import { startRedisServer, type AppendFsync } from '../lib/redis-server.js';
 
@@ -27,21 +27,6 @@ const MEDIATOR_MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url
 const LISTENING = /mediator listening on (wss?:\/\/\S+) \(node (\S+)\)/u;
 
 export { sleep };
-
-function tcpOpen(port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const socket = createConnection({ host: '127.0.0.1', port });
-        socket.setTimeout(1_000, () => {
-            socket.destroy();
-            resolve(false);
-        });
-        socket.once('error', () => resolve(false));
-        socket.once('connect', () => {
-            socket.destroy();
-            resolve(true);
-        });
-    });
-}
 
 // ---- Redis ----
 
@@ -88,105 +73,9 @@ export interface ChaosPostgres {
     stop(): Promise<void>;
 }
 
-function postgresBinDir(): string {
-    const found = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
-    const fromConfig = found.stdout?.trim();
-    if (fromConfig !== undefined && fromConfig !== '' && existsSync(join(fromConfig, 'initdb'))) return fromConfig;
-    const root = '/usr/lib/postgresql';
-    if (existsSync(root)) {
-        const versions = readdirSync(root)
-            .filter((name) => existsSync(join(root, name, 'bin', 'initdb')))
-            .sort((a, b) => Number(b) - Number(a));
-        if (versions[0] !== undefined) return join(root, versions[0], 'bin');
-    }
-    throw new Error('initdb not found (install PostgreSQL: scripts/setup.sh)');
-}
-
-/** Runs a PostgreSQL tool, as the `postgres` OS user when this process is root. */
-function pgTool(binDir: string, tool: string, args: readonly string[], asPostgres: boolean): void {
-    const command = asPostgres ? 'runuser' : join(binDir, tool);
-    const argv = asPostgres ? ['-u', 'postgres', '--', join(binDir, tool), ...args] : [...args];
-    const result = spawnSync(command, argv, { encoding: 'utf8', timeout: 60_000 });
-    if (result.status !== 0) {
-        throw new Error(`${tool} failed (${result.status ?? result.signal}): ${result.stderr || result.stdout}`);
-    }
-}
-
-/**
- * A private PostgreSQL cluster in `dir`/postgres on a free loopback port,
- * trusting local connections as user `postgres` (nothing else can reach it).
- */
-export async function startChaosPostgres(dir: string): Promise<ChaosPostgres> {
-    const binDir = postgresBinDir();
-    const asPostgres = process.getuid?.() === 0;
-    const root = join(dir, 'postgres');
-    const dataDir = join(root, 'data');
-    const socketDir = join(root, 'socket');
-    mkdirSync(socketDir, { recursive: true });
-    if (asPostgres) {
-        const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim());
-        const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
-        if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new Error('no postgres OS user to run PostgreSQL');
-        // The run directory must be traversable by the postgres user.
-        chmodSync(dir, 0o755);
-        for (const path of [root, socketDir]) chownSync(path, uid, gid);
-    }
-    pgTool(binDir, 'initdb', ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'], asPostgres);
-    const port = await freePort();
-    const logFile = join(root, 'postgres.log');
-    if (asPostgres) {
-        closeSync(openSync(logFile, 'a'));
-        const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim());
-        const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
-        chownSync(logFile, uid, gid);
-    }
-    const serverOptions = `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c max_connections=200`;
-    let running = false;
-    const stopImmediate = (): void => {
-        spawnSync(
-            asPostgres ? 'runuser' : join(binDir, 'pg_ctl'),
-            asPostgres
-                ? ['-u', 'postgres', '--', join(binDir, 'pg_ctl'), '-D', dataDir, '-m', 'immediate', 'stop']
-                : ['-D', dataDir, '-m', 'immediate', 'stop'],
-            { stdio: 'ignore', timeout: 30_000 },
-        );
-    };
-    atExit(() => {
-        if (running) stopImmediate();
-    });
-    const start = async (): Promise<void> => {
-        pgTool(
-            binDir,
-            'pg_ctl',
-            ['-D', dataDir, '-o', serverOptions, '-l', logFile, '-w', '-t', '60', 'start'],
-            asPostgres,
-        );
-        running = true;
-        const deadline = Date.now() + READY_TIMEOUT_MS;
-        while (!(await tcpOpen(port))) {
-            if (Date.now() > deadline) throw new Error(`PostgreSQL on port ${port} did not start in time`);
-            await sleep(50);
-        }
-    };
-    await start();
-    const versionOut = spawnSync(join(binDir, 'postgres'), ['--version'], { encoding: 'utf8' }).stdout ?? '';
-    return {
-        url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-        port,
-        version: /(\d+(\.\d+)?)/u.exec(versionOut)?.[1] ?? 'unknown',
-        crash: async () => {
-            stopImmediate();
-            running = false;
-            await Promise.resolve();
-        },
-        start,
-        stop: async () => {
-            if (!running) return;
-            pgTool(binDir, 'pg_ctl', ['-D', dataDir, '-m', 'fast', 'stop'], asPostgres);
-            running = false;
-            await Promise.resolve();
-        },
-    };
+/** A private PostgreSQL cluster in `dir`/postgres on a free loopback port (scripts/lib/postgres-server.ts). */
+export function startChaosPostgres(dir: string): Promise<ChaosPostgres> {
+    return startPostgresServer({ dir: join(dir, 'postgres') });
 }
 
 // ---- mediator nodes ----

@@ -3,7 +3,7 @@
  * cleanups at exit, free loopback ports, waiting for a child to exit.
  */
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 
 const cleanups: (() => void)[] = [];
 let hooked = false;
@@ -67,4 +67,39 @@ export async function stopChild(child: ChildProcess, graceMs = 5_000): Promise<v
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await exited(child);
     clearTimeout(timer);
+}
+
+/** Whether something accepts TCP connections on `host:port` (within `timeoutMs`). */
+export function tcpOpen(port: number, host = '127.0.0.1', timeoutMs = 1_000): Promise<boolean> {
+    return new Promise((resolve) => {
+        const socket = createConnection({ host, port });
+        socket.setTimeout(timeoutMs, () => {
+            socket.destroy();
+            resolve(false);
+        });
+        socket.once('error', () => {
+            socket.destroy();
+            resolve(false);
+        });
+        socket.once('connect', () => {
+            socket.destroy();
+            resolve(true);
+        });
+    });
+}
+
+/** A program the harness needs is not installed (the spawn failed with ENOENT). */
+export class MissingBinaryError extends Error {
+    public constructor(
+        public readonly binary: string,
+        hint: string,
+    ) {
+        super(`${binary} not found (ENOENT): ${hint}`);
+        this.name = 'MissingBinaryError';
+    }
+}
+
+/** Whether a spawn error says the program does not exist. */
+export function isMissingBinary(error: unknown): boolean {
+    return error instanceof Error && (error as NodeJS.ErrnoException).code === 'ENOENT';
 }

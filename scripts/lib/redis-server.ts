@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { atExit, exited, freePort, hasExited, sleep } from './processes.js';
+import { atExit, exited, freePort, hasExited, isMissingBinary, MissingBinaryError, sleep } from './processes.js';
 
 const READY_TIMEOUT_MS = 10_000;
 
@@ -77,10 +77,24 @@ export function redisInline(port: number, command: string, timeoutMs = 5_000): P
     });
 }
 
-async function waitForPong(port: number, child: ChildProcess): Promise<void> {
+const INSTALL_HINT = 'install it with `bash scripts/setup.sh` (or set REDIS_URL to a Redis of your own)';
+
+async function waitForPong(
+    port: number,
+    child: ChildProcess,
+    spawnError: () => Error | undefined,
+    logFile: string,
+): Promise<void> {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while (Date.now() < deadline) {
-        if (hasExited(child)) throw new Error(`redis-server on port ${port} exited during start-up`);
+        const failed = spawnError();
+        if (failed !== undefined) {
+            if (isMissingBinary(failed)) throw new MissingBinaryError('redis-server', INSTALL_HINT);
+            throw new Error(`redis-server could not be started: ${failed.message}`);
+        }
+        if (hasExited(child)) {
+            throw new Error(`redis-server on port ${port} exited during start-up (its log: ${logFile})`);
+        }
         // LOADING (an AOF being replayed) is not ready yet.
         const answer = await redisInline(port, 'PING', 500).catch(() => '');
         if (answer.startsWith('+PONG')) return;
@@ -120,11 +134,12 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
             ],
             { stdio: 'ignore' },
         );
-        server.on('error', () => undefined);
+        let spawnError: Error | undefined;
+        server.on('error', (error) => (spawnError = error));
         server.unref();
         child = server;
         try {
-            await waitForPong(port, server);
+            await waitForPong(port, server, () => spawnError, join(dir, 'redis.log'));
         } catch (error) {
             server.kill('SIGKILL');
             throw error;
@@ -138,7 +153,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
             break;
         } catch (error) {
             // Another process may have taken the port between probing and binding.
-            if (attempt >= 2) throw error;
+            if (attempt >= 2 || error instanceof MissingBinaryError) throw error;
         }
     }
     const signal = async (name: NodeJS.Signals): Promise<void> => {

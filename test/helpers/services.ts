@@ -9,25 +9,24 @@
  * - Redis Cluster: `REDIS_CLUSTER_URL` (seed URLs separated by commas) when
  *   set; otherwise `startRedisCluster` starts three masters on free ports
  *   (no persistence, slots split in three) once per test run.
- * - PostgreSQL: `DATABASE_URL` when set; otherwise a throwaway database
- *   `d2m_test_<random>` in the local server (`TEST_POSTGRES_ADMIN_URL`,
- *   default postgres://postgres@127.0.0.1:5432/postgres), dropped at the end.
+ * - PostgreSQL: `DATABASE_URL` when set; otherwise one throwaway cluster
+ *   per test run (initdb into a temporary directory, trust authentication,
+ *   a free loopback port), removed at exit. The machine's own PostgreSQL
+ *   and Redis are never used unless the environment names them.
  * - `createTestRedisPostgresBackend`: a unique Redis key prefix per call and
  *   a schema migrated once per run (or a fresh one per call when asked).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { atExit } from '../../scripts/lib/processes.js';
+import { startPostgresServer } from '../../scripts/lib/postgres-server.js';
+import { atExit, isMissingBinary, MissingBinaryError } from '../../scripts/lib/processes.js';
 import { startRedisServer, type RedisServer } from '../../scripts/lib/redis-server.js';
-import { pgp } from '../../src/storage/postgres/db.js';
 import {
     createRedisPostgresBackend,
     type RedisPostgresBackend,
     type RedisPostgresBackendOptions,
 } from '../../src/storage/redis-postgres-backend.js';
-
-const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 // ---- Redis ----
 
@@ -60,7 +59,13 @@ export function redisCli(port: number, args: readonly string[]): Promise<string>
         let output = '';
         child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
         child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-        child.once('error', reject);
+        child.once('error', (error) =>
+            reject(
+                isMissingBinary(error)
+                    ? new MissingBinaryError('redis-cli', 'install it with `bash scripts/setup.sh`')
+                    : error,
+            ),
+        );
         child.once('exit', (code) => {
             if (code === 0 && !/^(ERR|\(error\))/u.test(output)) resolve(output);
             else reject(new Error(`redis-cli ${args.join(' ')} on port ${port}: ${output.trim()}`));
@@ -145,46 +150,13 @@ export function getRedisUrl(): Promise<string> {
 
 // ---- PostgreSQL ----
 
-function adminUrl(): string {
-    const fromEnv = process.env.TEST_POSTGRES_ADMIN_URL;
-    return fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_ADMIN_URL;
-}
-
-function withDatabase(url: string, database: string): string {
-    const parsed = new URL(url);
-    parsed.pathname = `/${database}`;
-    return parsed.toString();
-}
-
-/** Runs one statement on a short-lived connection. */
-async function execute(url: string, statement: string, values?: readonly unknown[]): Promise<void> {
-    const db = pgp({ connectionString: url, max: 1, application_name: 'd2m-test-setup' }, { schema: undefined });
-    try {
-        await db.none(statement, values);
-    } finally {
-        await db.$pool.end();
-    }
-}
-
 let sharedDatabase: Promise<string> | undefined;
 
-/** DATABASE_URL, or the URL of this run's throwaway database (created on first use, dropped at exit). */
+/** DATABASE_URL, or the URL of this run's throwaway PostgreSQL cluster (started on first use, removed at exit). */
 export function getDatabaseUrl(): Promise<string> {
     const fromEnv = process.env.DATABASE_URL;
     if (fromEnv !== undefined && fromEnv !== '') return Promise.resolve(fromEnv);
-    sharedDatabase ??= (async () => {
-        const admin = adminUrl();
-        const name = `d2m_test_${randomBytes(6).toString('hex')}`;
-        await execute(admin, 'CREATE DATABASE $1:name', [name]);
-        atExit(() => {
-            // Synchronous, as exit handlers must be; FORCE ends this process's own pooled sessions.
-            spawnSync('psql', [admin, '-q', '-c', `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`], {
-                stdio: 'ignore',
-                timeout: 10_000,
-            });
-        });
-        return withDatabase(admin, name);
-    })();
+    sharedDatabase ??= startPostgresServer({ name: 'd2m-test-postgres' }).then((server) => server.url);
     return sharedDatabase;
 }
 
@@ -226,7 +198,7 @@ function getRunSchema(redisUrl: string, redisCluster: boolean, databaseUrl: stri
 }
 
 async function registerSchemaCleanup(databaseUrl: string, schema: string): Promise<void> {
-    // A throwaway database goes away as a whole; only a given DATABASE_URL needs its schemas dropped.
+    // A throwaway cluster goes away as a whole; only a given DATABASE_URL needs its schemas dropped.
     if (sharedDatabase !== undefined && databaseUrl === (await sharedDatabase)) return;
     atExit(() => {
         spawnSync('psql', [databaseUrl, '-q', '-c', `DROP SCHEMA IF EXISTS "${schema}" CASCADE`], {
