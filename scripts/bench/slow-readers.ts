@@ -27,26 +27,21 @@
  *        [--persistent-per-s N] [--concurrency C] [--node-option OPTION]...
  *        [-- <mediator serve flags>]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import WebSocket from 'ws';
 import {
     buildClientUrl,
-    createChallengeResponse,
     D2mPayloadType,
     decodeMessage,
     DeviceSlotExpirationPolicy,
-    DeviceSlotsExhaustedPolicy,
     encodeMessage,
-    ensureDeviceId,
-    ensurePublicKey,
     ensureServerGroup,
-    tweetnaclBackend,
 } from '../../d2m/index.js';
 import type { DeviceGroupKeys } from '../../d2d/index.js';
 import type { DeviceClient } from '../../src/device/index.js';
-import { fileURLToPath } from 'node:url';
+import { clientHelloFor } from '../lib/client-hello.js';
+import { spawnMediator, type MediatorProcess as SpawnedMediator } from '../lib/mediator-process.js';
 import { closeAll, connectDevice, mapBounded, newGroupKeys, SERVER_GROUP } from './devices.js';
 import { processRssBytes, sleep } from './services.js';
 
@@ -84,9 +79,6 @@ const SAMPLE_INTERVAL_MS = 2000;
 const TICK_MS = 100;
 const MIB = 1024 * 1024;
 
-const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
-const START_TIMEOUT_MS = 20_000;
-
 /** One look at the mediator process. */
 interface MediatorSample {
     readonly rssBytes: number;
@@ -99,37 +91,16 @@ interface MediatorSample {
 /** `mediator serve` in a child process, with its admin port for metrics. */
 class MediatorProcess {
     private constructor(
-        private readonly child: ChildProcess,
+        private readonly node: SpawnedMediator,
         public readonly url: string,
         private readonly adminUrl: string,
     ) {}
 
     public static async start(flags: readonly string[], nodeOptions: readonly string[]): Promise<MediatorProcess> {
-        const args = ['serve', '--host', '127.0.0.1', '--port', '0', '--admin-port', '0'];
+        const args = ['--host', '127.0.0.1', '--port', '0', '--admin-port', '0'];
         args.push('--log-level', 'error', '--drain-window-ms', '0', ...flags);
-        const child = spawn(process.execPath, [...nodeOptions, MAIN, ...args], {
-            stdio: ['ignore', 'pipe', 'inherit'],
-        });
-        const urls = await new Promise<{ url: string; adminUrl: string }>((resolve, reject) => {
-            let output = '';
-            let adminUrl: string | undefined;
-            const timer = setTimeout(() => reject(new Error('the mediator did not start in time')), START_TIMEOUT_MS);
-            child.stdout.on('data', (chunk: Buffer) => {
-                output += chunk.toString();
-                adminUrl ??= /admin listening on (http:\/\/\S+\/)/u.exec(output)?.[1];
-                const url = /mediator listening on (ws:\/\/\S+\/)/u.exec(output)?.[1];
-                if (url !== undefined && adminUrl !== undefined) {
-                    clearTimeout(timer);
-                    resolve({ url, adminUrl });
-                }
-            });
-            child.once('exit', (code) => {
-                clearTimeout(timer);
-                reject(new Error(`the mediator exited (${code}) before it listened`));
-            });
-        });
-        child.stdout.resume();
-        return new MediatorProcess(child, urls.url, urls.adminUrl);
+        const node = await spawnMediator({ args, nodeOptions, stderr: 'inherit', waitForAdmin: true });
+        return new MediatorProcess(node, node.url, node.adminUrl ?? '');
     }
 
     public async sample(): Promise<MediatorSample> {
@@ -144,7 +115,7 @@ class MediatorProcess {
             return total;
         };
         return {
-            rssBytes: processRssBytes(this.child.pid),
+            rssBytes: processRssBytes(this.node.child.pid),
             heapUsedBytes: sum('nodejs_heap_size_used_bytes'),
             externalBytes: sum('nodejs_external_memory_bytes'),
             sessions: sum('d2m_connections'),
@@ -152,12 +123,7 @@ class MediatorProcess {
     }
 
     public async stop(): Promise<void> {
-        if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-        const exited = new Promise((resolve) => this.child.once('exit', resolve));
-        this.child.kill('SIGTERM');
-        const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(timer);
+        await this.node.stop(15_000);
     }
 }
 
@@ -210,25 +176,14 @@ function connectNonReader(base: string, keys: DeviceGroupKeys, deviceId: number)
         socket.on('message', (data: Buffer) => {
             const message = decodeMessage(new Uint8Array(data));
             if (message.type === D2mPayloadType.SERVER_HELLO) {
-                const response = createChallengeResponse(
-                    tweetnaclBackend,
-                    keys.dgpk.secretKey,
-                    ensurePublicKey(message.body.esk),
-                    message.body.challenge,
-                );
                 socket.send(
-                    encodeMessage({
-                        type: D2mPayloadType.CLIENT_HELLO,
-                        body: {
-                            version: 0,
-                            response,
-                            deviceId: ensureDeviceId(BigInt(deviceId)),
-                            deviceSlotsExhaustedPolicy: DeviceSlotsExhaustedPolicy.REJECT,
+                    encodeMessage(
+                        clientHelloFor(message.body, {
+                            dgpkSecretKey: keys.dgpk.secretKey,
+                            deviceId: BigInt(deviceId),
                             deviceSlotExpirationPolicy: DeviceSlotExpirationPolicy.VOLATILE,
-                            encryptedDeviceInfo: new Uint8Array(0),
-                            expectedDeviceSlotState: undefined,
-                        },
-                    }),
+                        }),
+                    ),
                 );
             } else if (message.type === D2mPayloadType.SERVER_INFO) {
                 clearTimeout(timer);

@@ -14,17 +14,14 @@
  *
  * Every child is killed when this process exits.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startPostgresServer } from '../lib/postgres-server.js';
-import { atExit, exited, freePort, hasExited, sleep } from '../lib/processes.js';
+import { startPostgresServer, type PostgresServer } from '../lib/postgres-server.js';
+import { spawnMediator, type MediatorProcess } from '../lib/mediator-process.js';
+import { atExit, freePort, hasExited, sleep } from '../lib/processes.js';
 import { startRedisServer, type AppendFsync } from '../lib/redis-server.js';
 
 const READY_TIMEOUT_MS = 20_000;
-const MEDIATOR_MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
-const LISTENING = /mediator listening on (wss?:\/\/\S+) \(node (\S+)\)/u;
 
 export { sleep };
 
@@ -62,16 +59,7 @@ export async function startChaosRedis(dir: string, fsync: AppendFsync): Promise<
 
 // ---- PostgreSQL ----
 
-export interface ChaosPostgres {
-    readonly url: string;
-    readonly port: number;
-    readonly version: string;
-    /** Immediate shutdown (no checkpoint; the next start runs crash recovery). */
-    crash(): Promise<void>;
-    /** Starts again on the same port; resolves once it accepts connections. */
-    start(): Promise<void>;
-    stop(): Promise<void>;
-}
+export type ChaosPostgres = PostgresServer;
 
 /** A private PostgreSQL cluster in `dir`/postgres on a free loopback port (scripts/lib/postgres-server.ts). */
 export function startChaosPostgres(dir: string): Promise<ChaosPostgres> {
@@ -104,86 +92,51 @@ export interface MediatorNode {
 /** A mediator node on a fixed free port; the node's JSON log goes to `<logDir>/<name>.log`. */
 export async function createMediatorNode(spec: MediatorNodeSpec): Promise<MediatorNode> {
     const port = await freePort();
-    let child: ChildProcess | undefined;
+    let node: MediatorProcess | undefined;
     let starts = 0;
-    atExit(() => child?.kill('SIGKILL'));
+    atExit(() => node?.kill('SIGKILL'));
     const renewMs = Math.max(100, Math.floor(spec.presenceTtlMs / 3));
+    const running = (): boolean => node !== undefined && !hasExited(node.child);
     const start = async (): Promise<void> => {
         starts += 1;
         const log = openSync(join(spec.logDir, `${spec.name}.log`), 'a');
-        const env = { ...process.env };
-        delete env.REDIS_URL;
-        delete env.DATABASE_URL;
-        const launched = spawn(
-            process.execPath,
-            [
-                MEDIATOR_MAIN,
-                'serve',
-                '--host',
-                '127.0.0.1',
-                '--port',
-                String(port),
-                '--node-id',
-                `${spec.name}-${starts}`,
-                '--redis-url',
-                spec.redisUrl,
-                '--database-url',
-                spec.databaseUrl,
-                '--presence-ttl-ms',
-                String(spec.presenceTtlMs),
-                '--presence-renew-interval-ms',
-                String(renewMs),
-                '--drain-window-ms',
-                '1000',
-                '--log-level',
-                'warn',
-            ],
-            { env, stdio: ['ignore', 'pipe', log] },
-        );
-        closeSync(log);
-        child = launched;
-        const stdout = launched.stdout;
-        if (stdout === null) throw new Error('no stdout pipe');
-        await new Promise<void>((resolve, reject) => {
-            let printed = '';
-            const timer = setTimeout(() => {
-                launched.kill('SIGKILL');
-                reject(new Error(`mediator ${spec.name} did not listen within ${READY_TIMEOUT_MS} ms`));
-            }, READY_TIMEOUT_MS);
-            stdout.setEncoding('utf8').on('data', (chunk: string) => {
-                printed += chunk;
-                if (LISTENING.test(printed)) {
-                    clearTimeout(timer);
-                    resolve();
-                }
+        try {
+            node = await spawnMediator({
+                // prettier-ignore
+                args: [
+                    '--host', '127.0.0.1',
+                    '--port', String(port),
+                    '--node-id', `${spec.name}-${starts}`,
+                    '--redis-url', spec.redisUrl,
+                    '--database-url', spec.databaseUrl,
+                    '--presence-ttl-ms', String(spec.presenceTtlMs),
+                    '--presence-renew-interval-ms', String(renewMs),
+                    '--drain-window-ms', '1000',
+                    '--log-level', 'warn',
+                ],
+                stderr: log,
+                readyTimeoutMs: READY_TIMEOUT_MS,
             });
-            launched.once('exit', (code, signal) => {
-                clearTimeout(timer);
-                reject(new Error(`mediator ${spec.name} exited (${code ?? signal}) before listening`));
-            });
-        });
-        stdout.resume();
+        } finally {
+            closeSync(log);
+        }
     };
     return {
         name: spec.name,
         port,
         url: `ws://127.0.0.1:${port}/`,
         get running() {
-            return child !== undefined && !hasExited(child);
+            return running();
         },
         kill: async () => {
-            if (child === undefined || hasExited(child)) return;
-            child.kill('SIGKILL');
-            await exited(child);
+            if (node === undefined || !running()) return;
+            node.kill('SIGKILL');
+            await node.exited;
         },
         start,
         stop: async () => {
-            if (child === undefined || hasExited(child)) return;
-            const running = child;
-            running.kill('SIGTERM');
-            const timer = setTimeout(() => running.kill('SIGKILL'), 10_000);
-            await exited(running);
-            clearTimeout(timer);
+            if (node === undefined || !running()) return;
+            await node.stop(10_000);
         },
     };
 }

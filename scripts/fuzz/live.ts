@@ -13,12 +13,11 @@ import { deriveDeviceGroupKeys } from '../../d2d/index.js';
 import {
     buildClientUrl,
     CLOSE_CODES,
-    createChallengeResponse,
     D2mPayloadType,
+    DeviceSlotsExhaustedPolicy,
+    DeviceSlotExpirationPolicy,
     decodeMessage,
     encodeMessage,
-    ensureDeviceId,
-    ensurePublicKey,
     ensureServerGroup,
     PAYLOAD_TYPES,
     type ServerHello,
@@ -29,6 +28,7 @@ import { DeviceClient } from '../../src/device/index.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startMediatorServer } from '../../src/mediator-server.js';
 import { createMemoryBackend } from '../../src/storage/memory-backend.js';
+import { clientHelloFor } from '../lib/client-hello.js';
 import { mutate } from './mutate.js';
 import { Prng } from './prng.js';
 
@@ -80,26 +80,19 @@ async function evilConnection(
                 socket.once('close', () => resolve(undefined));
             });
             if (hello !== undefined && mode < 3) {
-                const response = createChallengeResponse(
-                    nodeCryptoBackend,
-                    dgpkSecretKey as never,
-                    ensurePublicKey(hello.esk),
-                    hello.challenge,
-                );
-                if (mode === 2) response[40] = response[40]! ^ 1;
                 socket.send(
-                    encodeMessage({
-                        type: D2mPayloadType.CLIENT_HELLO,
-                        body: {
-                            version: 0,
-                            response,
-                            deviceId: ensureDeviceId(BigInt(rng.u32())),
-                            deviceSlotsExhaustedPolicy: 1,
-                            deviceSlotExpirationPolicy: 0,
+                    encodeMessage(
+                        clientHelloFor(hello, {
+                            crypto: nodeCryptoBackend,
+                            dgpkSecretKey: dgpkSecretKey as never,
+                            deviceId: BigInt(rng.u32()),
+                            deviceSlotsExhaustedPolicy: DeviceSlotsExhaustedPolicy.DROP_LEAST_RECENT,
+                            deviceSlotExpirationPolicy: DeviceSlotExpirationPolicy.VOLATILE,
                             encryptedDeviceInfo: rng.bytes(rng.below(50)),
-                            expectedDeviceSlotState: undefined,
-                        },
-                    }),
+                            // Mode 2: a response that fails verification.
+                            tamperByte: mode === 2 ? 40 : undefined,
+                        }),
+                    ),
                 );
                 sent++;
             }

@@ -4,20 +4,8 @@
  * Built on `ws` and the d2m codecs; well-behaved tests use the SDK instead.
  */
 import WebSocket from 'ws';
-import {
-    createChallengeResponse,
-    D2mPayloadType,
-    decodeMessage,
-    DeviceSlotExpirationPolicy,
-    DeviceSlotsExhaustedPolicy,
-    encodeMessage,
-    ensureDeviceId,
-    ensurePublicKey,
-    tweetnaclBackend,
-    type D2mMessage,
-    type DeviceSlotState,
-    type SecretKey,
-} from '../../d2m/index.js';
+import { D2mPayloadType, decodeMessage, encodeMessage, type D2mMessage } from '../../d2m/index.js';
+import { clientHelloFor, type ClientHelloOptions } from '../../scripts/lib/client-hello.js';
 
 export interface RawClose {
     readonly code: number;
@@ -96,14 +84,7 @@ export class RawClient {
     }
 }
 
-export interface RawHandshakeOptions {
-    readonly dgpkSecretKey: SecretKey;
-    readonly deviceId: bigint;
-    readonly version?: number;
-    readonly expectedDeviceSlotState?: DeviceSlotState;
-    readonly deviceSlotsExhaustedPolicy?: DeviceSlotsExhaustedPolicy;
-    readonly deviceSlotExpirationPolicy?: DeviceSlotExpirationPolicy;
-    readonly encryptedDeviceInfo?: Uint8Array;
+export interface RawHandshakeOptions extends Omit<ClientHelloOptions, 'tamperByte'> {
     /** Corrupt the challenge response. */
     readonly tamper?: boolean;
 }
@@ -111,23 +92,5 @@ export interface RawHandshakeOptions {
 /** Reads ServerHello and sends a ClientHello built from the options. */
 export async function rawHandshake(client: RawClient, options: RawHandshakeOptions): Promise<void> {
     const hello = await client.nextOf(D2mPayloadType.SERVER_HELLO);
-    const response = createChallengeResponse(
-        tweetnaclBackend,
-        options.dgpkSecretKey,
-        ensurePublicKey(hello.body.esk),
-        hello.body.challenge,
-    );
-    if (options.tamper === true) response[30] = response[30]! ^ 0xff;
-    client.send({
-        type: D2mPayloadType.CLIENT_HELLO,
-        body: {
-            version: options.version ?? 0,
-            response,
-            deviceId: ensureDeviceId(options.deviceId),
-            deviceSlotsExhaustedPolicy: options.deviceSlotsExhaustedPolicy ?? DeviceSlotsExhaustedPolicy.REJECT,
-            deviceSlotExpirationPolicy: options.deviceSlotExpirationPolicy ?? DeviceSlotExpirationPolicy.PERSISTENT,
-            encryptedDeviceInfo: options.encryptedDeviceInfo ?? new Uint8Array(0),
-            expectedDeviceSlotState: options.expectedDeviceSlotState,
-        },
-    });
+    client.send(clientHelloFor(hello.body, { ...options, tamperByte: options.tamper === true ? 30 : undefined }));
 }
