@@ -30,12 +30,11 @@ import { encodeEnvelope, encryptEnvelope, type DeviceGroupKeys, type Envelope } 
 import { nodeCryptoBackend } from '../../src/crypto/index.js';
 import type { DeviceClient } from '../../src/device/index.js';
 import { closeAll, connectDevice, mapBounded, newGroupKeys } from './devices.js';
+import { LeanDevice } from './lean-device.js';
 import { sleep } from './services.js';
-import { LatencyRecorder } from './stats.js';
 
 export const PAYLOAD_BYTES = 256;
 const QUIESCE_TIMEOUT_MS = 20_000;
-const QUANTILES = [0.5, 0.99, 0.999] as const;
 /** Bytes at the start of every payload that identify it. */
 const ID_BYTES = 6;
 /** Bytes an encrypted envelope adds to its plaintext (nonce and MAC). */
@@ -53,43 +52,26 @@ export interface FanoutFleet {
     close(): Promise<void>;
 }
 
-/** Server-side CPU accounting the driver samples at the edges of the measurement window. */
-export interface CpuProbe {
-    /** CPU seconds of the server process so far. */
-    server(): Promise<number>;
-    /** CPU seconds of its storage process (Redis) so far; NaN when there is none. */
-    storage(): number;
-}
-
-export interface LatencySummary {
-    readonly p50Ms: number;
-    readonly p99Ms: number;
-    readonly p999Ms: number;
-    readonly maxMs: number;
-    readonly samples: number;
-}
-
-export interface FanoutResult {
-    readonly mode: 'closed' | 'open';
-    /** Open loop: the rate asked for (payloads per second, all groups). */
-    readonly offeredPerS: number | undefined;
+/** What one driver counted inside a measurement window. */
+export interface WindowCounts {
     readonly seconds: number;
-    /** Server acknowledgements per second inside the window. */
-    readonly reflectsPerS: number;
-    /** Deliveries to receivers per second inside the window. */
-    readonly deliveriesPerS: number;
-    /** Reflect-to-all-delivered latency of the payloads sent inside the window (open loop: from the schedule). */
-    readonly latency: LatencySummary;
-    /** The same, measured from the actual send. */
-    readonly latencyFromSend: LatencySummary;
-    /** How late the sender was against its schedule (open loop; 0 in the closed loop). */
-    readonly senderLag: LatencySummary;
-    readonly serverCpuS: number;
-    readonly storageCpuS: number;
-    readonly harnessCpuS: number;
-    /** Server CPU seconds per 1,000 deliveries inside the window. */
-    readonly serverCpuSPer1000: number;
-    /** Payloads still unacknowledged or undelivered after the bounded wait at the end. */
+    /** Server acknowledgements inside the window. */
+    readonly acks: number;
+    /** Deliveries to receivers inside the window. */
+    readonly deliveries: number;
+    /** Reflect-to-all-delivered latencies (ms) of the payloads sent inside the window, from the schedule. */
+    readonly fromSchedule: number[];
+    /** The same from the actual send. */
+    readonly fromSend: number[];
+    /** How late the sender was against its schedule (ms; open loop only). */
+    readonly lag: number[];
+    /** CPU seconds of this process inside the window. */
+    readonly cpuS: number;
+}
+
+/** What was left once sending stopped and the bounded wait ended. */
+export interface EndCounts {
+    /** Payloads still unacknowledged or undelivered. */
     readonly missing: number;
     /** Deliveries that matched no outstanding payload (duplicates). */
     readonly unexpected: number;
@@ -97,13 +79,6 @@ export interface FanoutResult {
     readonly errors: number;
     /** Open loop: the sender stopped early because too much was outstanding. */
     readonly overloaded: boolean;
-}
-
-interface WindowAccounting {
-    readonly seconds: number;
-    readonly serverCpuS: number;
-    readonly storageCpuS: number;
-    readonly harnessCpuS: number;
 }
 
 interface Outstanding {
@@ -120,17 +95,19 @@ export function payloadId(payload: Uint8Array): number {
     return id;
 }
 
-function summarize(recorder: LatencyRecorder): LatencySummary {
-    const [p50Ms, p99Ms, p999Ms] = recorder.quantiles(QUANTILES) as [number, number, number];
-    return { p50Ms, p99Ms, p999Ms, maxMs: recorder.max(), samples: recorder.count };
-}
-
-function harnessCpuSeconds(): number {
+function processCpuS(): number {
     const usage = process.cpuUsage();
     return (usage.user + usage.system) / 1e6;
 }
 
-/** The driver of one fleet; create it first, pass `onDelivery` to the fleet, then `attach` the fleet. */
+/**
+ * Drives one fleet: create it first, pass `onDelivery` to the fleet, then
+ * `attach` the fleet. Sending starts with `startClosed` or `startOpen`; a
+ * measurement window is `beginWindow` … `endWindow`; `stop` ends sending
+ * and waits (bounded) for what is outstanding. The load generator runs one
+ * driver per process and opens and closes the windows of all of them
+ * together (load-generator.ts).
+ */
 export class FanoutDriver {
     readonly #receivers: number;
     #fleet: FanoutFleet | undefined;
@@ -141,13 +118,17 @@ export class FanoutDriver {
     #measuring = false;
     #running = false;
     #window = 0;
+    #openTimer: NodeJS.Timeout | undefined;
+    #overloaded = false;
     #acksInWindow = 0;
     #deliveriesInWindow = 0;
     #unexpected = 0;
     #errors = 0;
-    #fromSchedule = new LatencyRecorder();
-    #fromSend = new LatencyRecorder();
-    #lag = new LatencyRecorder();
+    #windowStart = 0;
+    #cpuAtStart = 0;
+    #fromSchedule: number[] = [];
+    #fromSend: number[] = [];
+    #lag: number[] = [];
 
     public constructor(devicesPerGroup: number) {
         this.#receivers = devicesPerGroup - 1;
@@ -168,8 +149,8 @@ export class FanoutDriver {
         this.#undelivered--;
         if (entry.measured) {
             const now = performance.now();
-            this.#fromSchedule.add(now - entry.scheduledAt);
-            this.#fromSend.add(now - entry.sentAt);
+            this.#fromSchedule.push(now - entry.scheduledAt);
+            this.#fromSend.push(now - entry.sentAt);
         }
     };
 
@@ -186,7 +167,7 @@ export class FanoutDriver {
         // 48 random bits: a clash among the outstanding payloads is rare, but possible.
         while (pending.has(payloadId(payload))) payload = fleet.payload(group);
         const sentAt = performance.now();
-        if (scheduledAt !== undefined && this.#measuring) this.#lag.add(sentAt - scheduledAt);
+        if (scheduledAt !== undefined && this.#measuring) this.#lag.push(sentAt - scheduledAt);
         pending.set(payloadId(payload), {
             sentAt,
             scheduledAt: scheduledAt ?? sentAt,
@@ -216,136 +197,86 @@ export class FanoutDriver {
         }
     }
 
-    #resetWindow(): void {
-        this.#acksInWindow = 0;
-        this.#deliveriesInWindow = 0;
-        this.#fromSchedule = new LatencyRecorder();
-        this.#fromSend = new LatencyRecorder();
-        this.#lag = new LatencyRecorder();
-    }
-
-    /** Runs the measurement window; sending is already going on. */
-    async #measure(ms: number, probe: CpuProbe): Promise<WindowAccounting> {
-        const server0 = await probe.server();
-        const storage0 = probe.storage();
-        const harness0 = harnessCpuSeconds();
-        this.#resetWindow();
-        const t0 = performance.now();
-        this.#measuring = true;
-        await sleep(ms);
-        this.#measuring = false;
-        const seconds = (performance.now() - t0) / 1000;
-        const harness1 = harnessCpuSeconds();
-        const storage1 = probe.storage();
-        const server1 = await probe.server();
-        return {
-            seconds,
-            serverCpuS: server1 - server0,
-            storageCpuS: storage1 - storage0,
-            harnessCpuS: harness1 - harness0,
-        };
-    }
-
-    /** Waits until nothing is unacknowledged or undelivered, at most `timeoutMs`; returns what is left. */
-    async #quiesce(timeoutMs = QUIESCE_TIMEOUT_MS): Promise<number> {
-        const deadline = performance.now() + timeoutMs;
-        while ((this.#unacked > 0 || this.#undelivered > 0) && performance.now() < deadline) await sleep(20);
-        const missing = Math.max(this.#unacked, this.#undelivered);
-        // Forget what never arrived so the next run starts clean.
-        for (const pending of this.#outstanding) pending.clear();
-        this.#undelivered = 0;
-        return missing;
-    }
-
-    #result(
-        mode: 'closed' | 'open',
-        offeredPerS: number | undefined,
-        window: WindowAccounting,
-        missing: number,
-        overloaded: boolean,
-    ): FanoutResult {
-        const deliveries = this.#deliveriesInWindow;
-        const result: FanoutResult = {
-            mode,
-            offeredPerS,
-            seconds: window.seconds,
-            reflectsPerS: this.#acksInWindow / window.seconds,
-            deliveriesPerS: deliveries / window.seconds,
-            latency: summarize(this.#fromSchedule),
-            latencyFromSend: summarize(this.#fromSend),
-            senderLag: summarize(this.#lag),
-            serverCpuS: window.serverCpuS,
-            storageCpuS: window.storageCpuS,
-            harnessCpuS: window.harnessCpuS,
-            serverCpuSPer1000: deliveries > 0 ? (window.serverCpuS / deliveries) * 1000 : Number.NaN,
-            missing,
-            unexpected: this.#unexpected,
-            errors: this.#errors,
-            overloaded,
-        };
-        this.#unexpected = 0;
-        this.#errors = 0;
-        return result;
-    }
-
     /** Closed loop: every sender keeps `window` payloads unacknowledged. */
-    public async closedLoop(options: {
-        readonly window: number;
-        readonly warmupMs: number;
-        readonly measureMs: number;
-        readonly probe: CpuProbe;
-    }): Promise<FanoutResult> {
-        const groups = this.#fleet!.groups;
-        this.#window = options.window;
+    public startClosed(window: number): void {
+        this.#window = window;
         this.#running = true;
-        for (let group = 0; group < groups; group++) this.#pump(group);
-        await sleep(options.warmupMs);
-        const window = await this.#measure(options.measureMs, options.probe);
-        this.#running = false;
-        const missing = await this.#quiesce();
-        return this.#result('closed', undefined, window, missing, false);
+        for (let group = 0; group < this.#fleet!.groups; group++) this.#pump(group);
     }
 
     /**
-     * Open loop at `ratePerS` payloads per second over all groups (round
-     * robin), on a 1 ms timer; stops early ("overloaded") when more than
-     * `maxOutstanding` payloads are unacknowledged or undelivered.
+     * Open loop at `ratePerS` payloads per second over this driver's groups
+     * (round robin), on a 1 ms timer; stops sending ("overloaded") when more
+     * than `maxOutstanding` payloads are unacknowledged or undelivered.
+     * Latency counts from the scheduled send time, so a stalled sender does
+     * not hide delays.
      */
-    public async openLoop(options: {
-        readonly ratePerS: number;
-        readonly warmupMs: number;
-        readonly measureMs: number;
-        readonly maxOutstanding: number;
-        readonly probe: CpuProbe;
-    }): Promise<FanoutResult> {
+    public startOpen(ratePerS: number, maxOutstanding: number): void {
         const groups = this.#fleet!.groups;
-        const intervalMs = 1000 / options.ratePerS;
+        const intervalMs = 1000 / ratePerS;
         const start = performance.now();
         let sent = 0;
-        let overloaded = false;
+        this.#running = true;
+        this.#overloaded = false;
         const tick = (): void => {
-            if (overloaded) return;
+            if (this.#overloaded || !this.#running) return;
             const due = Math.floor((performance.now() - start) / intervalMs) + 1;
             while (sent < due) {
-                if (this.#unacked + this.#undelivered > options.maxOutstanding) {
-                    overloaded = true;
+                if (this.#unacked + this.#undelivered > maxOutstanding) {
+                    this.#overloaded = true;
                     return;
                 }
                 void this.#send(sent % groups, start + sent * intervalMs);
                 sent++;
             }
         };
-        const timer = setInterval(tick, 1);
+        this.#openTimer = setInterval(tick, 1);
         tick();
-        try {
-            await sleep(options.warmupMs);
-            const window = await this.#measure(options.measureMs, options.probe);
-            clearInterval(timer);
-            const missing = await this.#quiesce();
-            return this.#result('open', options.ratePerS, window, missing, overloaded);
-        } finally {
-            clearInterval(timer);
-        }
+    }
+
+    public beginWindow(): void {
+        this.#acksInWindow = 0;
+        this.#deliveriesInWindow = 0;
+        this.#fromSchedule = [];
+        this.#fromSend = [];
+        this.#lag = [];
+        this.#cpuAtStart = processCpuS();
+        this.#windowStart = performance.now();
+        this.#measuring = true;
+    }
+
+    public endWindow(): WindowCounts {
+        this.#measuring = false;
+        const seconds = (performance.now() - this.#windowStart) / 1000;
+        return {
+            seconds,
+            acks: this.#acksInWindow,
+            deliveries: this.#deliveriesInWindow,
+            fromSchedule: this.#fromSchedule,
+            fromSend: this.#fromSend,
+            lag: this.#lag,
+            cpuS: processCpuS() - this.#cpuAtStart,
+        };
+    }
+
+    /** Stops sending and waits until nothing is outstanding, at most `timeoutMs`. */
+    public async stop(timeoutMs = QUIESCE_TIMEOUT_MS): Promise<EndCounts> {
+        this.#running = false;
+        clearInterval(this.#openTimer);
+        const deadline = performance.now() + timeoutMs;
+        while ((this.#unacked > 0 || this.#undelivered > 0) && performance.now() < deadline) await sleep(20);
+        const end: EndCounts = {
+            missing: Math.max(this.#unacked, this.#undelivered),
+            unexpected: this.#unexpected,
+            errors: this.#errors,
+            overloaded: this.#overloaded,
+        };
+        // Forget what never arrived so the next run starts clean.
+        for (const pending of this.#outstanding) pending.clear();
+        this.#undelivered = 0;
+        this.#unexpected = 0;
+        this.#errors = 0;
+        return end;
     }
 }
 
@@ -405,6 +336,47 @@ export async function connectMediatorFleet(
     };
 }
 
+/** PAYLOAD_BYTES opaque bytes whose first ID_BYTES are random. */
+function opaquePayload(template: Uint8Array): Buffer {
+    const payload = Buffer.allocUnsafe(PAYLOAD_BYTES);
+    payload.set(template);
+    randomFillSync(payload, 0, ID_BYTES);
+    return payload;
+}
+
+/**
+ * G groups of D devices on the mediator as lean devices (lean-device.ts):
+ * the real protocol with opaque 256-byte envelopes that nobody encrypts or
+ * decrypts; device 1 sends.
+ */
+export async function connectLeanFleet(
+    url: string,
+    groups: number,
+    devicesPerGroup: number,
+    onDelivery: DeliveryHandler,
+): Promise<FanoutFleet> {
+    const keys = newGroupKeys(groups);
+    const senders: LeanDevice[] = [];
+    const all: LeanDevice[] = [];
+    await mapBounded(keys, 16, async (groupKeys, group) => {
+        for (let deviceId = 2; deviceId <= devicesPerGroup; deviceId++) {
+            all.push(await LeanDevice.connect(url, groupKeys, deviceId, (envelope) => onDelivery(group, envelope)));
+        }
+        const sender = await LeanDevice.connect(url, groupKeys, 1);
+        all.push(sender);
+        senders[group] = sender;
+    });
+    const template = new Uint8Array(PAYLOAD_BYTES).fill(0x5a);
+    return {
+        groups,
+        payload: () => opaquePayload(template),
+        send: (group, payload) => senders[group]!.reflect(payload),
+        close: async () => {
+            await Promise.allSettled(all.map((device) => device.close()));
+        },
+    };
+}
+
 /**
  * The same shape on an MQTT broker: a topic per group, a persistent session
  * (clean session off) per device, QoS 1 for publishing and subscribing.
@@ -444,12 +416,7 @@ export async function connectMqttFleet(
     });
     return {
         groups,
-        payload: () => {
-            const payload = Buffer.allocUnsafe(PAYLOAD_BYTES);
-            template.copy(payload);
-            randomFillSync(payload, 0, ID_BYTES);
-            return payload;
-        },
+        payload: () => opaquePayload(template),
         send: (group, payload) =>
             new Promise<void>((resolve, reject) => {
                 const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);

@@ -39,8 +39,16 @@ export interface BenchOptions {
     readonly profile: boolean;
     /** JSON output path; default `.bench/results-<timestamp>.json`. */
     readonly out: string | undefined;
+    /** Fan-out devices: `lean` (raw protocol, opaque envelopes) or `sdk` (the device SDK, encrypting and decrypting). */
+    readonly generator: Generator;
+    /** Processes the fan-out load generator runs in. */
+    readonly generatorProcesses: number;
     readonly sizes: Sizes;
 }
+
+export const GENERATORS = ['lean', 'sdk'] as const;
+export type Generator = (typeof GENERATORS)[number];
+export const DEFAULT_GENERATOR_PROCESSES = 2;
 
 export const DEFAULT_SIZES: Sizes = Object.freeze({
     stormDevices: 800,
@@ -79,6 +87,9 @@ export const USAGE = `usage: npm run bench -- [options]
   --scenarios LIST        of ${SCENARIOS.join(',')} (default: all)
   --profile               run the mediator under node --cpu-prof (profiles in .bench/)
   --out FILE              JSON results file (default .bench/results-<timestamp>.json)
+  --generator lean|sdk    fan-out devices: lean (real protocol, opaque envelopes, no crypto; default)
+                          or sdk (the device SDK: encrypted envelopes, for end-to-end latency)
+  --generator-processes N processes of the fan-out load generator (default ${DEFAULT_GENERATOR_PROCESSES})
   --storm-devices N  --groups N  --window N  --seconds S (closed and open loop each)
   --idle-devices N  --drain-reflections N`;
 
@@ -115,6 +126,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         '--seconds',
         '--idle-devices',
         '--drain-reflections',
+        '--generator',
+        '--generator-processes',
     ]);
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i]!;
@@ -155,6 +168,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     const rounds = text('--rounds');
     const configs = text('--configs');
     const scenarios = text('--scenarios');
+    const generator = text('--generator');
+    const processes = text('--generator-processes');
     return {
         quick,
         rounds: rounds === undefined ? 3 : positiveInteger('--rounds', rounds),
@@ -162,6 +177,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         scenarios: scenarios === undefined ? [...SCENARIOS] : list('--scenarios', scenarios, SCENARIOS),
         profile: flags.has('--profile'),
         out: text('--out'),
+        generator: generator === undefined ? 'lean' : list('--generator', generator, GENERATORS)[0]!,
+        generatorProcesses:
+            processes === undefined ? DEFAULT_GENERATOR_PROCESSES : positiveInteger('--generator-processes', processes),
         sizes,
     };
 }

@@ -28,16 +28,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import {
-    connectMediatorFleet,
-    connectMqttFleet,
-    FanoutDriver,
-    type CpuProbe,
-    type DeliveryHandler,
-    type FanoutFleet,
-} from './fanout.js';
+import { LoadGenerator, SATURATED_CORE_SHARE, type CpuProbe } from './load-generator.js';
+import type { FleetSpec } from './load-protocol.js';
 import { cpuSeconds, MediatorChild, type ChildSpec } from './mediator-protocol.js';
-import { parseOptions, USAGE, type BenchOptions, type Sizes } from './options.js';
+import { parseOptions, USAGE, type BenchOptions } from './options.js';
 import {
     CONFIG_IDS,
     CONFIG_LABELS,
@@ -106,17 +100,22 @@ function childSpec(services: Services, config: MediatorConfigId): ChildSpec {
     return { backend: 'redis-postgres', redisUrl: redis.url, databaseUrl: services.database.url };
 }
 
-/** Closed loop, then open loop at half the closed loop's reflects/s, on one fleet. */
+let currentGenerator: LoadGenerator | undefined;
+
+/**
+ * Closed loop, then open loop at half the closed loop's reflects/s, on one
+ * fleet spread over the load generator's processes.
+ */
 async function fanout(
-    sizes: Sizes,
-    connect: (onDelivery: DeliveryHandler) => Promise<FanoutFleet>,
+    options: BenchOptions,
+    spec: (groups: number, index: number) => FleetSpec,
     probe: CpuProbe,
 ): Promise<FanoutPair> {
-    const driver = new FanoutDriver(sizes.devicesPerGroup);
-    const fleet = await connect(driver.onDelivery);
-    driver.attach(fleet);
+    const { sizes } = options;
+    const generator = await LoadGenerator.start(sizes.groups, options.generatorProcesses, spec);
+    currentGenerator = generator;
     try {
-        const closed = await driver.closedLoop({
+        const closed = await generator.closedLoop({
             window: sizes.window,
             warmupMs: sizes.warmupMs,
             measureMs: sizes.closedMs,
@@ -125,7 +124,7 @@ async function fanout(
         const rate = closed.reflectsPerS / 2;
         const open =
             rate > 0
-                ? await driver.openLoop({
+                ? await generator.openLoop({
                       ratePerS: rate,
                       warmupMs: Math.min(sizes.warmupMs, 500),
                       measureMs: sizes.openMs,
@@ -135,7 +134,8 @@ async function fanout(
                 : undefined;
         return { closed, open };
     } finally {
-        await fleet.close();
+        await generator.close();
+        currentGenerator = undefined;
     }
 }
 
@@ -179,11 +179,18 @@ async function runMediator(
         });
         await attempt('fanout', async () => {
             result.fanout = await fanout(
-                sizes,
-                (onDelivery) => connectMediatorFleet(child.url, sizes.groups, sizes.devicesPerGroup, onDelivery),
+                options,
+                (groups) => ({
+                    target: 'mediator',
+                    client: options.generator,
+                    url: child.url,
+                    groups,
+                    devicesPerGroup: sizes.devicesPerGroup,
+                }),
                 {
                     server: async () => cpuSeconds(await child.sample()),
                     storage: () => processCpuSeconds(redis?.pid),
+                    scriptCalls: async () => (redis === undefined ? Number.NaN : redis.scriptCalls()),
                 },
             );
             await child.waitForSessions(0, 15_000);
@@ -224,11 +231,18 @@ async function runMosquitto(round: number, options: BenchOptions, mosquitto: Mos
     const t0 = performance.now();
     try {
         result.fanout = await fanout(
-            sizes,
-            (onDelivery) => connectMqttFleet(mosquitto.url, runId, sizes.groups, sizes.devicesPerGroup, onDelivery),
+            options,
+            (groups, index) => ({
+                target: 'mqtt',
+                url: mosquitto.url,
+                runId: `${runId}-w${index}`,
+                groups,
+                devicesPerGroup: sizes.devicesPerGroup,
+            }),
             {
                 server: () => Promise.resolve(processCpuSeconds(mosquitto.pid)),
                 storage: () => Number.NaN,
+                scriptCalls: () => Promise.resolve(Number.NaN),
             },
         );
     } catch (error) {
@@ -250,6 +264,10 @@ function progress(result: RoundResult): string {
     if (result.fanout !== undefined) {
         const { closed, open } = result.fanout;
         parts.push(`fan-out ${formatNumber(closed.deliveriesPerS)} deliveries/s`);
+        if (closed.generatorSaturated) parts.push('load generator SATURATED');
+        if (Number.isFinite(closed.scriptCallsPerReflection)) {
+            parts.push(`${formatNumber(closed.scriptCallsPerReflection, 2)} Lua calls/reflection`);
+        }
         if (open !== undefined) parts.push(`½-load p99 ${formatNumber(open.latency.p99Ms, 2)} ms`);
     }
     if (result.drain !== undefined) parts.push(`drain ${formatNumber(result.drain.drainPerS)}/s`);
@@ -278,6 +296,13 @@ function anomalies(rounds: readonly RoundResult[][]): string[] {
             }
             for (const run of [result.fanout?.closed, result.fanout?.open]) {
                 if (run === undefined) continue;
+                if (run.generatorSaturated) {
+                    const shares = run.generatorCoreShares.map((share) => share.toFixed(2)).join(', ');
+                    notes.push(
+                        `${label}: fan-out ${run.mode} loop: load generator saturated (process core shares ${shares}); ` +
+                            'its figures may measure the generator, not the server',
+                    );
+                }
                 if (run.missing > 0 || run.errors > 0 || run.unexpected > 0 || run.overloaded) {
                     notes.push(
                         `${label}: fan-out ${run.mode} loop: ${run.missing} missing, ${run.errors} failed sends, ` +
@@ -313,6 +338,7 @@ async function main(): Promise<void> {
     const profileDir = options.profile ? join(benchDir, `profiles-${stamp}`) : undefined;
     if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
     atExit(() => currentChild?.kill());
+    atExit(() => currentGenerator?.kill());
     const loadStart = loadavg();
 
     log(`starting services for ${options.configs.join(', ')}`);
@@ -363,6 +389,8 @@ async function main(): Promise<void> {
         elapsedS,
         mode: options.quick ? 'quick' : 'default',
         rounds: options.rounds,
+        generator: options.generator,
+        generatorProcesses: options.generatorProcesses,
         node: process.version,
         cpu: `${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}`,
         memoryGiB: totalmem() / 1024 ** 3,
@@ -393,6 +421,11 @@ async function main(): Promise<void> {
         'Cells: median (min–max) over the rounds; ratios are per round against Mosquitto in the same round. ' +
             'Targets are judged on the median. Fan-out payloads are 256 bytes; open-loop latency counts from the ' +
             'scheduled send time.',
+        `Fan-out load generator: ${options.generatorProcesses} processes of ` +
+            (options.generator === 'lean'
+                ? 'lean devices (the real protocol and acknowledgements, opaque envelopes, no encryption)'
+                : 'device SDK clients (encrypting and decrypting every envelope)') +
+            `; a process busier than ${SATURATED_CORE_SHARE} of a core marks its configuration as saturated.`,
         '',
         table,
         '',

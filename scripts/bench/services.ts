@@ -19,7 +19,7 @@ import {
     stopChild,
     tcpOpen,
 } from '../lib/processes.js';
-import { startRedisServer, type AppendFsync } from '../lib/redis-server.js';
+import { redisInline, startRedisServer, type AppendFsync } from '../lib/redis-server.js';
 
 const READY_TIMEOUT_MS = 10_000;
 const MOSQUITTO_CANDIDATES = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'];
@@ -94,7 +94,21 @@ export interface RedisInstance {
     readonly version: string;
     /** Numeric fields of `INFO <section>`. */
     info(section: string): Promise<Record<string, number>>;
+    /** Lua script calls so far (EVAL, EVALSHA and FCALL, read-only variants included). */
+    scriptCalls(): Promise<number>;
     stop(): Promise<void>;
+}
+
+const SCRIPT_COMMANDS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
+
+/** Sum of the `calls` of the script commands in an `INFO commandstats` reply. */
+export function scriptCallsOf(commandstats: string): number {
+    let calls = 0;
+    for (const line of commandstats.split('\n')) {
+        const match = /^cmdstat_([a-z_]+):calls=(\d+)/u.exec(line.trim());
+        if (match !== null && SCRIPT_COMMANDS.has(match[1]!)) calls += Number(match[2]);
+    }
+    return calls;
 }
 
 /** Starts a redis-server with the append-only file on and the given fsync policy. */
@@ -107,6 +121,7 @@ export async function startRedis(fsync: AppendFsync): Promise<RedisInstance> {
         fsync,
         version: await server.version(),
         info: (section) => server.info(section),
+        scriptCalls: async () => scriptCallsOf(await redisInline(server.port, 'INFO commandstats')),
         stop: () => server.stop(),
     };
 }

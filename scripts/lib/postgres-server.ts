@@ -21,9 +21,10 @@ import {
     openSync,
     readdirSync,
     rmSync,
+    statSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { atExit, freePort, isMissingBinary, MissingBinaryError, sleep, tcpOpen } from './processes.js';
 
 export { MissingBinaryError };
@@ -105,7 +106,11 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
     mkdirSync(socketDir, { recursive: true });
     closeSync(openSync(logFile, 'a'));
     if (owner !== undefined) {
-        // The postgres user must be able to reach and write its directories.
+        // The postgres user must be able to reach and write its directories: a caller's temporary
+        // parent directories (mkdtemp makes them 0700) get search permission for others.
+        for (let parent = dirname(root); parent.startsWith(`${tmpdir()}/`); parent = dirname(parent)) {
+            chmodSync(parent, statSync(parent).mode | 0o001);
+        }
         chmodSync(root, 0o755);
         for (const path of [root, socketDir, logFile]) chownSync(path, owner.uid, owner.gid);
     }

@@ -1,9 +1,11 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { payloadId } from '../../../scripts/bench/fanout.js';
+import { mergeFanout, splitGroups } from '../../../scripts/bench/load-generator.js';
 import { DEFAULT_SIZES, parseOptions, QUICK_SIZES } from '../../../scripts/bench/options.js';
 import { areaOf, summarizeProfile } from '../../../scripts/bench/profile-summary.js';
 import { evaluate, renderTable, rowSpecs, type RoundResult } from '../../../scripts/bench/report.js';
+import { scriptCallsOf } from '../../../scripts/bench/services.js';
 import {
     formatSpread,
     LatencyRecorder,
@@ -106,6 +108,16 @@ describe('benchmark helpers', function () {
             expect(parseOptions(['--configs', 'embedded,mosquitto']).configs).to.deep.equal(['embedded', 'mosquitto']);
         });
 
+        it('chooses the load generator (lean by default, in two processes)', function () {
+            expect(parseOptions([])).to.include({ generator: 'lean', generatorProcesses: 2 });
+            expect(parseOptions(['--generator', 'sdk', '--generator-processes', '3'])).to.include({
+                generator: 'sdk',
+                generatorProcesses: 3,
+            });
+            expect(() => parseOptions(['--generator', 'fast'])).to.throw(/unknown fast/);
+            expect(() => parseOptions(['--generator-processes', '0'])).to.throw(/positive integer/);
+        });
+
         it('rejects unknown flags, names and bad numbers', function () {
             expect(() => parseOptions(['--fast'])).to.throw(/unknown argument/);
             expect(() => parseOptions(['--configs', 'kafka'])).to.throw(/unknown kafka/);
@@ -138,7 +150,11 @@ describe('benchmark helpers', function () {
                 serverCpuS: 0.5,
                 storageCpuS: Number.NaN,
                 harnessCpuS: 0.5,
+                generatorCoreShares: [0.25, 0.25],
+                generatorSaturated: false,
                 serverCpuSPer1000: 0.01,
+                storageCpuSPer1000: Number.NaN,
+                scriptCallsPerReflection: Number.NaN,
                 missing: 0,
                 unexpected: 0,
                 errors: 0,
@@ -161,13 +177,72 @@ describe('benchmark helpers', function () {
                 (output) => output.scenario.includes('open') && output.metric === 'latency p99 ms',
             )!;
             expect(p99.cells.embedded).to.include({ median: 9 });
-            expect(p99.status).to.deep.equal({ embedded: 'met' });
+            const p99Ratio = outputs.find((output) => output.metric === 'latency p99 ÷ Mosquitto (same round)')!;
+            expect(p99Ratio.cells.embedded).to.include({ median: 9 });
+            expect(p99Ratio.status).to.deep.equal({ embedded: 'missed' });
+            const busiest = outputs.find(
+                (output) =>
+                    output.scenario.includes('closed') && output.metric.startsWith('load generator: busiest process'),
+            )!;
+            expect(busiest.status).to.deep.equal({ embedded: 'met', mosquitto: 'met' });
             const storm = outputs.find((output) => output.metric === 'reconnect storm: handshakes/s')!;
             expect(storm.status).to.deep.equal({ embedded: 'no data' });
 
             const table = renderTable(specs, outputs, ['embedded', 'mosquitto']).split('\n');
             expect(table[0]).to.equal('| scenario | metric | embedded | Mosquitto | target | status |');
             expect(table.find((line) => line.includes('deliveries/s ÷ Mosquitto'))).to.include('1.00x (0.50–1.50)');
+        });
+    });
+
+    describe('load generator', function () {
+        it('splits the groups over the processes as evenly as possible, never into empty shares', function () {
+            expect(splitGroups(32, 2)).to.deep.equal([16, 16]);
+            expect(splitGroups(33, 2)).to.deep.equal([17, 16]);
+            expect(splitGroups(2, 3)).to.deep.equal([1, 1]);
+            expect(splitGroups(5, 1)).to.deep.equal([5]);
+        });
+
+        it("merges the processes' windows and marks a saturated process", function () {
+            const window = (acks: number, cpuS: number, latencies: number[]) => ({
+                seconds: 2,
+                acks,
+                deliveries: acks * 3,
+                fromSchedule: latencies,
+                fromSend: latencies,
+                lag: [],
+                cpuS,
+            });
+            const end = { missing: 1, unexpected: 0, errors: 2, overloaded: false };
+            const result = mergeFanout(
+                'closed',
+                undefined,
+                [window(100, 0.6, [1, 2]), window(300, 1.9, [3, 4])],
+                [end, { ...end, overloaded: true }],
+                { server: 10, storage: 5, scripts: 1000 },
+                { server: 11.2, storage: 5.6, scripts: 1800 },
+            );
+            expect(result.reflectsPerS).to.equal(200);
+            expect(result.deliveriesPerS).to.equal(600);
+            expect(result.latency).to.include({ p50Ms: 2, maxMs: 4, samples: 4 });
+            expect(result.generatorCoreShares).to.deep.equal([0.3, 0.95]);
+            expect(result.generatorSaturated).to.equal(true);
+            expect(result.harnessCpuS).to.be.closeTo(2.5, 1e-9);
+            expect(result.serverCpuSPer1000).to.be.closeTo(1, 1e-9);
+            expect(result.storageCpuSPer1000).to.be.closeTo(0.5, 1e-9);
+            expect(result.scriptCallsPerReflection).to.equal(2);
+            expect(result).to.include({ missing: 2, errors: 4, overloaded: true });
+        });
+
+        it('counts the Lua script calls in INFO commandstats', function () {
+            const info = [
+                '# Commandstats',
+                'cmdstat_evalsha:calls=120,usec=900,usec_per_call=7.50,rejected_calls=0,failed_calls=0',
+                'cmdstat_eval:calls=3,usec=40,usec_per_call=13.33,rejected_calls=0,failed_calls=0',
+                'cmdstat_fcall_ro:calls=2,usec=4,usec_per_call=2.00,rejected_calls=0,failed_calls=0',
+                'cmdstat_get:calls=50,usec=40,usec_per_call=0.80,rejected_calls=0,failed_calls=0',
+                'cmdstat_script|load:calls=14,usec=400,usec_per_call=28.57,rejected_calls=0,failed_calls=0',
+            ].join('\r\n');
+            expect(scriptCallsOf(info)).to.equal(125);
         });
     });
 
