@@ -123,7 +123,7 @@ class Worker {
                 else if (reply.type === 'failed') reject(new Error(`load generator: ${reply.message}`));
                 else reject(new Error(`load generator: ${reply.type} instead of ${expect}`));
             });
-            this.#child.send({ ...body, id } as WorkerRequest);
+            this.#child.send({ ...body, id });
         });
     }
 
