@@ -18,12 +18,31 @@
  * works and otherwise falls back to PKCS#8 DER. Side effect of JWK: the secret
  * key passes through a short-lived base64url string, which cannot be wiped.
  *
+ * Per handshake the server makes one ephemeral key pair and computes one
+ * shared key with the device group's public key. So that this costs as
+ * little as it can:
+ * - key pairs come from OpenSSL's own generator (`generateKeyPairSync`, one
+ *   scalar multiplication) and are exported as JWK (a copy, no DER
+ *   encoder); a small pool of them is prepared off the connection path, in
+ *   `setImmediate` turns after connections took some;
+ * - device group public keys, which reconnecting devices present again and
+ *   again, stay imported in a bounded cache;
+ * - random bytes are cut from a pooled CSPRNG buffer (one `randomFillSync`
+ *   call per 8 KiB instead of a system call per challenge).
+ *
  * Difference to tweetnacl: OpenSSL refuses a public key whose shared secret
  * is all zeros (a low-order point); this backend then throws
  * `D2mCryptoError('invalid-key')` where tweetnacl would return a key that
  * anybody can compute.
  */
-import { createPrivateKey, createPublicKey, diffieHellman, randomFillSync, type KeyObject } from 'node:crypto';
+import {
+    createPrivateKey,
+    createPublicKey,
+    diffieHellman,
+    generateKeyPairSync,
+    randomFillSync,
+    type KeyObject,
+} from 'node:crypto';
 import nacl from 'tweetnacl';
 import {
     constantTimeEqual,
@@ -63,11 +82,25 @@ function toBuffer(bytes: Uint8Array): Buffer {
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** Imported public keys by their base64url form, most recently used last; at most PUBLIC_KEY_CACHE_SIZE. */
+const PUBLIC_KEY_CACHE_SIZE = 4096;
+const publicKeys = new Map<string, KeyObject>();
+
 function importPublicKey(publicKey: Uint8Array): KeyObject {
-    return createPublicKey({
-        key: { kty: 'OKP', crv: 'X25519', x: toBuffer(publicKey).toString('base64url') },
-        format: 'jwk',
-    });
+    const x = toBuffer(publicKey).toString('base64url');
+    const cached = publicKeys.get(x);
+    if (cached !== undefined) {
+        publicKeys.delete(x);
+        publicKeys.set(x, cached);
+        return cached;
+    }
+    const key = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
+    if (publicKeys.size >= PUBLIC_KEY_CACHE_SIZE) {
+        const oldest = publicKeys.keys().next();
+        if (oldest.done !== true) publicKeys.delete(oldest.value);
+    }
+    publicKeys.set(x, key);
+    return key;
 }
 
 function importPrivateKeyJwk(secretKey: Uint8Array): KeyObject {
@@ -139,8 +172,61 @@ function checkKey(bytes: Uint8Array, what: string): void {
     }
 }
 
+const RANDOM_POOL_BYTE_LENGTH = 8192;
+const randomPool = new Uint8Array(RANDOM_POOL_BYTE_LENGTH);
+let randomPoolOffset = RANDOM_POOL_BYTE_LENGTH;
+
+/** Fresh CSPRNG bytes; small requests are cut from a pool that is refilled, never reused. */
 function randomBytes(byteLength: number): Uint8Array {
-    return randomFillSync(new Uint8Array(byteLength));
+    if (byteLength > RANDOM_POOL_BYTE_LENGTH / 8) return randomFillSync(new Uint8Array(byteLength));
+    if (randomPoolOffset + byteLength > RANDOM_POOL_BYTE_LENGTH) {
+        randomFillSync(randomPool);
+        randomPoolOffset = 0;
+    }
+    const bytes = randomPool.slice(randomPoolOffset, randomPoolOffset + byteLength);
+    randomPool.fill(0, randomPoolOffset, randomPoolOffset + byteLength);
+    randomPoolOffset += byteLength;
+    return bytes;
+}
+
+function base64urlBytes(text: string | undefined): Uint8Array {
+    const bytes = text === undefined ? new Uint8Array(0) : new Uint8Array(Buffer.from(text, 'base64url'));
+    if (bytes.byteLength !== KEY_BYTE_LENGTH) throw new Error('X25519 key export gave no 32-byte key');
+    return bytes;
+}
+
+/** A new key pair from OpenSSL, with its private key object remembered for `boxSharedKey`. */
+function newKeyPair(): KeyPair {
+    const pair = generateKeyPairSync('x25519');
+    const jwk = pair.privateKey.export({ format: 'jwk' });
+    const secretKey = base64urlBytes(jwk.d) as SecretKey;
+    generatedPrivateKeys.set(secretKey, { bytes: secretKey.slice(), key: pair.privateKey });
+    return { publicKey: base64urlBytes(jwk.x) as PublicKey, secretKey };
+}
+
+/** Key pairs prepared ahead; refilled in `setImmediate` turns after some were taken. */
+const KEY_POOL_SIZE = 32;
+const KEY_POOL_REFILL_BATCH = 4;
+const keyPool: KeyPair[] = [];
+let refillScheduled = false;
+
+function refillKeyPool(): void {
+    refillScheduled = false;
+    for (let i = 0; i < KEY_POOL_REFILL_BATCH && keyPool.length < KEY_POOL_SIZE; i++) keyPool.push(newKeyPair());
+    scheduleRefill();
+}
+
+function scheduleRefill(): void {
+    if (refillScheduled || keyPool.length >= KEY_POOL_SIZE) return;
+    refillScheduled = true;
+    // unref: a prepared key never keeps a process alive.
+    setImmediate(refillKeyPool).unref();
+}
+
+function takeKeyPair(): KeyPair {
+    const pair = keyPool.pop() ?? newKeyPair();
+    scheduleRefill();
+    return pair;
 }
 
 function publicKeyOf(privateKey: KeyObject): PublicKey {
@@ -150,12 +236,7 @@ function publicKeyOf(privateKey: KeyObject): PublicKey {
 export const nodeCryptoBackend: CryptoBackend = {
     name: 'node',
     randomBytes,
-    generateKeyPair(): KeyPair {
-        const secretKey = randomBytes(KEY_BYTE_LENGTH) as SecretKey;
-        const key = importPrivateKey(secretKey);
-        generatedPrivateKeys.set(secretKey, { bytes: secretKey.slice(), key });
-        return { publicKey: publicKeyOf(key), secretKey };
-    },
+    generateKeyPair: takeKeyPair,
     derivePublicKey(secretKey) {
         checkKey(secretKey, 'secret key');
         return publicKeyOf(privateKeyObject(secretKey));

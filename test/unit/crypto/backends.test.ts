@@ -201,6 +201,43 @@ describe('crypto backends', function () {
             );
         });
 
+        it('prepared key pairs (taken across event-loop turns) are distinct, matching and work for boxes', async function () {
+            const seen = new Set<string>();
+            for (let turn = 0; turn < 6; turn++) {
+                for (let i = 0; i < 20; i++) {
+                    const pair = nodeCryptoBackend.generateKeyPair();
+                    expect(bytesToHex(pair.publicKey)).to.equal(bytesToHex(nacl.scalarMult.base(pair.secretKey)));
+                    seen.add(bytesToHex(pair.secretKey));
+                    const peer = nacl.box.keyPair();
+                    const key = nodeCryptoBackend.boxSharedKey(peer.publicKey as PublicKey, pair.secretKey);
+                    expect(bytesToHex(key)).to.equal(bytesToHex(nacl.box.before(pair.publicKey, peer.secretKey)));
+                }
+                // Let the pool refill between bursts.
+                await new Promise((resolve) => setImmediate(resolve));
+            }
+            expect(seen.size).to.equal(120);
+        });
+
+        it('agrees with tweetnacl for more device group keys than its import cache holds, and again for the first', function () {
+            const secretKey = nacl.randomBytes(32) as SecretKey;
+            const peers = Array.from({ length: 4200 }, () => nodeCryptoBackend.generateKeyPair().publicKey);
+            const keys = peers.map((peer) => bytesToHex(nodeCryptoBackend.boxSharedKey(peer, secretKey)));
+            expect(new Set(keys).size).to.equal(peers.length);
+            // The first keys were evicted by now and are imported again; the last are cached.
+            for (const index of [0, 1, 4199]) {
+                const again = bytesToHex(nodeCryptoBackend.boxSharedKey(peers[index]!, secretKey));
+                expect(again).to.equal(keys[index]);
+                expect(again).to.equal(bytesToHex(nacl.box.before(peers[index]!, secretKey)));
+            }
+        });
+
+        it('randomBytes never repeats across its pool refills', function () {
+            const seen = new Set<string>();
+            for (let i = 0; i < 1000; i++) seen.add(bytesToHex(nodeCryptoBackend.randomBytes(32)));
+            expect(seen.size).to.equal(1000);
+            expect(nodeCryptoBackend.randomBytes(5000).byteLength).to.equal(5000);
+        });
+
         it('returns plain Uint8Arrays, not Buffers', function () {
             const pair = nodeCryptoBackend.generateKeyPair();
             const values = [
