@@ -4,6 +4,7 @@
  * failing obscurely, and `npm test` says what to install in its first second.
  */
 import { spawnSync } from 'node:child_process';
+import { createConnection, createServer, type Socket } from 'node:net';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { startPostgresServer } from '../../scripts/lib/postgres-server.js';
 import { MissingBinaryError } from '../../scripts/lib/processes.js';
+import { TcpProxy } from '../../scripts/lib/tcp-proxy.js';
 import { startRedisServer } from '../../scripts/lib/redis-server.js';
 import { pgp } from '../../src/storage/postgres/db.js';
 import { getDatabaseUrl, getRedisUrl } from '../helpers/services.js';
@@ -146,6 +148,45 @@ describe('test harness', function () {
                 });
             }
             expect(offenders).to.deep.equal([]);
+        });
+    });
+
+    describe('TCP proxy', () => {
+        it('forwards, blackholes both ways while keeping the connection open, and forwards again', async () => {
+            const echo = createServer((socket) => socket.pipe(socket));
+            await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+            const address = echo.address();
+            const proxy = await TcpProxy.start({
+                host: '127.0.0.1',
+                port: typeof address === 'object' && address !== null ? address.port : 0,
+            });
+            const client: Socket = createConnection({ host: '127.0.0.1', port: proxy.port });
+            let received = '';
+            let closed = false;
+            client.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+            client.once('close', () => (closed = true));
+            const settle = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+            try {
+                await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+                client.write('one;');
+                await settle(200);
+                expect(received).to.equal('one;');
+                proxy.blackhole();
+                expect(proxy.mode).to.equal('blackhole');
+                client.write('lost;');
+                await settle(300);
+                expect(received).to.equal('one;');
+                expect(closed).to.equal(false);
+                await proxy.forward();
+                client.write('two;');
+                await settle(200);
+                expect(received).to.equal('one;two;');
+                expect(closed).to.equal(false);
+            } finally {
+                client.destroy();
+                await proxy.stop();
+                await new Promise<void>((resolve) => echo.close(() => resolve()));
+            }
         });
     });
 });
