@@ -27,7 +27,8 @@ import type { DeviceId } from '../../d2m/index.js';
 
 type Task =
     | { readonly kind: 'backlog'; readonly count: number }
-    | { readonly kind: 'drain-queue' }
+    /** Send the queue's items up to seq `upTo` (what the notification announced; later ones have their own). */
+    | { readonly kind: 'drain-queue'; upTo: number }
     | { readonly kind: 'frame'; readonly frame: Uint8Array }
     | { readonly kind: 'call'; readonly run: () => Promise<void> | void };
 
@@ -71,7 +72,6 @@ export class Delivery {
     #started = false;
     #running = false;
     #stopped = false;
-    #drainPending = false;
     #cursor = 0;
     #drainWaiter: (() => void) | undefined;
     /** Bytes of the frames in the task list, not sent yet. */
@@ -86,11 +86,20 @@ export class Delivery {
         this.#kick();
     }
 
-    /** The slot's queue has new items. */
-    public wakeQueue(): void {
-        if (this.#drainPending) return;
-        this.#drainPending = true;
-        this.#push({ kind: 'drain-queue' });
+    /**
+     * The slot's queue has new items, up to seq `upToSeq` (unknown: all).
+     * Items beyond it wait for their own notification, so a frame ordered
+     * between two notifications (an ephemeral reflection) is never
+     * overtaken by the items of the later one. Consecutive notifications
+     * with nothing between them become one task.
+     */
+    public wakeQueue(upToSeq = Number.POSITIVE_INFINITY): void {
+        const last = this.#tasks[this.#tasks.length - 1];
+        if (last?.kind === 'drain-queue') {
+            last.upTo = Math.max(last.upTo, upToSeq);
+            return;
+        }
+        this.#push({ kind: 'drain-queue', upTo: upToSeq });
     }
 
     /** Sends a frame after everything queued before it; closes the connection (4010) when too many wait. */
@@ -185,8 +194,7 @@ export class Delivery {
                     await this.#sendFromQueue(task.count);
                     break;
                 case 'drain-queue':
-                    this.#drainPending = false;
-                    await this.#sendFromQueue(Number.POSITIVE_INFINITY);
+                    await this.#sendFromQueue(Number.POSITIVE_INFINITY, task.upTo);
                     break;
                 case 'frame':
                     await this.#waitForRoom();
@@ -208,23 +216,27 @@ export class Delivery {
         }
     }
 
-    async #sendFromQueue(limit: number): Promise<void> {
+    async #sendFromQueue(limit: number, upToSeq = Number.POSITIVE_INFINITY): Promise<void> {
         const { queue, groupId, deviceId, batchItems, highWaterBytes } = this.options;
         let sent = 0;
-        while (sent < limit && !this.#stopped) {
+        while (sent < limit && !this.#stopped && this.#cursor < upToSeq) {
             await this.#waitForRoom();
             if (this.#stopped) return;
             const maxItems = Math.min(batchItems, limit - sent);
             const items = await queue.read(groupId, deviceId, this.#cursor, maxItems, highWaterBytes);
             if (items.length === 0 || this.#stopped) return;
+            let batchSent = 0;
             for (const item of items) {
+                if (item.seq > upToSeq) break;
                 const reflectedId = item.seq % U32_SPACE;
                 this.options.send(reflectedFrame(item.flags, reflectedId, item.timestamp, item.envelope));
                 this.#unacked.set(reflectedId, item.seq);
                 this.#cursor = item.seq;
+                batchSent += 1;
             }
-            sent += items.length;
-            this.options.metrics?.delivered(items.length, false);
+            sent += batchSent;
+            if (batchSent > 0) this.options.metrics?.delivered(batchSent, false);
+            if (batchSent < items.length) return;
         }
     }
 }

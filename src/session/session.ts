@@ -220,9 +220,11 @@ export class Session implements GroupMember {
         const deviceId = this.#hello?.deviceId;
         if (delivery === undefined || deviceId === undefined || this.#state === 'closed') return;
         switch (event.type) {
-            case 'appended':
-                if (event.deviceIds.includes(deviceId)) delivery.wakeQueue();
+            case 'appended': {
+                const index = event.deviceIds.indexOf(deviceId);
+                if (index >= 0) delivery.wakeQueue(event.seqs?.[index]);
                 break;
+            }
             case 'ephemeral':
                 if (event.senderDeviceId !== deviceId) {
                     const id = this.#nextEphemeralId;

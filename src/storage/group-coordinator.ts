@@ -69,8 +69,14 @@ export interface Leader {
 }
 
 export type GroupEvent =
-    /** New items in these slots' queues. */
-    | { readonly type: 'appended'; readonly deviceIds: readonly DeviceId[] }
+    /**
+     * New items in these slots' queues. `seqs[i]`, when present, is the seq
+     * of the newest item of `deviceIds[i]`'s queue after the change: a
+     * receiver sends items up to it now and leaves later ones to their own
+     * event, so whatever it was told in between (an ephemeral reflection)
+     * keeps its place. Absent (an older node): everything queued.
+     */
+    | { readonly type: 'appended'; readonly deviceIds: readonly DeviceId[]; readonly seqs?: readonly number[] }
     /** An ephemeral reflection for every connected device except the sender; never stored. */
     | {
           readonly type: 'ephemeral';

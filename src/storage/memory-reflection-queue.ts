@@ -275,10 +275,15 @@ export class MemoryReflectionQueue implements ReflectionQueue {
         this.#ref(group, item.payload);
     }
 
-    /** Publishes `appended` now (same synchronous step as the change); resolves when the bus took it. */
+    /**
+     * Publishes `appended` now (same synchronous step as the change), with
+     * each slot's newest seq; resolves when the bus took it.
+     */
     #appended(groupId: GroupId, deviceIds: readonly DeviceId[]): Promise<void> | void {
         if (deviceIds.length === 0) return undefined;
-        return this.#publish(groupId, { type: 'appended', deviceIds });
+        const slots = this.#groups.get(groupId)?.slots;
+        const seqs = deviceIds.map((deviceId) => (slots?.get(deviceId)?.nextSeq ?? FIRST_SEQ) - 1);
+        return this.#publish(groupId, { type: 'appended', deviceIds, seqs });
     }
 
     #removeSlot(group: QueueGroup, deviceId: DeviceId): void {

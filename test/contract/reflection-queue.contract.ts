@@ -278,6 +278,33 @@ export function reflectionQueueContract(name: string, factory: BackendFactory): 
                 for (const count of await Promise.all(reads)) expect(count).to.be.at.least(1);
             });
 
+            it("carries each recipient's newest seq, after an append and after a release", async function () {
+                const recorder = await context.recorder(group);
+                await members(S, X, Y);
+                await append(S, bytes(1));
+                await append(S, bytes(2));
+                await append(X, bytes(3));
+                await append(S, bytes(4), { hold: 'token-1' });
+                await append(S, bytes(5), { hold: 'token-1' });
+                await queue().releaseHeld(group, 'token-1', LIMITS);
+                await recorder.flush();
+                const newest = async (device: DeviceId): Promise<number> => (await readAll(device)).at(-1)!.seq;
+                const events = recorder.withoutMarkers().filter((event) => event.type === 'appended');
+                expect(events).to.have.length(4);
+                const seqOf = (event: GroupEvent, device: DeviceId): number | undefined =>
+                    event.type === 'appended' ? event.seqs?.[event.deviceIds.indexOf(device)] : undefined;
+                const xSeqs = (await readAll(X)).map((item) => item.seq);
+                const ySeqs = (await readAll(Y)).map((item) => item.seq);
+                expect(ySeqs).to.have.length(5);
+                expect([seqOf(events[0]!, Y), seqOf(events[1]!, Y), seqOf(events[2]!, Y)]).to.deep.equal(
+                    ySeqs.slice(0, 3),
+                );
+                expect([seqOf(events[0]!, X), seqOf(events[1]!, X)]).to.deep.equal(xSeqs.slice(0, 2));
+                // The release names the newest seq of each slot once all released items are in.
+                expect(seqOf(events[3]!, X)).to.equal(await newest(X));
+                expect(seqOf(events[3]!, Y)).to.equal(await newest(Y));
+            });
+
             it('publishes nothing for an append without recipients or a held append', async function () {
                 const recorder = await context.recorder(group);
                 await members(S);

@@ -22,7 +22,11 @@ import type { GroupEvent } from '../group-coordinator.js';
 export function encodeGroupEvent(event: GroupEvent): string {
     switch (event.type) {
         case 'appended':
-            return JSON.stringify(['a', event.deviceIds.map(String)]);
+            return JSON.stringify(
+                event.seqs === undefined
+                    ? ['a', event.deviceIds.map(String)]
+                    : ['a', event.deviceIds.map(String), event.seqs],
+            );
         case 'ephemeral':
             return JSON.stringify([
                 'x',
@@ -78,8 +82,11 @@ export function decodeGroupEvent(message: string): GroupEvent | undefined {
         switch (fields[0]) {
             case 'a': {
                 const ids = fields[1];
+                const seqs = fields[2];
                 if (!Array.isArray(ids)) return undefined;
-                return { type: 'appended', deviceIds: ids.map((id: unknown) => deviceIdField(id)) };
+                const deviceIds = ids.map((id: unknown) => deviceIdField(id));
+                if (!Array.isArray(seqs) || seqs.length !== ids.length) return { type: 'appended', deviceIds };
+                return { type: 'appended', deviceIds, seqs: seqs.map((seq: unknown) => integerField(seq)) };
             }
             case 'x':
                 return {

@@ -165,9 +165,9 @@ describe('redis Lua scripts', function () {
             // Y's references are gone: only the payloads X holds are left.
             expect(await payloadCount()).to.equal(2);
             expect(await settle()).to.deep.equal([
-                { type: 'appended', deviceIds: [X, Y] },
-                { type: 'appended', deviceIds: [Y] },
-                { type: 'appended', deviceIds: [X] },
+                { type: 'appended', deviceIds: [X, Y], seqs: [1, 1] },
+                { type: 'appended', deviceIds: [Y], seqs: [2] },
+                { type: 'appended', deviceIds: [X], seqs: [2] },
             ]);
         });
 
@@ -192,7 +192,7 @@ describe('redis Lua scripts', function () {
             for (const item of items) await backend.queue.ack(group, X, item.seq);
             // Only the payload still held for tx:8 remains.
             expect(await payloadCount()).to.equal(1);
-            expect(await settle()).to.deep.equal([{ type: 'appended', deviceIds: [X] }]);
+            expect(await settle()).to.deep.equal([{ type: 'appended', deviceIds: [X], seqs: [2] }]);
         });
 
         it('reflect-ack: removes one item in any order and frees the payload with the last reference', async function () {
@@ -388,12 +388,13 @@ describe('redis Lua scripts', function () {
                 connectedSince: 1,
             });
             expect((await backend.coordinator.listPresence(group, Date.now()))[0]?.deviceId).to.equal(big);
-            expect(await settle()).to.deep.equal([{ type: 'appended', deviceIds: [big] }]);
+            expect(await settle()).to.deep.equal([{ type: 'appended', deviceIds: [big], seqs: [1] }]);
         });
 
         it('round-trips every event through the bus codec and rejects malformed messages', function () {
             const samples: GroupEvent[] = [
                 { type: 'appended', deviceIds: [deviceId(0), deviceId(2n ** 64n - 1n)] },
+                { type: 'appended', deviceIds: [deviceId(7)], seqs: [2 ** 40] },
                 { type: 'kick', deviceId: X, connectionId: 'a"b\\c', code: 4112 },
                 { type: 'transaction-ended', deviceId: X, connectionId: 'c', encryptedScope: bytes(0, 1, 255) },
                 { type: 'promoted', deviceId: Y, connectionId: 'c', term: 12 },

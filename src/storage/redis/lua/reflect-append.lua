@@ -62,9 +62,10 @@ end
 
 local recipients = {}
 local overflowed = {}
-local refs = fanOut(qkeys, sender, payloadId, #envelope, maxCount, maxBytes, recipients, overflowed)
+local seqs = {}
+local refs = fanOut(qkeys, sender, payloadId, #envelope, maxCount, maxBytes, recipients, overflowed, seqs)
 if refs > 0 then
     redis.call('HSET', payloadsKey, payloadId, envelope, payloadId .. ':m', flags .. ':' .. timestamp, payloadId .. ':r', refs)
 end
-publishAppended(channel, recipients)
+publishAppended(channel, countersKey, recipients, seqs)
 return { 0, recipients, overflowed }

@@ -80,5 +80,5 @@ for deviceId in pairs(received) do
     end
 end
 table.sort(recipients, decimalLess)
-publishAppended(channel, recipients)
+publishAppended(channel, countersKey, recipients, nil)
 return { 0, released, overflowed }

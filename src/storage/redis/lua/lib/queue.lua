@@ -87,7 +87,7 @@ A member that would exceed maxCount items or maxBytes bytes is removed
 instead. Appends to `recipients` and `overflowed`; returns the number of new
 references (the caller adds them to the payload's count).
 ]]
-local function fanOut(qkeys, sender, payloadId, size, maxCount, maxBytes, recipients, overflowed)
+local function fanOut(qkeys, sender, payloadId, size, maxCount, maxBytes, recipients, overflowed, seqs)
     local members = redis.call('SMEMBERS', qkeys.slots)
     table.sort(members, decimalLess)
     local added = 0
@@ -106,6 +106,9 @@ local function fanOut(qkeys, sender, payloadId, size, maxCount, maxBytes, recipi
                 redis.call('HINCRBY', qkeys.counters, deviceId .. ':n', 1)
                 redis.call('HINCRBY', qkeys.counters, deviceId .. ':b', size)
                 recipients[#recipients + 1] = deviceId
+                if seqs ~= nil then
+                    seqs[deviceId] = seq
+                end
                 added = added + 1
             end
         end
@@ -113,9 +116,15 @@ local function fanOut(qkeys, sender, payloadId, size, maxCount, maxBytes, recipi
     return added
 end
 
--- Publishes the `appended` event (see bus-codec.ts) when any slot received items.
-local function publishAppended(channel, deviceIds)
+-- Publishes the `appended` event (see bus-codec.ts) when any slot received items, with
+-- each slot's newest seq (from `seqs`, device id -> seq, else read from the counters).
+local function publishAppended(channel, counters, deviceIds, seqs)
     if #deviceIds > 0 then
-        redis.call('SPUBLISH', channel, cjson.encode({ 'a', deviceIds }))
+        local newest = {}
+        for i = 1, #deviceIds do
+            local seq = seqs ~= nil and seqs[deviceIds[i]] or nil
+            newest[i] = seq or tonumber(redis.call('HGET', counters, deviceIds[i] .. ':s')) or 0
+        end
+        redis.call('SPUBLISH', channel, cjson.encode({ 'a', deviceIds, newest }))
     end
 end
