@@ -19,6 +19,7 @@
  *    expired (3 presence TTLs), or at `drainTimeoutS`;
  * 4. every device closes, the nodes drain, the logs are checked.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +30,7 @@ import { nodeCryptoBackend } from '../../src/crypto/index.js';
 import { checkChaosRun, type CheckResult } from './checker.js';
 import { ChaosDevice, type DeviceEnvironment } from './device.js';
 import type { ChaosAction, DeviceLog } from './events.js';
+import { atExit } from '../lib/processes.js';
 import { Random } from './random.js';
 import {
     createMediatorNode,
@@ -47,6 +49,18 @@ export interface ChaosOptions {
     readonly mediatorKills: number;
     readonly redisKills: number;
     readonly postgresRestarts: number;
+    /** SIGSTOP of a node for 1.5-3 presence TTLs, then SIGCONT. */
+    readonly pauses: number;
+    /** A node cut off from Redis (connections held open, nothing passes) for 1.5-3 presence TTLs. */
+    readonly redisPartitions: number;
+    /** The same from PostgreSQL. */
+    readonly postgresPartitions: number;
+    /** SIGKILL of a node and an immediate restart under the same node id. */
+    readonly sameIdRestarts: number;
+    /** SIGKILL of a node right after one of its devices got a ReflectAck inside a transaction. */
+    readonly ackKills: number;
+    /** Processes that keep one core each busy for the whole run (a loaded machine). */
+    readonly burnCores: number;
     readonly fsync: AppendFsync;
     /** Reconnect back-off after a failed attempt (reference §6: 5 s). */
     readonly backoffMs: number;
@@ -67,6 +81,12 @@ export const DEFAULT_CHAOS_OPTIONS: ChaosOptions = {
     mediatorKills: 20,
     redisKills: 5,
     postgresRestarts: 1,
+    pauses: 4,
+    redisPartitions: 3,
+    postgresPartitions: 2,
+    sameIdRestarts: 3,
+    ackKills: 3,
+    burnCores: 1,
     fsync: 'always',
     backoffMs: 5_000,
     seed: 1,
@@ -82,6 +102,16 @@ export interface ChaosRunResult {
     readonly check: CheckResult;
     readonly actions: readonly ChaosAction[];
     readonly kills: { readonly mediator: number; readonly redis: number; readonly postgres: number };
+    /** The faults beyond crashes, as carried out. */
+    readonly faults: {
+        readonly pauses: number;
+        readonly redisPartitions: number;
+        readonly postgresPartitions: number;
+        readonly sameIdRestarts: number;
+        readonly ackKills: number;
+        /** Ack kills whose wait for an in-transaction ReflectAck ran out (then a plain kill). */
+        readonly ackKillsWithoutAck: number;
+    };
     /** Mediator kills that hit a node serving a lock holder / a leader. */
     readonly killsWithLockHolder: number;
     readonly killsWithLeader: number;
@@ -97,9 +127,19 @@ export interface ChaosRunResult {
 
 type Phase = 'chaos' | 'drain' | 'done';
 
+type FaultKind =
+    | 'mediator'
+    | 'redis'
+    | 'postgres'
+    | 'pause'
+    | 'redis-partition'
+    | 'postgres-partition'
+    | 'same-id-restart'
+    | 'ack-kill';
+
 interface ScheduledKill {
     readonly at: number;
-    readonly kind: 'mediator' | 'redis' | 'postgres';
+    readonly kind: FaultKind;
 }
 
 /** Kill times spread evenly over [5 %, 90 %] of the chaos phase, each jittered within its slot. */
@@ -117,7 +157,28 @@ function schedule(options: ChaosOptions, random: Random): ScheduledKill[] {
         ...spread(options.mediatorKills, 'mediator'),
         ...spread(options.redisKills, 'redis'),
         ...spread(options.postgresRestarts, 'postgres'),
+        ...spread(options.pauses, 'pause'),
+        ...spread(options.redisPartitions, 'redis-partition'),
+        ...spread(options.postgresPartitions, 'postgres-partition'),
+        ...spread(options.sameIdRestarts, 'same-id-restart'),
+        ...spread(options.ackKills, 'ack-kill'),
     ].sort((a, b) => a.at - b.at);
+}
+
+/** `count` processes that each keep one core busy until stopped (or this process exits). */
+function startBurners(count: number): ChildProcess[] {
+    const burners: ChildProcess[] = [];
+    for (let i = 0; i < count; i++) {
+        const burner = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+        burner.on('error', () => undefined);
+        atExit(() => burner.kill('SIGKILL'));
+        burners.push(burner);
+    }
+    return burners;
+}
+
+function stopBurners(burners: readonly ChildProcess[]): void {
+    for (const burner of burners) burner.kill('SIGKILL');
 }
 
 async function startWithRetries(what: string, start: () => Promise<void>): Promise<void> {
@@ -167,6 +228,7 @@ export async function runChaos(
     const act = (action: Omit<ChaosAction, 't'>): void => {
         actions.push({ t: now(), ...action });
     };
+    let ackHook: ((device: ChaosDevice) => void) | undefined;
     const devicesTotal = options.groups * options.devicesPerGroup;
     const batchMax = 3;
     const env: DeviceEnvironment = {
@@ -181,6 +243,7 @@ export async function runChaos(
         transactionHoldMs: 800,
         delayedAckProbability: 0.2,
         random,
+        onTransactionReflectAck: (device) => ackHook?.(device),
     };
     const devices: ChaosDevice[] = [];
     for (let group = 0; group < options.groups; group++) {
@@ -199,46 +262,152 @@ export async function runChaos(
     progress(`${devices.filter((device) => device.ready).length}/${devices.length} devices connected; chaos starts`);
 
     // ---- chaos ----
+    const burners = startBurners(options.burnCores);
     const chaosStart = performance.now();
     const kills = { mediator: 0, redis: 0, postgres: 0 };
+    const faults = {
+        pauses: 0,
+        redisPartitions: 0,
+        postgresPartitions: 0,
+        sameIdRestarts: 0,
+        ackKills: 0,
+        ackKillsWithoutAck: 0,
+    };
     let killsWithLockHolder = 0;
     let killsWithLeader = 0;
+    const serving = (predicate: (device: ChaosDevice) => boolean): MediatorNode[] =>
+        nodes.filter((node) => devices.some((device) => device.node === node.name && predicate(device)));
+    /** Most faults aim at a node serving a lock holder (waiting up to 3 s for one), else a leader. */
+    const aim = async (): Promise<MediatorNode> => {
+        const aimed = random.next() < 0.7;
+        const aimUntil = performance.now() + 3_000;
+        while (aimed && serving((device) => device.holdsLock).length === 0 && performance.now() < aimUntil) {
+            await sleep(20);
+        }
+        const holders = serving((device) => device.holdsLock);
+        const leading = serving((device) => device.isLeader);
+        if (!aimed) return random.pick(nodes);
+        if (holders.length > 0) return random.pick(holders);
+        if (leading.length > 0) return random.pick(leading);
+        return random.pick(nodes);
+    };
+    const roles = (node: MediatorNode): { devices: number; lockHolders: number; leaders: number } => {
+        const on = devices.filter((device) => device.node === node.name);
+        return {
+            devices: on.length,
+            lockHolders: on.filter((device) => device.holdsLock).length,
+            leaders: on.filter((device) => device.isLeader).length,
+        };
+    };
+    const recordKill = (
+        node: MediatorNode,
+        seen: { lockHolders: number; leaders: number },
+        reason: 'kill' | 'after-transaction-ack' | 'same-id-restart',
+    ): void => {
+        act({ kind: 'mediator-kill', target: node.name, lockHolders: seen.lockHolders, leaders: seen.leaders, reason });
+        kills.mediator += 1;
+        if (seen.lockHolders > 0) killsWithLockHolder += 1;
+        if (seen.leaders > 0) killsWithLeader += 1;
+    };
+    /** How long a stall or partition lasts: 1.5 to 3 presence TTLs, so presences expire meanwhile. */
+    const faultMs = (): number => random.int(Math.round(options.presenceTtlMs * 1.5), options.presenceTtlMs * 3);
     for (const kill of schedule(options, random)) {
         const wait = chaosStart + kill.at - performance.now();
         if (wait > 0) await sleep(wait);
         switch (kill.kind) {
             case 'mediator': {
-                // Most kills aim at a node serving a lock holder (waiting up to 3 s for one), else a leader.
-                const serving = (predicate: (device: ChaosDevice) => boolean): MediatorNode[] =>
-                    nodes.filter((node) => devices.some((device) => device.node === node.name && predicate(device)));
-                const aim = random.next() < 0.7;
-                const aimUntil = performance.now() + 3_000;
-                while (aim && serving((device) => device.holdsLock).length === 0 && performance.now() < aimUntil) {
-                    await sleep(20);
-                }
-                const holders = serving((device) => device.holdsLock);
-                const leading = serving((device) => device.isLeader);
-                const target = !aim
-                    ? random.pick(nodes)
-                    : holders.length > 0
-                      ? random.pick(holders)
-                      : leading.length > 0
-                        ? random.pick(leading)
-                        : random.pick(nodes);
-                const on = devices.filter((device) => device.node === target.name);
-                const lockHolders = on.filter((device) => device.holdsLock).length;
-                const leaders = on.filter((device) => device.isLeader).length;
+                const target = await aim();
+                const seen = roles(target);
                 await target.kill();
-                act({ kind: 'mediator-kill', target: target.name, lockHolders, leaders });
-                kills.mediator += 1;
-                if (lockHolders > 0) killsWithLockHolder += 1;
-                if (leaders > 0) killsWithLeader += 1;
+                recordKill(target, seen, 'kill');
                 await sleep(random.int(500, 3_000));
                 await startWithRetries(target.name, () => target.start());
                 act({ kind: 'mediator-start', target: target.name });
                 progress(
-                    `mediator kill ${kills.mediator}: ${target.name} (${on.length} devices, ${lockHolders} lock holders, ${leaders} leaders)`,
+                    `mediator kill ${kills.mediator}: ${target.name} (${seen.devices} devices, ${seen.lockHolders} lock holders, ${seen.leaders} leaders)`,
                 );
+                break;
+            }
+            case 'same-id-restart': {
+                const target = await aim();
+                const seen = roles(target);
+                await target.kill();
+                recordKill(target, seen, 'same-id-restart');
+                await startWithRetries(target.name, () => target.start({ sameId: true }));
+                act({ kind: 'mediator-start', target: target.name });
+                faults.sameIdRestarts += 1;
+                progress(`restart under the same node id ${target.nodeId} (${seen.devices} devices)`);
+                break;
+            }
+            case 'ack-kill': {
+                // Kill the node of the first device that gets a ReflectAck inside a transaction, in that callback.
+                let victim: MediatorNode | undefined;
+                let seen = { lockHolders: 0, leaders: 0 };
+                const acked = new Promise<boolean>((resolve) => {
+                    const timer = setTimeout(() => resolve(false), 10_000);
+                    ackHook = (device) => {
+                        const node = nodes.find((candidate) => candidate.name === device.node);
+                        if (node === undefined || !node.running) return;
+                        seen = roles(node);
+                        node.killNow();
+                        victim = node;
+                        ackHook = undefined;
+                        clearTimeout(timer);
+                        resolve(true);
+                    };
+                });
+                const got = await acked;
+                ackHook = undefined;
+                if (!got || victim === undefined) {
+                    faults.ackKillsWithoutAck += 1;
+                    victim = await aim();
+                    seen = roles(victim);
+                    await victim.kill();
+                }
+                const target: MediatorNode = victim;
+                recordKill(target, seen, got ? 'after-transaction-ack' : 'kill');
+                faults.ackKills += 1;
+                await sleep(random.int(500, 3_000));
+                await startWithRetries(target.name, () => target.start());
+                act({ kind: 'mediator-start', target: target.name });
+                progress(
+                    `kill ${got ? 'right after an in-transaction ReflectAck' : '(no in-transaction ack came)'}: ${target.name}`,
+                );
+                break;
+            }
+            case 'pause': {
+                const target = await aim();
+                const seen = roles(target);
+                const ms = faultMs();
+                target.pause();
+                act({
+                    kind: 'mediator-pause',
+                    target: target.name,
+                    lockHolders: seen.lockHolders,
+                    leaders: seen.leaders,
+                });
+                await sleep(ms);
+                target.resume();
+                act({ kind: 'mediator-resume', target: target.name });
+                faults.pauses += 1;
+                progress(
+                    `pause of ${target.name} for ${ms} ms (${seen.lockHolders} lock holders, ${seen.leaders} leaders)`,
+                );
+                break;
+            }
+            case 'redis-partition':
+            case 'postgres-partition': {
+                const link = kill.kind === 'redis-partition' ? 'redis' : 'postgres';
+                const target = await aim();
+                const ms = faultMs();
+                target.partition(link);
+                act({ kind: `${link}-partition`, target: target.name });
+                await sleep(ms);
+                await target.heal(link);
+                act({ kind: `${link}-heal`, target: target.name });
+                if (link === 'redis') faults.redisPartitions += 1;
+                else faults.postgresPartitions += 1;
+                progress(`${target.name} cut off from ${link} for ${ms} ms`);
                 break;
             }
             case 'redis':
@@ -259,6 +428,8 @@ export async function runChaos(
                 act({ kind: 'postgres-start', target: 'postgres' });
                 progress(`postgres restart ${kills.postgres}`);
                 break;
+            default:
+                kill.kind satisfies never;
         }
     }
     const rest = chaosStart + options.durationS * 1000 - performance.now();
@@ -313,6 +484,7 @@ export async function runChaos(
     await Promise.all(devices.map((device) => device.close()));
     for (const device of devices) device.wake();
     await Promise.all(runs);
+    stopBurners(burners);
     for (const node of nodes) await node.stop();
     await redis.stop();
     await postgres.stop();
@@ -323,7 +495,7 @@ export async function runChaos(
         events: device.events,
         stoppedBy: device.stoppedBy,
     }));
-    const check = checkChaosRun(logs, actions, { fsync: options.fsync });
+    const check = checkChaosRun(logs, actions, { fsync: options.fsync, presenceTtlMs: options.presenceTtlMs });
     const toleratedCloses: Record<string, number> = {};
     for (const device of devices) {
         for (const code of device.toleratedCloses) toleratedCloses[code] = (toleratedCloses[code] ?? 0) + 1;
@@ -345,6 +517,7 @@ export async function runChaos(
         check,
         actions,
         kills,
+        faults,
         killsWithLockHolder,
         killsWithLeader,
         toleratedCloses,

@@ -28,6 +28,18 @@
  *    connection; intervals of different devices must not overlap.
  * 7. Close codes. A device stopped by a 41xx close, or a connection the SDK
  *    itself closed because the mediator broke the protocol, is a violation.
+ * 8. Stalls and partitions. When a node is paused (SIGSTOP) or cut off from
+ *    Redis for at least the presence TTL, the presences of its connections
+ *    may expire and other devices may take over the leader role and the
+ *    lock. For every connection of that node open when the fault began:
+ *    nothing may be acknowledged to it (ReflectAck, BeginTransactionAck,
+ *    CommitTransactionAck) later than one TTL after the fault began, and it
+ *    must be closed (as the device observes it) within CLOSE_BOUND_MS of the
+ *    node resuming (pause) or of the TTL running out (partition: the node
+ *    runs and must close its devices in time). A paused node cannot tell its
+ *    devices anything while it is stopped, so for (5) and (6) a role of such
+ *    a connection counts until the pause began: "one leader" holds for the
+ *    devices whose node is running.
  *
  * With `appendfsync everysec` a Redis SIGKILL may lose the last second of
  * writes. Then a loss (1) or a redelivery of a confirmed ack (4) is counted
@@ -40,6 +52,52 @@ import type { ChaosAction, DeviceLog, ReflectEvent, ReflectedRecord } from './ev
 export interface CheckOptions {
     /** `everysec`: losses across Redis kills are measured, not violations. */
     readonly fsync: 'always' | 'everysec';
+    /** The nodes' presence TTL, for the stall and partition checks (8); without it they are skipped. */
+    readonly presenceTtlMs?: number;
+}
+
+/** How soon after a stall ends (or a partition's TTL runs out) the node's stale connections must be closed. */
+export const CLOSE_BOUND_MS = 2_000;
+
+/** A pause of a node or a partition of it from Redis, from the harness's actions. */
+export interface NodeFault {
+    readonly node: string;
+    readonly kind: 'pause' | 'redis-partition';
+    readonly start: number;
+    /** Resume or heal (the end of the run when neither came). */
+    readonly end: number;
+}
+
+/** Pairs the harness's pause/resume and partition/heal actions per node. */
+export function nodeFaults(actions: readonly ChaosAction[], runEnd: number): NodeFault[] {
+    const faults: NodeFault[] = [];
+    const open = new Map<string, { kind: NodeFault['kind']; start: number }>();
+    const key = (kind: NodeFault['kind'], node: string): string => `${kind}:${node}`;
+    for (const action of actions) {
+        const begin =
+            action.kind === 'mediator-pause'
+                ? 'pause'
+                : action.kind === 'redis-partition'
+                  ? 'redis-partition'
+                  : undefined;
+        const finish =
+            action.kind === 'mediator-resume' || action.kind === 'mediator-kill'
+                ? 'pause'
+                : action.kind === 'redis-heal'
+                  ? 'redis-partition'
+                  : undefined;
+        if (begin !== undefined) open.set(key(begin, action.target), { kind: begin, start: action.t });
+        if (finish !== undefined) {
+            const started = open.get(key(finish, action.target));
+            if (started === undefined) continue;
+            open.delete(key(finish, action.target));
+            faults.push({ node: action.target, kind: finish, start: started.start, end: action.t });
+        }
+    }
+    for (const [name, started] of open) {
+        faults.push({ node: name.slice(name.indexOf(':') + 1), kind: started.kind, start: started.start, end: runEnd });
+    }
+    return faults;
 }
 
 export interface ViolationList {
@@ -161,6 +219,60 @@ function connectionFacts(log: DeviceLog): Map<number, ConnectionFacts> {
     return facts;
 }
 
+/**
+ * Check (8) for one device: its connections on a node that stalled or was
+ * cut off from Redis for at least the TTL get no acknowledgement after the
+ * TTL ran out and are closed in time.
+ */
+function checkStalls(
+    group: number,
+    log: DeviceLog,
+    facts: ReadonlyMap<number, ConnectionFacts>,
+    faults: readonly NodeFault[],
+    ttl: number,
+    runEnd: number,
+    violations: Violations,
+): void {
+    const node = new Map<number, string>();
+    const openedAt = new Map<number, number>();
+    for (const event of log.events) {
+        if (event.k === 'attempt') node.set(event.conn, event.node);
+        else if (event.k === 'open') openedAt.set(event.conn, event.t);
+    }
+    for (const fault of faults) {
+        const expiry = fault.start + ttl;
+        const deadline = (fault.kind === 'pause' ? Math.max(fault.end, expiry) : expiry) + CLOSE_BOUND_MS;
+        for (const [conn, opened] of openedAt) {
+            const closed = facts.get(conn)?.localCloseAt ?? facts.get(conn)?.end ?? Number.POSITIVE_INFINITY;
+            if (node.get(conn) !== fault.node || opened > fault.start || closed <= fault.start) continue;
+            const what = `group ${group} device ${log.deviceId} conn ${conn} on ${fault.node}, ${fault.kind} from ${fault.start.toFixed(1)} to ${fault.end.toFixed(1)}`;
+            for (const event of log.events) {
+                if (!('conn' in event) || event.conn !== conn) continue;
+                const answeredAt =
+                    event.k === 'reflect'
+                        ? event.ackT
+                        : event.k === 'begin-ack' || event.k === 'commit-ack'
+                          ? event.t
+                          : undefined;
+                if (answeredAt !== undefined && answeredAt > expiry) {
+                    violations.add(
+                        "acknowledged after its node's presence could have expired",
+                        () =>
+                            `${what}: ${event.k} answered at ${answeredAt.toFixed(1)}, TTL ran out at ${expiry.toFixed(1)}`,
+                    );
+                }
+            }
+            if (closed > deadline && deadline < runEnd) {
+                violations.add(
+                    'kept open after its presence could have expired',
+                    () =>
+                        `${what}: closed at ${Number.isFinite(closed) ? closed.toFixed(1) : 'never'}, due by ${deadline.toFixed(1)}`,
+                );
+            }
+        }
+    }
+}
+
 function overlaps(intervals: Interval[], category: string, group: number, violations: Violations): void {
     intervals.sort((a, b) => a.start - b.start);
     let open: Interval | undefined;
@@ -218,6 +330,8 @@ export function checkChaosRun(
     };
     const closeCodes: Record<string, number> = {};
     const end = Math.max(0, ...actions.map((action) => action.t)) + 1;
+    const ttl = options.presenceTtlMs;
+    const faults = ttl === undefined ? [] : nodeFaults(actions, end).filter((fault) => fault.end - fault.start >= ttl);
 
     for (const [group, members] of byGroup) {
         const ids = new Set(members.map((log) => log.deviceId));
@@ -233,10 +347,15 @@ export function checkChaosRun(
         const receivedBy = new Map<string, Set<string>>();
         const leaders: Interval[] = [];
         const holders: Interval[] = [];
+        /** `device#conn` → the node the connection went to. */
+        const nodeOf = new Map<string, string>();
 
         for (const log of members) {
             const device = log.deviceId;
             const facts = connectionFacts(log);
+            if (ttl !== undefined && faults.length > 0) checkStalls(group, log, facts, faults, ttl, end, violations);
+            for (const event of log.events)
+                if (event.k === 'attempt') nodeOf.set(`${device}#${event.conn}`, event.node);
             if (log.stoppedBy !== undefined) {
                 violations.add(
                     'device stopped by a 41xx close',
@@ -458,8 +577,19 @@ export function checkChaosRun(
             }
         }
 
-        overlaps(leaders, 'two leaders at once', group, violations);
-        overlaps(holders, 'two transaction lock holders at once', group, violations);
+        // A role on a paused node counts until the pause began (8).
+        const untilStalled = (interval: Interval): Interval => {
+            const node = nodeOf.get(`${interval.device}#${interval.conn}`);
+            let stop = interval.end;
+            for (const fault of faults) {
+                if (fault.kind === 'pause' && fault.node === node && fault.start >= interval.start) {
+                    stop = Math.min(stop, fault.start);
+                }
+            }
+            return stop === interval.end ? interval : { ...interval, end: Math.max(interval.start, stop) };
+        };
+        overlaps(leaders.map(untilStalled), 'two leaders at once', group, violations);
+        overlaps(holders.map(untilStalled), 'two transaction lock holders at once', group, violations);
     }
 
     return {

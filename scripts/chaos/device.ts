@@ -44,6 +44,8 @@ export interface DeviceEnvironment {
     /** Chance that a ReflectedAck is sent a little later instead of at once. */
     readonly delayedAckProbability: number;
     readonly random: Random;
+    /** Called at once when a Reflect sent inside a transaction is acknowledged (the run may kill the node then). */
+    readonly onTransactionReflectAck?: (device: ChaosDevice) => void;
 }
 
 function numbered(sender: DeviceId, seq: number): Envelope {
@@ -286,6 +288,7 @@ export class ChaosDevice {
             () => {
                 event.ackT = env.now();
                 this.acked.push(seq);
+                if (inTransaction) env.onTransactionReflectAck?.(this);
             },
             () => undefined,
         );

@@ -94,6 +94,14 @@ export interface ChaosAction {
     readonly kind:
         | 'mediator-kill'
         | 'mediator-start'
+        /** SIGSTOP of a node, and its SIGCONT. */
+        | 'mediator-pause'
+        | 'mediator-resume'
+        /** A node cut off from Redis or PostgreSQL (connections open, nothing passes), and healed. */
+        | 'redis-partition'
+        | 'redis-heal'
+        | 'postgres-partition'
+        | 'postgres-heal'
         | 'redis-kill'
         | 'redis-start'
         | 'postgres-crash'
@@ -104,4 +112,6 @@ export interface ChaosAction {
     /** For a mediator kill: how many lock holders / leaders were connected to it. */
     readonly lockHolders?: number;
     readonly leaders?: number;
+    /** For a mediator kill: why (a plain kill, right after an in-transaction ReflectAck, a restart under the same id). */
+    readonly reason?: 'kill' | 'after-transaction-ack' | 'same-id-restart';
 }

@@ -33,6 +33,19 @@ export function formatChaosReport(result: ChaosRunResult): string {
     );
     lines.push(row('Redis SIGKILLs (restarted from the AOF)', kills.redis));
     lines.push(row('PostgreSQL crashes (immediate stop + restart)', kills.postgres));
+    const { faults } = result;
+    lines.push(
+        row(
+            '  of the mediator SIGKILLs: right after an in-transaction ReflectAck',
+            faults.ackKills - faults.ackKillsWithoutAck,
+        ),
+    );
+    lines.push(row('  restarted at once under the same node id', faults.sameIdRestarts));
+    lines.push('stalls and partitions (1.5-3 presence TTLs each)');
+    lines.push(row('mediator pauses (SIGSTOP, SIGCONT)', faults.pauses));
+    lines.push(row('a node cut off from Redis', faults.redisPartitions));
+    lines.push(row('a node cut off from PostgreSQL', faults.postgresPartitions));
+    lines.push(row('cores kept busy by other work', options.burnCores));
     lines.push('traffic');
     lines.push(row('reflections sent', check.reflectionsSent));
     lines.push(row('reflections acknowledged (ReflectAck)', check.reflectionsAcked));

@@ -21,6 +21,28 @@ const argv = yargs(hideBin(process.argv))
     .option('mediator-kills', { type: 'number', default: d.mediatorKills, describe: 'SIGKILLs of mediator nodes' })
     .option('redis-kills', { type: 'number', default: d.redisKills, describe: 'SIGKILLs of Redis' })
     .option('postgres-restarts', { type: 'number', default: d.postgresRestarts, describe: 'PostgreSQL crashes' })
+    .option('pauses', { type: 'number', default: d.pauses, describe: 'SIGSTOPs of a node for 1.5-3 presence TTLs' })
+    .option('redis-partitions', {
+        type: 'number',
+        default: d.redisPartitions,
+        describe: 'a node cut off from Redis for 1.5-3 presence TTLs',
+    })
+    .option('postgres-partitions', {
+        type: 'number',
+        default: d.postgresPartitions,
+        describe: 'a node cut off from PostgreSQL for 1.5-3 presence TTLs',
+    })
+    .option('same-id-restarts', {
+        type: 'number',
+        default: d.sameIdRestarts,
+        describe: 'SIGKILL of a node and a restart under the same node id',
+    })
+    .option('ack-kills', {
+        type: 'number',
+        default: d.ackKills,
+        describe: 'SIGKILL of a node right after an in-transaction ReflectAck',
+    })
+    .option('burn-cores', { type: 'number', default: d.burnCores, describe: 'cores kept busy by other work' })
     .option('appendfsync', {
         choices: ['always', 'everysec'] as const,
         default: d.fsync,
@@ -61,6 +83,12 @@ const options: ChaosOptions = {
     mediatorKills: argv['mediator-kills'],
     redisKills: argv['redis-kills'],
     postgresRestarts: argv['postgres-restarts'],
+    pauses: argv.pauses,
+    redisPartitions: argv['redis-partitions'],
+    postgresPartitions: argv['postgres-partitions'],
+    sameIdRestarts: argv['same-id-restarts'],
+    ackKills: argv['ack-kills'],
+    burnCores: argv['burn-cores'],
     fsync: argv.appendfsync,
     backoffMs: argv['backoff-ms'],
     seed: argv.seed,
