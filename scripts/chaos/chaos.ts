@@ -125,7 +125,7 @@ export interface ChaosRunResult {
     readonly services: { readonly redis: string; readonly postgres: string };
 }
 
-type Phase = 'chaos' | 'drain' | 'done';
+type Phase = 'setup' | 'chaos' | 'drain' | 'done';
 
 type FaultKind =
     | 'mediator'
@@ -223,7 +223,7 @@ export async function runChaos(
     }
     progress(`mediators ${nodes.map((node) => `${node.name} ${node.url}`).join(', ')}`);
 
-    let phase: Phase = 'chaos';
+    let phase: Phase = 'setup';
     const actions: ChaosAction[] = [];
     const act = (action: Omit<ChaosAction, 't'>): void => {
         actions.push({ t: now(), ...action });
@@ -262,6 +262,7 @@ export async function runChaos(
     progress(`${devices.filter((device) => device.ready).length}/${devices.length} devices connected; chaos starts`);
 
     // ---- chaos ----
+    phase = 'chaos';
     const burners = startBurners(options.burnCores);
     const chaosStart = performance.now();
     const kills = { mediator: 0, redis: 0, postgres: 0 };

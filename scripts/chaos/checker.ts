@@ -3,7 +3,9 @@
  * run has drained and proves, group by group:
  *
  * 1. No loss. Every reflection whose ReflectAck its sender received reached
- *    every other device slot of its group at least once.
+ *    every other device slot of its group at least once (every slot that
+ *    surely existed when it was sent: its device had had its first
+ *    ServerInfo).
  * 2. Order, no gap. Per receiver and sender, the first deliveries come in
  *    increasing sender sequence number. With (1) this means no gap: an
  *    acknowledged reflection can neither be skipped nor arrive after a later
@@ -514,6 +516,12 @@ export function checkChaosRun(
             receivedBy.set(device, new Set(seen.keys()));
         }
 
+        // A slot exists from its device's first login: the first ServerInfo is the latest it can have been made.
+        const memberSince = new Map<string, number>();
+        for (const log of members) {
+            const first = log.events.find((event) => event.k === 'open');
+            memberSince.set(log.deviceId, first?.t ?? Number.POSITIVE_INFINITY);
+        }
         // Loss, in-doubt deliveries.
         for (const [sender, own] of sent) {
             for (const reflect of own.values()) {
@@ -528,6 +536,8 @@ export function checkChaosRun(
                 let lostHere = false;
                 for (const receiver of ids) {
                     if (receiver === sender || receivedBy.get(receiver)?.has(key) === true) continue;
+                    // Sent before the receiver's slot surely existed: it may or may not have been a recipient.
+                    if (reflect.t < (memberSince.get(receiver) ?? Number.POSITIVE_INFINITY)) continue;
                     lostHere = true;
                     counts.lost += 1;
                     const ackT = reflect.ackT;

@@ -31,8 +31,8 @@ export interface DeviceEnvironment {
     readonly now: () => number;
     /** A node to try next (picked at random by the caller). */
     readonly pickNode: () => { readonly name: string; readonly url: string };
-    /** `chaos`: reflect and transact; `drain`: only stay connected; `done`: close and stop. */
-    readonly phase: () => 'chaos' | 'drain' | 'done';
+    /** `setup`: connect only; `chaos`: reflect and transact; `drain`: only stay connected; `done`: close and stop. */
+    readonly phase: () => 'setup' | 'chaos' | 'drain' | 'done';
     readonly backoffMs: number;
     readonly handshakeTimeoutMs: number;
     /** Mean pause between two batches of reflections of one device. */
@@ -256,8 +256,10 @@ export class ChaosDevice {
 
     async #reflectLoop(conn: number, client: DeviceClient): Promise<void> {
         const { env } = this;
-        while (env.phase() === 'chaos' && client.closeError === undefined) {
+        // Nobody reflects before every device has its slot (set-up), so every reflection has all receivers.
+        while ((env.phase() === 'setup' || env.phase() === 'chaos') && client.closeError === undefined) {
             await new Promise((resolve) => setTimeout(resolve, env.batchIntervalMs * (0.5 + env.random.next())));
+            if (env.phase() === 'setup') continue;
             if (env.phase() !== 'chaos' || client.closeError !== undefined) return;
             if (env.random.next() < env.transactionProbability) {
                 await this.#transaction(conn, client);

@@ -58,6 +58,24 @@ describe('chaos checker (hand-made logs)', function () {
         expect(result.lost).to.equal(0);
     });
 
+    it('requires delivery only to slots that surely existed when the reflection was sent', function () {
+        const result = checkChaosRun(
+            [
+                log('1', [
+                    { k: 'open', t: 0, conn: 1, newSlot: true },
+                    reflect(1, 1, 1, 1, true),
+                    reflect(10, 1, 2, 2, true),
+                ]),
+                log('2', [{ k: 'open', t: 5, conn: 1, newSlot: true }]),
+            ],
+            [],
+            { fsync: 'always' },
+        );
+        // Seq 1 was sent before device 2's first login; seq 2 after it, and it never came.
+        expect(result.lost).to.equal(1);
+        expect(result.violations['lost (acknowledged, never delivered)']?.examples[0]).to.include('seq 2');
+    });
+
     it('finds loss, disorder, a confirmed-ack redelivery and two leaders', function () {
         const actions: ChaosAction[] = [{ t: 50, kind: 'redis-kill', target: 'redis' }];
         const logs = [
