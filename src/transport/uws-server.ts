@@ -11,6 +11,8 @@
  * holds `sendBufferMaxBytes` unsent. With certificate and key files it
  * terminates TLS itself (`wss://`); the files are checked when the
  * configuration is validated, since uWS reports a bad file only on stderr.
+ * The port is listened on exclusively (no SO_REUSEPORT): a second node on a
+ * taken port fails to start instead of sharing it.
  */
 import uWS from 'uWebSockets.js';
 import {
@@ -82,6 +84,27 @@ interface SocketData {
 }
 
 const SEND_DROPPED = 2;
+
+/**
+ * uSockets' listen option that leaves out SO_REUSEPORT. Without it a second
+ * node started on a port another node already serves would listen too, and
+ * the kernel would split new connections between the two. (The typings
+ * declare it as a non-const enum that the binary does not export.)
+ */
+const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
+
+/**
+ * `app.listen(host, port, options, cb)`: the binaries accept host, port and
+ * options together; the typings only declare the form without a host.
+ */
+interface ListenWithHostAndOptions {
+    listen(
+        host: string,
+        port: number,
+        options: number,
+        callback: (socket: uWS.us_listen_socket | false) => void,
+    ): uWS.TemplatedApp;
+}
 
 function parsePath(url: string): { urlInfo?: ParsedClientUrlInfo; urlError?: string } {
     try {
@@ -178,10 +201,21 @@ export async function startWebSocketServer(options: WebSocketServerOptions): Pro
     });
 
     const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
-        app.listen(options.host, options.port, (socket) => {
-            if (socket === false) reject(new Error(`cannot listen on ${options.host}:${options.port}`));
-            else resolve(socket);
-        });
+        (app as unknown as ListenWithHostAndOptions).listen(
+            options.host,
+            options.port,
+            LIBUS_LISTEN_EXCLUSIVE_PORT,
+            (socket) => {
+                if (socket === false) {
+                    reject(
+                        new Error(
+                            `cannot listen on ${options.host}:${options.port}: the port is in use ` +
+                                '(another mediator or program listens on it) or the address is not available',
+                        ),
+                    );
+                } else resolve(socket);
+            },
+        );
     });
     const port = uWS.us_socket_local_port(listenSocket);
     let listening = true;

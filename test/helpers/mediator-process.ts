@@ -22,6 +22,17 @@ export interface MediatorProcess {
     stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** The process ended before it listened: how it ended and what it wrote to stderr. */
+export class MediatorStartError extends Error {
+    public constructor(
+        public readonly exit: { readonly code: number | null; readonly signal: NodeJS.Signals | null },
+        public readonly stderr: string,
+    ) {
+        super(`mediator exited (${exit.code ?? exit.signal}) before listening:\n${stderr}`);
+        this.name = 'MediatorStartError';
+    }
+}
+
 export async function spawnMediator(
     options: {
         readonly redisUrl?: string;
@@ -55,9 +66,9 @@ export async function spawnMediator(
                 resolve({ url: match[1]!, nodeId: match[2]! });
             }
         });
-        void exited.then(({ code, signal }) => {
+        void exited.then((exit) => {
             clearTimeout(timer);
-            reject(new Error(`mediator exited (${code ?? signal}) before listening:\n${stderr}`));
+            reject(new MediatorStartError(exit, stderr));
         });
     });
     return {
