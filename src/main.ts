@@ -143,6 +143,7 @@ function installDrainOnSignals(
             .then(
                 () => {
                     logger.info('drained; exiting');
+                    process.stdout.write(`mediator drained after ${signal}; exiting with 0\n`);
                     process.exit(0);
                 },
                 (error: unknown) => {
