@@ -50,8 +50,10 @@ export function nearest(word: string, known: readonly string[]): string | undefi
 export interface CommandWords {
     /** The command as typed after `mediator` (undefined: none was recognised). */
     readonly command: string | undefined;
-    /** Its flags without dashes; with no command, the command names. */
+    /** The words an unknown argument may have meant: flags without dashes, or command names. */
     readonly words: readonly string[];
+    /** What `words` are. Default: options of `command` when there is one, else commands. */
+    readonly wordKind?: 'option' | 'command';
 }
 
 const UNKNOWN = /^Unknown arguments?: (.+)$/u;
@@ -75,8 +77,9 @@ export function usageHints(message: string, context: CommandWords): string[] {
             if (word !== kebab(word) && unknown.includes(kebab(word))) continue;
             const suggestion = nearest(word, context.words);
             if (suggestion === undefined) continue;
+            const kind = context.wordKind ?? (context.command === undefined ? 'command' : 'option');
             lines.push(
-                context.command === undefined
+                kind === 'command'
                     ? `Unknown command "${word}": did you mean "${suggestion}"?`
                     : `Unknown option --${word}: did you mean --${suggestion}?`,
             );

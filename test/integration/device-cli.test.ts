@@ -386,6 +386,7 @@ describe('device CLI', function () {
             const cases: [readonly string[], string][] = [
                 [[], 'name a device command'],
                 [['bogus'], 'Unknown argument: bogus'],
+                [['lisen'], 'Unknown command "lisen": did you mean "listen"?'],
                 [['devices'], 'Missing required argument: key-file'],
                 [['drop', '--key-file', keyFile, 'zz'], 'device id must be decimal (42) or 0x-prefixed hex'],
                 [['drop', '--key-file', keyFile, '0x1ffffffffffffffff'], 'device id must be decimal'],
