@@ -286,10 +286,6 @@ export async function startWebSocketServer(options: WebSocketServerOptions): Pro
             }
         }
     };
-    const idleTimer =
-        options.idleTimeoutS === 0 ? undefined : setInterval(checkIdle, idleCheckIntervalMs(options.idleTimeoutS));
-    idleTimer?.unref();
-
     app.any('/*', (res) => {
         res.writeStatus('426 Upgrade Required').writeHeader('Connection', 'close').end('WebSocket only\n');
     });
@@ -313,6 +309,9 @@ export async function startWebSocketServer(options: WebSocketServerOptions): Pro
     });
     const port = uWS.us_socket_local_port(listenSocket);
     let listening = true;
+    const idleTimer =
+        options.idleTimeoutS === 0 ? undefined : setInterval(checkIdle, idleCheckIntervalMs(options.idleTimeoutS));
+    idleTimer?.unref();
 
     return {
         port,
