@@ -70,7 +70,11 @@ const TABLE: readonly (readonly [CloseCode, string, string])[] = [
         'the transaction lock was held longer than its TTL',
     ],
     [CloseCode.UNEXPECTED_ACK, 'unexpected-ack', 'an acknowledgement for a message that was not pending'],
-    [CloseCode.CLIENT_IDLE_TIMEOUT, 'client-idle-timeout', 'the client was silent for too long'],
+    [
+        CloseCode.CLIENT_IDLE_TIMEOUT,
+        'client-idle-timeout',
+        'the client sent nothing, not even a pong, for the idle timeout',
+    ],
     [CloseCode.UNSUPPORTED_PROTOCOL_VERSION, 'unsupported-protocol-version', 'no protocol version both sides support'],
     [
         CloseCode.DEVICE_LIMIT_REACHED,

@@ -11,12 +11,13 @@
  * environment < flags; docs/configuration.md). Exit codes: 0 after a clean
  * stop or drain, 1 on a runtime failure, 2 on invalid configuration or usage.
  */
-import yargs, { type Argv } from 'yargs';
+import yargs, { type Argv, type Options } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { withSettingOptions, settingOption } from './config/cli.js';
 import { adminListenPort, type MediatorConfig } from './config/config.js';
 import { collectSettings, CONFIG_FILE_FLAG, loadConfig, type ConfigOrigin } from './config/load.js';
-import { SETTINGS } from './config/schema.js';
+import { SETTINGS, settingEntries, settingOf } from './config/schema.js';
+import { usageHints, type CommandWords } from './cli-usage.js';
 import { MediatorMetrics } from './metrics/index.js';
 import { nodeCryptoBackend } from './crypto/index.js';
 import { adminCommand, startAdminServer, type AdminServer } from './admin/index.js';
@@ -142,6 +143,7 @@ function installDrainOnSignals(
             .then(
                 () => {
                     logger.info('drained; exiting');
+                    process.stdout.write(`mediator drained after ${signal}; exiting with 0\n`);
                     process.exit(0);
                 },
                 (error: unknown) => {
@@ -233,6 +235,51 @@ function serveCommand(command: Argv): Argv {
         .wrap(process.stdout.isTTY ? Math.min(140, command.terminalWidth()) : null);
 }
 
+const MIGRATE_OPTIONS = {
+    'database-url': settingOption('databaseUrl'),
+    [CONFIG_FILE_FLAG]: { type: 'string', requiresArg: true, describe: 'JSON file of settings' },
+} as const satisfies Record<string, Options>;
+
+const TEST_CHAT_SERVER_OPTIONS = {
+    host: { type: 'string', default: '127.0.0.1', describe: 'address to listen on' },
+    port: { type: 'number', demandOption: true, describe: 'port to listen on (0: a free one)' },
+    script: {
+        type: 'string',
+        default: 'echo',
+        choices: ['echo', 'silent'],
+        describe: 'how to answer each CSP frame after the login',
+    },
+    'write-chunk-bytes': {
+        type: 'number',
+        describe: 'split every write into pieces of at most this many bytes (1: one byte per write)',
+    },
+    'write-delay-ms': { type: 'number', describe: 'wait this long before each write' },
+    'log-level': {
+        type: 'string',
+        default: 'info',
+        choices: ['debug', 'info', 'warn', 'error', 'silent'],
+        describe: 'log level',
+    },
+} as const satisfies Record<string, Options>;
+
+const COMMANDS = ['serve', 'migrate', 'admin', 'device', 'test-chat-server'] as const;
+
+/** The flags of each command that the "did you mean" hints know. */
+const COMMAND_FLAGS: Readonly<Record<string, readonly string[]>> = {
+    serve: [CONFIG_FILE_FLAG, ...settingEntries().map(([key]) => settingOf(key).flag), 'help', 'version'],
+    migrate: [...Object.keys(MIGRATE_OPTIONS), 'help', 'version'],
+    'test-chat-server': [...Object.keys(TEST_CHAT_SERVER_OPTIONS), 'help', 'version'],
+};
+
+/** The command the user typed (the first word that is not a flag) and what it accepts. */
+function commandWords(argv: readonly string[]): CommandWords {
+    const command = argv.find((word) => !word.startsWith('-'));
+    if (command === undefined || !(COMMANDS as readonly string[]).includes(command)) {
+        return { command: undefined, words: COMMANDS };
+    }
+    return { command, words: COMMAND_FLAGS[command] ?? [] };
+}
+
 /** Ctrl-C stops a long-running device command cleanly (a second one ends the process). */
 const deviceInterrupt = new AbortController();
 if (process.argv[2] === 'device') process.once('SIGINT', () => deviceInterrupt.abort());
@@ -244,36 +291,13 @@ await yargs(hideBin(process.argv))
     .command(
         'migrate',
         'apply the PostgreSQL migrations and exit',
-        (command) =>
-            command
-                .option('database-url', settingOption('databaseUrl'))
-                .option(CONFIG_FILE_FLAG, { type: 'string', requiresArg: true, describe: 'JSON file of settings' }),
+        (command) => command.options(MIGRATE_OPTIONS),
         (args) => migrate(args).catch(fail),
     )
     .command(
         'test-chat-server',
         'run a CSP test peer for the chat-server proxy (for tests and demos; not a chat server)',
-        (command) =>
-            command
-                .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
-                .option('port', { type: 'number', demandOption: true, describe: 'port to listen on (0: a free one)' })
-                .option('script', {
-                    type: 'string',
-                    default: 'echo',
-                    choices: ['echo', 'silent'],
-                    describe: 'how to answer each CSP frame after the login',
-                })
-                .option('write-chunk-bytes', {
-                    type: 'number',
-                    describe: 'split every write into pieces of at most this many bytes (1: one byte per write)',
-                })
-                .option('write-delay-ms', { type: 'number', describe: 'wait this long before each write' })
-                .option('log-level', {
-                    type: 'string',
-                    default: 'info',
-                    choices: ['debug', 'info', 'warn', 'error', 'silent'],
-                    describe: 'log level',
-                }),
+        (command) => command.options(TEST_CHAT_SERVER_OPTIONS),
         (args) => testChatServer(args).catch(fail),
     )
     .command(deviceCommand(process.env, { signal: deviceInterrupt.signal }))
@@ -282,7 +306,8 @@ await yargs(hideBin(process.argv))
     .strict()
     .fail((message, error) => {
         if (error !== undefined && error !== null) fail(error);
-        process.stderr.write(`mediator: ${message}\nRun \`mediator <command> --help\` for usage.\n`);
+        const hints = usageHints(message, commandWords(hideBin(process.argv)));
+        process.stderr.write(`mediator: ${message}\n${hints.map((line) => `${line}\n`).join('')}`);
         process.exit(EXIT_CONFIG);
     })
     .help()

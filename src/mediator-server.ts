@@ -142,6 +142,7 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
                 }
             },
             onDrain: () => session.onDrain(),
+            onTransportClose: (code, reason) => session.close(code, reason),
             onClosed: () => {
                 ticket.release();
                 const done = session.onClosed();
@@ -221,6 +222,7 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
             await drain.done;
             // Connections accepted while the listen socket was closing, and cleanups of earlier closes.
             server.closeAll(code, 'mediator shutting down');
+            server.stopIdleCheck();
             await Promise.allSettled([...finished]);
             await Promise.all([sweeper.stop(), maintenance.stop()]);
             ctx.logger.info('drained', { sessions: count, ms: Date.now() - started });

@@ -5,7 +5,7 @@
 import { u64ToProtobuf } from '../bytes.js';
 import type { DeviceId } from '../types.js';
 import type { pb } from './protobuf.js';
-import { decodeProtobuf, deviceIdFromProtobuf, finish } from './protobuf.js';
+import { decodeProtobuf, deviceIdFromProtobuf, runtime } from './protobuf.js';
 
 export interface Type {
     readonly deviceId: DeviceId;
@@ -18,6 +18,10 @@ export function decodeWith(name: string, codec: Codec, payload: Uint8Array): Typ
     return { deviceId: deviceIdFromProtobuf(raw.deviceId) };
 }
 
-export function encodeWith(codec: Codec, message: Type): Uint8Array {
-    return finish(codec.encode({ deviceId: u64ToProtobuf(message.deviceId) }));
+/**
+ * Writes the device id even when it is 0 (the generated encoder would leave
+ * it out): current clients treat the field as required.
+ */
+export function encode(message: Type): Uint8Array {
+    return runtime.Writer.create().uint32(/* field 1, fixed64 */ 9).fixed64(u64ToProtobuf(message.deviceId)).finish();
 }

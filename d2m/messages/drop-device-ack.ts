@@ -1,5 +1,5 @@
 /** DropDeviceAck (0x33, server to client): the slot is gone (or never existed). */
-import { decodeWith, encodeWith, type Type as DeviceIdMessage } from './device-id-message.js';
+import { decodeWith, encode as encodeFields, type Type as DeviceIdMessage } from './device-id-message.js';
 import { pb } from './protobuf.js';
 
 export const NAME = 'DropDeviceAck';
@@ -10,5 +10,5 @@ export function decode(payload: Uint8Array): Type {
 }
 
 export function encode(message: Type): Uint8Array {
-    return encodeWith(pb.DropDeviceAck, message);
+    return encodeFields(message);
 }

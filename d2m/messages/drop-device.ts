@@ -1,5 +1,5 @@
 /** DropDevice (0x32, client to server): drop a device slot, possibly the sender's own. */
-import { decodeWith, encodeWith, type Type as DeviceIdMessage } from './device-id-message.js';
+import { decodeWith, encode as encodeFields, type Type as DeviceIdMessage } from './device-id-message.js';
 import { pb } from './protobuf.js';
 
 export const NAME = 'DropDevice';
@@ -10,5 +10,5 @@ export function decode(payload: Uint8Array): Type {
 }
 
 export function encode(message: Type): Uint8Array {
-    return encodeWith(pb.DropDevice, message);
+    return encodeFields(message);
 }

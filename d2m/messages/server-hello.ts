@@ -3,7 +3,7 @@
  * Field 2 is `esk` (the seed revision calls it `tpk`; same bytes).
  */
 import { KEY_BYTE_LENGTH } from '../types.js';
-import { decodeProtobuf, ensureLength, ensureU32, finish, pb } from './protobuf.js';
+import { decodeProtobuf, ensureLength, ensureU32, pb, runtime } from './protobuf.js';
 
 export const NAME = 'ServerHello';
 export const CHALLENGE_BYTE_LENGTH = 32;
@@ -26,6 +26,17 @@ export function decode(payload: Uint8Array): Type {
     };
 }
 
+/**
+ * Writes all three fields, version 0 included (the generated encoder would
+ * leave a zero version out), as ServerInfo does.
+ */
 export function encode(message: Type): Uint8Array {
-    return finish(pb.ServerHello.encode({ version: message.version, esk: message.esk, challenge: message.challenge }));
+    return runtime.Writer.create()
+        .uint32(/* field 1, varint */ 8)
+        .uint32(message.version)
+        .uint32(/* field 2, length-delimited */ 18)
+        .bytes(message.esk)
+        .uint32(/* field 3, length-delimited */ 26)
+        .bytes(message.challenge)
+        .finish();
 }

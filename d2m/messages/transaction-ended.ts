@@ -1,6 +1,6 @@
 /** TransactionEnded (0x45, server to client): the lock holder committed or its connection ended. */
 import { pb } from './protobuf.js';
-import { decodeWith, encodeWith, type Type as TransactionEvent } from './transaction-event.js';
+import { decodeWith, encode as encodeFields, type Type as TransactionEvent } from './transaction-event.js';
 
 export const NAME = 'TransactionEnded';
 export type Type = TransactionEvent;
@@ -10,5 +10,5 @@ export function decode(payload: Uint8Array): Type {
 }
 
 export function encode(message: Type): Uint8Array {
-    return encodeWith(pb.TransactionEnded, message);
+    return encodeFields(message);
 }

@@ -5,7 +5,7 @@
 import { u64ToProtobuf } from '../bytes.js';
 import type { DeviceId } from '../types.js';
 import type { pb } from './protobuf.js';
-import { decodeProtobuf, deviceIdFromProtobuf, finish } from './protobuf.js';
+import { decodeProtobuf, deviceIdFromProtobuf, runtime } from './protobuf.js';
 
 export interface Type {
     /** The device that holds (Rejected) or held (Ended) the lock. */
@@ -21,6 +21,16 @@ export function decodeWith(name: string, codec: Codec, payload: Uint8Array): Typ
     return { deviceId: deviceIdFromProtobuf(raw.deviceId), encryptedScope: raw.encryptedScope };
 }
 
-export function encodeWith(codec: Codec, message: Type): Uint8Array {
-    return finish(codec.encode({ deviceId: u64ToProtobuf(message.deviceId), encryptedScope: message.encryptedScope }));
+/**
+ * Writes both fields, zero values included (the generated encoder would
+ * leave out device id 0 and an empty scope): current clients treat the
+ * device id as required.
+ */
+export function encode(message: Type): Uint8Array {
+    return runtime.Writer.create()
+        .uint32(/* field 1, fixed64 */ 9)
+        .fixed64(u64ToProtobuf(message.deviceId))
+        .uint32(/* field 2, length-delimited */ 18)
+        .bytes(message.encryptedScope)
+        .finish();
 }

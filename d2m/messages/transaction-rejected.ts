@@ -1,6 +1,6 @@
 /** TransactionRejected (0x44, server to client): BeginTransaction was refused because another device holds the lock. */
 import { pb } from './protobuf.js';
-import { decodeWith, encodeWith, type Type as TransactionEvent } from './transaction-event.js';
+import { decodeWith, encode as encodeFields, type Type as TransactionEvent } from './transaction-event.js';
 
 export const NAME = 'TransactionRejected';
 export type Type = TransactionEvent;
@@ -10,5 +10,5 @@ export function decode(payload: Uint8Array): Type {
 }
 
 export function encode(message: Type): Uint8Array {
-    return encodeWith(pb.TransactionRejected, message);
+    return encodeFields(message);
 }

@@ -21,6 +21,17 @@ export interface ExitStatus {
     readonly signal: NodeJS.Signals | null;
 }
 
+/** The process ended before it listened: how it ended and what it wrote to stderr. */
+export class MediatorStartError extends Error {
+    public constructor(
+        public readonly exit: ExitStatus,
+        public readonly stderr: string,
+    ) {
+        super(`mediator exited (${exit.code ?? exit.signal}) before listening:\n${stderr}`);
+        this.name = 'MediatorStartError';
+    }
+}
+
 export interface SpawnMediatorOptions {
     /** Arguments after `serve`. */
     readonly args: readonly string[];
@@ -81,9 +92,9 @@ export async function spawnMediator(options: SpawnMediatorOptions): Promise<Medi
                 clearTimeout(timer);
                 resolve({ url: match[1]!, nodeId: match[2]!, adminUrl: admin });
             });
-            void exited.then(({ code, signal }) => {
+            void exited.then((exit) => {
                 clearTimeout(timer);
-                reject(new Error(`mediator exited (${code ?? signal}) before listening:\n${stderr}`));
+                reject(new MediatorStartError(exit, stderr));
             });
         },
     );

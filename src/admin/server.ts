@@ -191,9 +191,16 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     server.headersTimeout = 10_000;
 
     await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
+        const onError = (error: NodeJS.ErrnoException): void => {
+            const problem =
+                error.code === 'EADDRINUSE'
+                    ? 'the port is in use (another mediator or program listens on it)'
+                    : error.message;
+            reject(new Error(`cannot listen on ${options.host}:${options.port} (admin HTTP port): ${problem}`));
+        };
+        server.once('error', onError);
         server.listen(options.port, options.host, () => {
-            server.off('error', reject);
+            server.off('error', onError);
             resolve();
         });
     });

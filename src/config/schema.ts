@@ -64,7 +64,7 @@ export interface MediatorConfig {
     readonly presenceTtlMs: number;
     /** How often a node renews its devices' presence and tidies its groups (expired locks, dead leaders). */
     readonly presenceRenewIntervalMs: number;
-    /** WebSocket idle timeout (the server pings idle connections); 0 disables it. */
+    /** A connection silent this long is closed with 4013 (pinged after half of it); 0 disables it. */
     readonly idleTimeoutS: number;
     /**
      * Where the chat servers are (docs/chat-server-proxy.md): a template
@@ -233,7 +233,8 @@ export const SETTINGS: SettingsTable = {
         type: 'integer',
         unit: 's',
         default: 120,
-        description: 'a connection silent this long is pinged, then closed if it stays silent; 8-960, 0: never',
+        description:
+            'a connection that sends nothing (not even a pong) this long is closed with 4013; pinged after half of it; 8-960, 0: never',
     },
     redisUrl: {
         section: 'Storage',

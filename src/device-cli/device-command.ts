@@ -10,10 +10,14 @@ import { resolveTarget, withConnectionOptions } from './connect.js';
 import { EXIT_USAGE, usageError } from './errors.js';
 import { DEFAULT_SERVER_GROUP } from './group-file.js';
 import { resolveIo, runCommand, type CliIo, type DeviceCliIo } from './io.js';
+import { usageHints } from '../cli-usage.js';
 import { keygen } from './keygen.js';
 import { listen, RECONNECT_DELAY_MS } from './listen.js';
 import { devices, drop, reflect, transaction } from './requests.js';
 import { parseDeviceId, parseScope, SCOPE_NAMES } from './values.js';
+
+/** The device subcommands, for "did you mean" hints. */
+const DEVICE_COMMANDS = ['keygen', 'listen', 'reflect', 'devices', 'drop', 'transaction'] as const;
 
 /** The label, and so the remembered device, of `reflect`, `devices`, `drop` and `transaction` without --label. */
 export const DEFAULT_COMMAND_LABEL = 'cli';
@@ -190,7 +194,8 @@ export function deviceCommand(env: NodeJS.ProcessEnv, io?: DeviceCliIo): Command
                 .strict()
                 .fail((message: string | null, error: Error | undefined) => {
                     const text = message ?? error?.message ?? 'invalid command line';
-                    cli.stderr.write(`mediator device: ${text}\n(add --help for usage)\n`);
+                    const hints = usageHints(text, { command: 'device', words: DEVICE_COMMANDS, wordKind: 'command' });
+                    cli.stderr.write(`mediator device: ${text}\n${hints.map((line) => `${line}\n`).join('')}`);
                     cli.setExitCode(EXIT_USAGE);
                     command.exit(EXIT_USAGE, error ?? new Error(text));
                 });

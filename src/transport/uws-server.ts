@@ -11,6 +11,12 @@
  * holds `sendBufferMaxBytes` unsent. With certificate and key files it
  * terminates TLS itself (`wss://`); the files are checked when the
  * configuration is validated, since uWS reports a bad file only on stderr.
+ * The port is listened on exclusively (no SO_REUSEPORT): a second node on a
+ * taken port fails to start instead of sharing it. Two closes start here
+ * and are carried out by the connection's handler, so that clients get a
+ * close code rather than a dropped TCP connection: a message over the
+ * protocol's frame maximum (4010) and a peer silent past the idle timeout
+ * (4013, after a ping at half of it).
  */
 import uWS from 'uWebSockets.js';
 import {
@@ -28,6 +34,12 @@ export interface ConnectionHandler {
     onFrame(frame: Uint8Array): void;
     onDrain(): void;
     onClosed(): void;
+    /**
+     * The transport found a reason to end the connection (a frame over the
+     * protocol's maximum: 4010; silence past the idle timeout: 4013). The
+     * handler closes it with `code` (and counts and logs the close).
+     */
+    onTransportClose(code: CloseCode, reason: string): void;
 }
 
 /** An upgrade the admission check turned down. */
@@ -44,6 +56,10 @@ const STATUS_LINES: Readonly<Record<UpgradeRefusal['status'], string>> = {
 export interface WebSocketServerOptions {
     readonly host: string;
     readonly port: number;
+    /**
+     * A connection that sends nothing (no message, no pong) for this long is
+     * closed with 4013; it is pinged after half of it. 0: never.
+     */
     readonly idleTimeoutS: number;
     /** Bytes a socket may hold unsent before uWS closes it (its `maxBackpressure`). */
     readonly sendBufferMaxBytes: number;
@@ -71,6 +87,8 @@ export interface WebSocketServer {
     stopListening(): void;
     /** Closes every open connection with `code`. */
     closeAll(code: number, reason: string): void;
+    /** Stops the idle check (once the connections are closed). */
+    stopIdleCheck(): void;
 }
 
 interface SocketData {
@@ -79,9 +97,55 @@ interface SocketData {
     readonly remoteAddress: string;
     handler: ConnectionHandler | undefined;
     closed: boolean;
+    /** When the peer last sent anything (message, ping or pong), `performance.now()` ms. */
+    lastInputMs: number;
+    /** Whether the idle check pinged the peer since its last input. */
+    pinged: boolean;
+}
+
+/**
+ * The longest message uWS accepts. Frames from the protocol's maximum up to
+ * this are received and answered with 4010; uWS buffers a message whole
+ * before handing it over, so this bounds the memory one connection can make
+ * it hold. A message over this is cut by uWS itself, without a close frame.
+ */
+export const RECEIVE_MAX_BYTE_LENGTH = 2 * FRAME_MAX_BYTE_LENGTH;
+
+/**
+ * uWS's own idle timeout, a backstop behind the idle check here (which
+ * closes with 4013 first). It also bounds how long a socket that was ended
+ * waits for the peer's close frame.
+ */
+const UWS_IDLE_TIMEOUT_MARGIN_S = 16;
+const UWS_IDLE_TIMEOUT_MAX_S = 960;
+
+/** How often the idle check runs: an eighth of the timeout, within 1 to 4 s. */
+function idleCheckIntervalMs(idleTimeoutS: number): number {
+    return Math.min(4000, Math.max(1000, (idleTimeoutS * 1000) / 8));
 }
 
 const SEND_DROPPED = 2;
+
+/**
+ * uSockets' listen option that leaves out SO_REUSEPORT. Without it a second
+ * node started on a port another node already serves would listen too, and
+ * the kernel would split new connections between the two. (The typings
+ * declare it as a non-const enum that the binary does not export.)
+ */
+const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
+
+/**
+ * `app.listen(host, port, options, cb)`: the binaries accept host, port and
+ * options together; the typings only declare the form without a host.
+ */
+interface ListenWithHostAndOptions {
+    listen(
+        host: string,
+        port: number,
+        options: number,
+        callback: (socket: uWS.us_listen_socket | false) => void,
+    ): uWS.TemplatedApp;
+}
 
 function parsePath(url: string): { urlInfo?: ParsedClientUrlInfo; urlError?: string } {
     try {
@@ -98,13 +162,23 @@ export async function startWebSocketServer(options: WebSocketServerOptions): Pro
             ? uWS.App()
             : uWS.SSLApp({ cert_file_name: options.tls.certFile, key_file_name: options.tls.keyFile });
 
+    const idleTimeoutMs = options.idleTimeoutS * 1000;
+    const noteInput = (ws: uWS.WebSocket<SocketData>): void => {
+        const data = ws.getUserData();
+        data.lastInputMs = performance.now();
+        data.pinged = false;
+    };
+
     app.ws<SocketData>('/*', {
         compression: uWS.DISABLED,
-        maxPayloadLength: FRAME_MAX_BYTE_LENGTH,
+        maxPayloadLength: RECEIVE_MAX_BYTE_LENGTH,
         maxBackpressure: options.sendBufferMaxBytes,
         closeOnBackpressureLimit: 1,
-        idleTimeout: options.idleTimeoutS,
-        sendPingsAutomatically: true,
+        idleTimeout:
+            options.idleTimeoutS === 0
+                ? 0
+                : Math.min(UWS_IDLE_TIMEOUT_MAX_S, options.idleTimeoutS + UWS_IDLE_TIMEOUT_MARGIN_S),
+        sendPingsAutomatically: false,
         upgrade: (res, req, context) => {
             const { urlInfo, urlError } = parsePath(req.getUrl());
             const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString();
@@ -122,6 +196,8 @@ export async function startWebSocketServer(options: WebSocketServerOptions): Pro
                 remoteAddress,
                 handler: undefined,
                 closed: false,
+                lastInputMs: performance.now(),
+                pinged: false,
             };
             res.upgrade(
                 data,
@@ -155,13 +231,20 @@ export async function startWebSocketServer(options: WebSocketServerOptions): Pro
         message: (ws, message, isBinary) => {
             const data = ws.getUserData();
             if (data.closed) return;
+            noteInput(ws);
             if (!isBinary) {
                 data.closed = true;
                 ws.end(CloseCode.PROTOCOL_ERROR, 'text messages are not allowed');
                 return;
             }
+            if (message.byteLength > FRAME_MAX_BYTE_LENGTH) {
+                closeFromTransport(ws, CloseCode.PROTOCOL_ERROR, `frame longer than ${FRAME_MAX_BYTE_LENGTH} bytes`);
+                return;
+            }
             data.handler?.onFrame(new Uint8Array(message.slice(0)));
         },
+        ping: noteInput,
+        pong: noteInput,
         drain: (ws) => {
             ws.getUserData().handler?.onDrain();
         },
@@ -173,18 +256,62 @@ export async function startWebSocketServer(options: WebSocketServerOptions): Pro
         },
     });
 
+    function closeFromTransport(ws: uWS.WebSocket<SocketData>, code: CloseCode, reason: string): void {
+        const data = ws.getUserData();
+        if (data.closed) return;
+        if (data.handler !== undefined) {
+            data.handler.onTransportClose(code, reason);
+        } else {
+            data.closed = true;
+            ws.end(code, reason);
+        }
+    }
+
+    /**
+     * Pings a connection silent for half the idle timeout and closes one
+     * silent for all of it with 4013 (uWS's own timeout would only drop the
+     * TCP connection, which a client sees as 1006).
+     */
+    const checkIdle = (): void => {
+        const now = performance.now();
+        for (const ws of sockets) {
+            const data = ws.getUserData();
+            if (data.closed) continue;
+            const silentMs = now - data.lastInputMs;
+            if (silentMs >= idleTimeoutMs) {
+                closeFromTransport(ws, CloseCode.CLIENT_IDLE_TIMEOUT, 'idle timeout');
+            } else if (silentMs >= idleTimeoutMs / 2 && !data.pinged) {
+                data.pinged = true;
+                ws.ping();
+            }
+        }
+    };
     app.any('/*', (res) => {
         res.writeStatus('426 Upgrade Required').writeHeader('Connection', 'close').end('WebSocket only\n');
     });
 
     const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
-        app.listen(options.host, options.port, (socket) => {
-            if (socket === false) reject(new Error(`cannot listen on ${options.host}:${options.port}`));
-            else resolve(socket);
-        });
+        (app as unknown as ListenWithHostAndOptions).listen(
+            options.host,
+            options.port,
+            LIBUS_LISTEN_EXCLUSIVE_PORT,
+            (socket) => {
+                if (socket === false) {
+                    reject(
+                        new Error(
+                            `cannot listen on ${options.host}:${options.port}: the port is in use ` +
+                                '(another mediator or program listens on it) or the address is not available',
+                        ),
+                    );
+                } else resolve(socket);
+            },
+        );
     });
     const port = uWS.us_socket_local_port(listenSocket);
     let listening = true;
+    const idleTimer =
+        options.idleTimeoutS === 0 ? undefined : setInterval(checkIdle, idleCheckIntervalMs(options.idleTimeoutS));
+    idleTimer?.unref();
 
     return {
         port,
@@ -197,6 +324,7 @@ export async function startWebSocketServer(options: WebSocketServerOptions): Pro
             listening = false;
             uWS.us_listen_socket_close(listenSocket);
         },
+        stopIdleCheck: () => clearInterval(idleTimer),
         closeAll: (code, reason) => {
             for (const ws of [...sockets]) {
                 const data = ws.getUserData();

@@ -3,9 +3,13 @@
  * multi-node and crash tests: port 0, the chosen port read from its first
  * line of output, and kill/stop controls (scripts/lib/mediator-process.ts).
  */
-import { spawnMediator as spawnNode, type MediatorProcess } from '../../scripts/lib/mediator-process.js';
+import {
+    MediatorStartError,
+    spawnMediator as spawnNode,
+    type MediatorProcess,
+} from '../../scripts/lib/mediator-process.js';
 
-export type { MediatorProcess };
+export { MediatorStartError, type MediatorProcess };
 
 export function spawnMediator(
     options: {

@@ -30,9 +30,13 @@ export class RawClient {
         });
     }
 
-    /** Opens a socket to the full URL (base + hex ClientUrlInfo). */
-    public static async open(url: string): Promise<RawClient> {
-        const socket = new WebSocket(url, { perMessageDeflate: false });
+    /**
+     * Opens a socket to the full URL (base + hex ClientUrlInfo). With
+     * `autoPong: false` it leaves the mediator's pings unanswered, as a dead
+     * or stalled client would.
+     */
+    public static async open(url: string, options: { readonly autoPong?: boolean } = {}): Promise<RawClient> {
+        const socket = new WebSocket(url, { perMessageDeflate: false, autoPong: options.autoPong ?? true });
         const client = new RawClient(socket);
         await new Promise<void>((resolve, reject) => {
             socket.once('open', () => resolve());

@@ -7,10 +7,12 @@
  * again after a mediator restart, and the exit statuses of bad input.
  */
 import { expect } from 'chai';
-import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { deviceCommand, deviceIdsPath } from '../../src/device-cli/index.js';
 import { waitUntil, withTimeout } from '../helpers/devices.js';
@@ -147,6 +149,36 @@ describe('device CLI', function () {
         expect(again.stderr).to.include('refusing to overwrite');
         expect(await readFile(file, 'utf8')).to.equal(content);
         expect(again.stdout + again.stderr).not.to.include(parsed.deviceGroupKey);
+    });
+
+    it('keygen prints the absolute path and warns when a git working tree would not ignore the file', async function () {
+        const repo = join(dir, 'repo');
+        await mkdir(repo);
+        execFileSync('git', ['init', '-q', repo]);
+        const exposed = join(repo, 'demo.json');
+        const first = await runCli({}, ['keygen', exposed]);
+        expect(first.code, first.stderr).to.equal(0);
+        expect(first.stdout).to.include(`created ${exposed} (mode 0600)`);
+        expect(first.stdout).to.include("it holds the device group's secret key");
+        expect(first.stderr).to.include(`warning: ${exposed} holds a secret key and lies in the git working tree`);
+        expect(first.stderr).to.include('do not commit it');
+
+        await writeFile(join(repo, '.gitignore'), 'ignored.json\n');
+        const ignored = await runCli({}, ['keygen', join(repo, 'ignored.json')]);
+        expect(ignored.code, ignored.stderr).to.equal(0);
+        expect(ignored.stderr).to.equal('');
+
+        const outside = await runCli({}, ['keygen', join(dir, 'outside.json')]);
+        expect(outside.code, outside.stderr).to.equal(0);
+        expect(outside.stderr).to.equal('');
+    });
+
+    it("the repository's .gitignore covers the group file names of the README and docs/device-cli.md", function () {
+        const root = fileURLToPath(new URL('../../../', import.meta.url));
+        const names = ['group.json', 'd2m-demo.json', 'group.device-ids.json', 'd2m-demo.device-ids.json'];
+        const run = spawnSync('git', ['-C', root, 'check-ignore', '--', ...names], { encoding: 'utf8' });
+        if (run.status === 128 || run.error !== undefined) this.skip(); // not a git checkout
+        expect(run.stdout.split('\n').filter((line) => line !== '')).to.deep.equal(names);
     });
 
     for (const kind of BACKEND_KINDS) {
@@ -354,6 +386,7 @@ describe('device CLI', function () {
             const cases: [readonly string[], string][] = [
                 [[], 'name a device command'],
                 [['bogus'], 'Unknown argument: bogus'],
+                [['lisen'], 'Unknown command "lisen": did you mean "listen"?'],
                 [['devices'], 'Missing required argument: key-file'],
                 [['drop', '--key-file', keyFile, 'zz'], 'device id must be decimal (42) or 0x-prefixed hex'],
                 [['drop', '--key-file', keyFile, '0x1ffffffffffffffff'], 'device id must be decimal'],

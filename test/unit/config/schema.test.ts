@@ -107,6 +107,17 @@ describe('configuration settings table', function () {
         expect(String(run.stderr)).to.include('Unknown argument');
     });
 
+    it('suggests the nearest flag for a typo and a help command that works from a checkout', function () {
+        const run = mediator(['serve', '--prot', '9000']);
+        expect(run.status).to.equal(2);
+        const stderr = String(run.stderr);
+        expect(stderr).to.include('mediator: Unknown argument: prot\n');
+        expect(stderr).to.include('did you mean --port?');
+        expect(stderr).to.include('`npm start -- --help`');
+        expect(stderr).to.include('`npx mediator serve --help`');
+        expect(String(run.stdout)).not.to.include('listening');
+    });
+
     it('matches the configuration table in the README (regenerate: node dist/scripts/config-table.js --write README.md)', function () {
         const table = extractConfigTable(readFileSync(README, 'utf8'));
         expect(table, 'README config-table markers').not.to.equal(undefined);
