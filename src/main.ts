@@ -11,10 +11,12 @@
  * environment < flags; docs/configuration.md). Exit codes: 0 after a clean
  * stop or drain, 1 on a runtime failure, 2 on invalid configuration or usage.
  */
+import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import yargs, { type Argv, type Options } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { withSettingOptions, settingOption } from './config/cli.js';
-import { adminListenPort, type MediatorConfig } from './config/config.js';
+import { adminListenPort, workerCount, type MediatorConfig } from './config/config.js';
 import { collectSettings, CONFIG_FILE_FLAG, loadConfig, type ConfigOrigin } from './config/load.js';
 import { SETTINGS, settingEntries, settingOf } from './config/schema.js';
 import { usageHints, type CommandWords } from './cli-usage.js';
@@ -28,6 +30,9 @@ import { createJsonLogger, createPinoLogger, type Logger, type LogLevel } from '
 import { startMediatorServer, type MediatorServer } from './mediator-server.js';
 import type { StorageBackend } from './storage/backend.js';
 import { createMemoryBackend } from './storage/memory-backend.js';
+import type { MediatorContext } from './mediator/context.js';
+import { NOOP_MEDIATOR_METRICS } from './metrics/hooks.js';
+import { claimPort, WORKER_ENV, WorkerPool, type PrimaryToWorker, type WorkerToPrimary } from './workers.js';
 
 /** Exit code for invalid configuration or command-line usage. */
 const EXIT_CONFIG = 2;
@@ -58,18 +63,44 @@ function settingsByOrigin(origins: Readonly<Record<string, ConfigOrigin>>): Reco
     return byOrigin;
 }
 
+/** Set when this process is worker `index` of a `--workers` node (src/workers.ts). */
+interface WorkerRole {
+    readonly index: number;
+    readonly port: number;
+    readonly nodeId: string;
+}
+
+function workerRole(env: NodeJS.ProcessEnv): WorkerRole | undefined {
+    const index = Number(env[WORKER_ENV.index]);
+    const port = Number(env[WORKER_ENV.port]);
+    const nodeId = env[WORKER_ENV.nodeId];
+    if (!Number.isInteger(index) || index < 1 || !Number.isInteger(port) || nodeId === undefined) return undefined;
+    return { index, port, nodeId };
+}
+
 async function serve(args: Readonly<Record<string, unknown>>): Promise<void> {
-    const { config, origins, configFile, unknownEnvironment } = loadConfig({ flags: args, env: process.env });
+    const loaded = loadConfig({ flags: args, env: process.env });
+    const { origins, configFile, unknownEnvironment } = loaded;
+    const worker = workerRole(process.env);
+    const config: MediatorConfig =
+        worker === undefined ? loaded.config : { ...loaded.config, port: worker.port, nodeId: worker.nodeId };
     const logger = createPinoLogger({ level: config.logLevel });
-    const byOrigin = settingsByOrigin(origins);
-    logger.info('configuration loaded', {
-        configFile,
-        fromFile: byOrigin.file,
-        fromEnv: byOrigin.env,
-        fromFlags: byOrigin.flag,
-    });
-    if (unknownEnvironment.length > 0) {
-        logger.warn('environment variables that name no setting (ignored)', { names: unknownEnvironment });
+    if (worker === undefined) {
+        const byOrigin = settingsByOrigin(origins);
+        logger.info('configuration loaded', {
+            configFile,
+            fromFile: byOrigin.file,
+            fromEnv: byOrigin.env,
+            fromFlags: byOrigin.flag,
+        });
+        if (unknownEnvironment.length > 0) {
+            logger.warn('environment variables that name no setting (ignored)', { names: unknownEnvironment });
+        }
+        const workers = workerCount(config, availableParallelism());
+        if (workers > 1) {
+            await servePrimary(config, workers, logger);
+            return;
+        }
     }
     const metrics = new MediatorMetrics();
     const backend = metrics.instrument(await createBackend(config, logger));
@@ -83,8 +114,10 @@ async function serve(args: Readonly<Record<string, unknown>>): Promise<void> {
             logger,
             metrics,
             proxyMetrics: metrics.proxy,
+            sharePort: worker !== undefined,
         });
-        const adminPort = adminListenPort(config);
+        // A worker's admin port is its primary's.
+        const adminPort = worker === undefined ? adminListenPort(config) : undefined;
         if (adminPort !== undefined) {
             const running = server;
             admin = await startAdminServer({
@@ -96,17 +129,119 @@ async function serve(args: Readonly<Record<string, unknown>>): Promise<void> {
                 registry: metrics.registry,
                 logger,
             });
-            process.stdout.write(
-                `admin listening on http://${config.adminHost}:${admin.port}/ (${config.adminToken === undefined ? 'health and metrics only' : 'admin API, health and metrics'})\n`,
-            );
+            printAdminListening(config, admin);
         }
     } catch (error) {
         await backend.close();
         throw error;
     }
+    installDrainOnSignals(server, backend, config, logger, admin);
+    if (worker !== undefined) {
+        // The primary asks for metrics; without a primary a worker drains and exits.
+        process.on('message', (message: PrimaryToWorker) => {
+            if (message.type !== 'metrics') return;
+            void metrics.registry.getMetricsAsJSON().then((json) => {
+                const reply: WorkerToPrimary = { type: 'metrics', id: message.id, metrics: json };
+                process.send?.(reply);
+            });
+        });
+        process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+        const ready: WorkerToPrimary = { type: 'ready', port: server.port, nodeId: server.nodeId };
+        process.send?.(ready);
+        return;
+    }
     const scheme = server.tls ? 'wss' : 'ws';
     process.stdout.write(`mediator listening on ${scheme}://${config.host}:${server.port}/ (node ${server.nodeId})\n`);
-    installDrainOnSignals(server, backend, config, logger, admin);
+}
+
+function printAdminListening(config: MediatorConfig, admin: AdminServer): void {
+    const what = config.adminToken === undefined ? 'health and metrics only' : 'admin API, health and metrics';
+    process.stdout.write(`admin listening on http://${config.adminHost}:${admin.port}/ (${what})\n`);
+}
+
+/**
+ * The primary of a `--workers` node (src/workers.ts): claims the port,
+ * starts the workers, serves the admin port with the workers' summed
+ * metrics, and on SIGTERM or SIGINT drains every worker (a second signal
+ * is passed on: the workers close their remaining devices at once).
+ */
+async function servePrimary(config: MediatorConfig, count: number, logger: Logger): Promise<void> {
+    const nodeId = config.nodeId ?? `n${randomBytes(4).toString('hex')}`;
+    const port = await claimPort(config.host, config.port);
+    const script = process.argv[1];
+    if (script === undefined) throw new Error('cannot tell the script to start the workers with');
+    const pool = new WorkerPool({
+        count,
+        script,
+        args: process.argv.slice(2),
+        env: process.env,
+        port,
+        nodeId,
+        logger: logger.child({ node: nodeId, component: 'workers' }),
+    });
+    await pool.start();
+    let draining = false;
+    let backend: StorageBackend | undefined;
+    let admin: AdminServer | undefined;
+    try {
+        const adminPort = adminListenPort(config);
+        if (adminPort !== undefined) {
+            backend = await createBackend(config, logger);
+            const ctx: MediatorContext = {
+                backend,
+                config,
+                crypto: nodeCryptoBackend,
+                nodeId,
+                logger: logger.child({ node: nodeId }),
+                metrics: NOOP_MEDIATOR_METRICS,
+                now: Date.now,
+            };
+            admin = await startAdminServer({
+                host: config.adminHost,
+                port: adminPort,
+                token: config.adminToken,
+                ctx,
+                readiness: { isDraining: () => draining || pool.readyCount < pool.count },
+                registry: pool,
+                logger,
+            });
+            printAdminListening(config, admin);
+        }
+    } catch (error) {
+        await pool.stop();
+        await backend?.close();
+        throw error;
+    }
+    const scheme = config.tlsCert !== undefined ? 'wss' : 'ws';
+    process.stdout.write(
+        `mediator listening on ${scheme}://${config.host}:${port}/ (node ${nodeId}) with ${count} workers\n`,
+    );
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals): void => {
+        signals++;
+        if (signals > 1) {
+            logger.warn('second signal: the workers close their remaining devices at once', { signal });
+            void pool.stop();
+            return;
+        }
+        draining = true;
+        logger.info('draining the workers on signal', { signal, workers: count });
+        void pool
+            .stop()
+            .then(async (clean) => {
+                await admin?.close();
+                await backend?.close();
+                if (clean) process.stdout.write(`mediator drained after ${signal}; exiting with 0\n`);
+                else logger.error('a worker did not drain cleanly; exiting with 1');
+                process.exit(clean ? 0 : 1);
+            })
+            .catch((error: unknown) => {
+                logger.error('drain failed', { error });
+                process.exit(1);
+            });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
 }
 
 /**

@@ -41,6 +41,8 @@ export interface MediatorServerOptions {
     readonly proxyMetrics?: ProxyMetrics;
     /** Counters of the mediator core (no-op by default; src/metrics/ has the prom-client one). */
     readonly metrics?: MediatorMetricsHooks;
+    /** One of several worker processes of a node: share the WebSocket port with the others (SO_REUSEPORT). */
+    readonly sharePort?: boolean;
 }
 
 export interface MediatorServer {
@@ -164,6 +166,7 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
                 : undefined,
         logger: transportLogger,
         onConnection,
+        sharePort: options.sharePort === true,
     });
     const sweeper = new SlotSweeper(ctx);
     sweeper.start();

@@ -13,7 +13,6 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
 import { StorageError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { MediatorContext } from '../mediator/context.js';
@@ -25,6 +24,12 @@ export const READINESS_TIMEOUT_MS_DEFAULT = 1_000;
 
 const HEALTH_PATHS: ReadonlySet<string> = new Set(['/livez', '/readyz', '/metrics']);
 
+/** What /metrics serves: Prometheus text and its content type. */
+export interface MetricsSource {
+    metrics(): Promise<string>;
+    readonly contentType: string;
+}
+
 export interface AdminServerOptions {
     readonly host: string;
     /** 0 picks a free port. */
@@ -34,8 +39,8 @@ export interface AdminServerOptions {
     readonly ctx: MediatorContext;
     /** Readiness fails while the node drains. */
     readonly readiness: { isDraining(): boolean };
-    /** Served on /metrics; without it /metrics answers 404. */
-    readonly registry?: Registry;
+    /** Served on /metrics (a prom-client registry, or the sum over worker processes); without it /metrics answers 404. */
+    readonly registry?: MetricsSource;
     /** How long /readyz waits for each storage service (default {@link READINESS_TIMEOUT_MS_DEFAULT}). */
     readonly readinessTimeoutMs?: number;
     /** Default: the context's logger. */

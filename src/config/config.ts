@@ -113,6 +113,7 @@ export function configProblems(config: MediatorConfig): ConfigProblem[] {
         problem('logLevel', `logLevel must be one of ${LOG_LEVELS.join(', ')}, got ${String(config.logLevel)}`);
     }
     storageProblems(config, problem);
+    workerProblems(config, problem);
     adminProblems(config, problem, integer, text);
     integer('drainWindowMs', config.drainWindowMs, 0, 10 * 60_000);
     tlsProblems(config, problem);
@@ -144,6 +145,29 @@ function limitProblems(
             'sendBufferMaxBytes',
             `sendBufferMaxBytes must be at least ${highWater + SEND_BUFFER_HEADROOM_BYTES} ` +
                 '(the larger of deliveryHighWaterBytes and upstreamReadHighWaterBytes, plus 131072)',
+        );
+    }
+}
+
+/** The most worker processes `--workers` accepts. */
+export const WORKERS_MAX = 256;
+
+/** How many worker processes the configuration asks for (`auto`: one per core of `cores`). */
+export function workerCount(config: Pick<MediatorConfig, 'workers'>, cores: number): number {
+    return config.workers === 'auto' ? Math.max(1, Math.min(WORKERS_MAX, cores)) : Number(config.workers);
+}
+
+function workerProblems(config: MediatorConfig, problem: Report): void {
+    const text = String(config.workers);
+    if (text !== 'auto' && !(/^[1-9][0-9]*$/u.test(text) && Number(text) <= WORKERS_MAX)) {
+        problem('workers', `workers must be auto or a whole number from 1 to ${WORKERS_MAX}, got ${text}`);
+        return;
+    }
+    if (text !== '1' && config.redisUrl === undefined) {
+        problem(
+            'workers',
+            `workers ${text} needs the shared backend (redisUrl and databaseUrl): the embedded backend keeps ` +
+                "the devices' state inside one process, which other workers could not see",
         );
     }
 }

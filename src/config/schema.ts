@@ -24,6 +24,8 @@ export interface MediatorConfig {
     readonly databaseUrl: string | undefined;
     /** Names this process in presence records and logs; random when not set. */
     readonly nodeId: string | undefined;
+    /** Processes that serve the WebSocket port together: a count, or `auto` for one per core. */
+    readonly workers: string;
     readonly logLevel: LogLevel;
     readonly handshakeTimeoutMs: number;
     /** Proxy bytes buffered before authentication; more closes the connection with 4010. */
@@ -205,6 +207,17 @@ export const SETTINGS: SettingsTable = {
         default: undefined,
         defaultText: 'random',
         description: "this node's name in presence records, connection ids and logs (letters, digits, '.', '_', '-')",
+    },
+    workers: {
+        section: 'Listening',
+        flag: 'workers',
+        env: 'MEDIATOR_WORKERS',
+        type: 'string',
+        unit: 'count',
+        default: '1',
+        description:
+            'processes that serve the WebSocket port together (SO_REUSEPORT), each a node named <node id>-w<n>; ' +
+            'auto: one per core; more than 1 needs --redis-url and --database-url',
     },
     tlsCert: {
         section: 'Listening',

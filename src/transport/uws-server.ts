@@ -71,6 +71,12 @@ export interface WebSocketServerOptions {
     readonly admit?: (remoteAddress: string, urlInfo: ParsedClientUrlInfo | undefined) => UpgradeRefusal | undefined;
     /** PEM files; when given, the endpoint serves `wss://` (TLS terminated here). */
     readonly tls?: { readonly certFile: string; readonly keyFile: string } | undefined;
+    /**
+     * Share the port with the other worker processes of one node (SO_REUSEPORT;
+     * `mediator serve --workers`). Default false: the port is listened on
+     * exclusively, so a second node on a taken port fails to start.
+     */
+    readonly sharePort?: boolean;
     readonly logger: Logger;
     /** Called for every accepted connection whose path carries a valid ClientUrlInfo. */
     readonly onConnection: (transport: ConnectionTransport, urlInfo: ParsedClientUrlInfo) => ConnectionHandler;
@@ -133,6 +139,8 @@ const SEND_DROPPED = 2;
  * declare it as a non-const enum that the binary does not export.)
  */
 const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
+/** uSockets' default listen option: SO_REUSEPORT, for the workers of one node. */
+const LIBUS_LISTEN_DEFAULT = 0;
 
 /**
  * `app.listen(host, port, options, cb)`: the binaries accept host, port and
@@ -294,7 +302,7 @@ export async function startWebSocketServer(options: WebSocketServerOptions): Pro
         (app as unknown as ListenWithHostAndOptions).listen(
             options.host,
             options.port,
-            LIBUS_LISTEN_EXCLUSIVE_PORT,
+            options.sharePort === true ? LIBUS_LISTEN_DEFAULT : LIBUS_LISTEN_EXCLUSIVE_PORT,
             (socket) => {
                 if (socket === false) {
                     reject(

@@ -4,7 +4,7 @@
  * from), and secrets never repeated in messages.
  */
 import { expect } from 'chai';
-import { DEFAULT_CONFIG, adminListenPort, buildConfig } from '../../../src/config/config.js';
+import { DEFAULT_CONFIG, adminListenPort, buildConfig, workerCount } from '../../../src/config/config.js';
 import { collectSettings, loadConfig, type ConfigSources } from '../../../src/config/load.js';
 import { ConfigError } from '../../../src/errors.js';
 
@@ -236,5 +236,27 @@ describe('redis mode setting (one server, or a cluster whose redisUrl lists seed
         expect(bad.join('\n')).not.to.include('secret');
         const mode = problemsOf({ env: { MEDIATOR_REDIS_MODE: 'sentinel', REDIS_URL: list, DATABASE_URL } });
         expect(mode.join('\n')).to.match(/redisMode must be one of standalone, cluster/u);
+    });
+});
+
+describe('workers setting', function () {
+    it('takes a count or auto, and needs the shared backend for more than one', function () {
+        const shared = { REDIS_URL: 'redis://r:6379', DATABASE_URL };
+        expect(loadConfig({ env: shared, flags: { workers: '4' } }).config.workers).to.equal('4');
+        expect(loadConfig({ env: { ...shared, MEDIATOR_WORKERS: 'auto' } }).config.workers).to.equal('auto');
+        expect(loadConfig({ env: {}, flags: {} }).config.workers).to.equal('1');
+        expect(problemsOf({ env: {}, flags: { workers: '2' } }).join('\n')).to.match(
+            /workers 2 needs the shared backend/u,
+        );
+        for (const bad of ['0', 'many', '1.5', '257']) {
+            expect(problemsOf({ env: shared, flags: { workers: bad } }).join('\n')).to.match(
+                /workers must be auto or/u,
+            );
+        }
+    });
+
+    it('resolves auto to one worker per core', function () {
+        expect(workerCount({ workers: 'auto' }, 6)).to.equal(6);
+        expect(workerCount({ workers: '3' }, 6)).to.equal(3);
     });
 });
