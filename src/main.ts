@@ -162,7 +162,8 @@ async function migrate(args: Readonly<Record<string, unknown>>): Promise<void> {
     if (typeof url !== 'string') {
         throw new ConfigError([`migrate needs --database-url, ${SETTINGS.databaseUrl.env} or a config file with it`]);
     }
-    const { closeDatabase, createDatabase, migrate: applyMigrations } = await import('./storage/postgres/db.js');
+    const { closeDatabase, createDatabase } = await import('./storage/postgres/db.js');
+    const { migrate: applyMigrations } = await import('./storage/postgres/migrate.js');
     const db = createDatabase(url);
     try {
         const applied = await applyMigrations(db);

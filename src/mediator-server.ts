@@ -21,9 +21,11 @@ import { LocalGroups } from './mediator/local-groups.js';
 import { NOOP_MEDIATOR_METRICS, type MediatorMetricsHooks } from './metrics/hooks.js';
 import { GroupMaintenance } from './mediator/group-maintenance.js';
 import { SlotSweeper } from './mediator/sweeper.js';
-import { Session, type SessionStats } from './session/session.js';
+import { DeviceConnection } from './mediator/device-connection.js';
+import { login, logout } from './mediator/login.js';
+import { Session, type SessionPorts, type SessionStats } from './session/session.js';
 import { SessionDrain } from './session-drain.js';
-import type { ConnectionTransport } from './session/transport.js';
+import type { ConnectionTransport } from './transport/connection-transport.js';
 import type { StorageBackend } from './storage/backend.js';
 import { groupIdFromBytes } from './storage/types.js';
 import { startWebSocketServer, type ConnectionHandler, type UpgradeRefusal } from './transport/uws-server.js';
@@ -83,6 +85,19 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
     };
     const localGroups = new LocalGroups(backend.coordinator, ctx.logger.child({ component: 'groups' }));
     const chatServer = ChatServerProxy.fromConfig(config, options.proxyMetrics);
+    const sessionPorts: SessionPorts = {
+        crypto,
+        config,
+        metrics: ctx.metrics,
+        logger: ctx.logger,
+        queue: backend.queue,
+        localGroups,
+        login: (request) => login(ctx, request),
+        logout: (groupId, deviceId, connectionId) => logout(ctx, groupId, deviceId, connectionId),
+        openDevice: (identity, link) => new DeviceConnection(ctx, identity, link),
+        chatServer,
+        now: () => ctx.now(),
+    };
     const sessions = new Set<Session>();
     const finished = new Set<Promise<void>>();
     let counter = 0;
@@ -115,10 +130,8 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
         counter++;
         const ticket = limits.admit(transport.remoteAddress, groupIdFromBytes(urlInfo.deviceGroupId));
         const session = new Session(
+            sessionPorts,
             {
-                ctx,
-                localGroups,
-                chatServer,
                 onFinished: (ended) => sessions.delete(ended),
                 onAuthenticated: () => ticket.authenticated(),
             },

@@ -9,21 +9,12 @@
  * (pino-logger.ts), a capturing logger for tests, and a silent one.
  */
 import { sanitizeFields } from './sanitize.js';
+import type { Logger, LogFields, LogLevel } from './types.js';
 
 export { sanitize, sanitizeFields } from './sanitize.js';
 export { createJsonLogger, createPinoLogger, type PinoLoggerOptions } from './pino-logger.js';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
-
-export type LogFields = Readonly<Record<string, unknown>>;
-
-export interface Logger {
-    debug(message: string, fields?: LogFields): void;
-    info(message: string, fields?: LogFields): void;
-    warn(message: string, fields?: LogFields): void;
-    error(message: string, fields?: LogFields): void;
-    child(bindings: LogFields): Logger;
-}
+export type { Logger, LogFields, LogLevel } from './types.js';
 
 export const LEVEL_RANK: Readonly<Record<LogLevel, number>> = {
     debug: 20,

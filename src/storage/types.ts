@@ -27,6 +27,11 @@ export function shortGroupId(groupId: GroupId): string {
     return groupId.slice(0, 8);
 }
 
+/** Log-safe rendering of a device id: 16 lowercase hex digits. */
+export function deviceIdHex(deviceId: DeviceId): string {
+    return deviceId.toString(16).padStart(16, '0');
+}
+
 /** Identifies one WebSocket connection across all nodes: `<nodeId>/<counter>`. */
 export type ConnectionId = string;
 
