@@ -155,7 +155,7 @@ export interface TestNode {
     readonly logger: Logger & { readonly records: LogRecord[] };
     readonly nodeId: string;
     readonly crypto: typeof nodeCryptoBackend;
-    now(): number;
+    readonly now: () => number;
     readonly startTimer: ManualClock['startTimer'];
 }
 
