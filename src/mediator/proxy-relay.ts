@@ -14,9 +14,12 @@ import type { Logger } from '../log/logger.js';
 import type { RelayRequest } from '../upstream/chat-server-proxy.js';
 import type { UpstreamConnection } from '../upstream/upstream-connection.js';
 
+/** What the relay uses of one upstream connection. */
+export type RelayConnection = Pick<UpstreamConnection, 'write' | 'onDeviceDrain' | 'destroy'>;
+
 /** Opens a relay to a chat server (the node's ChatServerProxy). */
 export interface ChatServerOpener {
-    open(request: RelayRequest): UpstreamConnection;
+    open(request: RelayRequest): RelayConnection;
 }
 
 /** What the relay needs of the authenticated device once it may relay. */
@@ -41,7 +44,7 @@ export class ProxyRelay {
     #preAuthBytes = 0;
     #device: RelayedDevice | undefined;
     /** The chat-server relay, from the first Proxy frame after authentication on. */
-    #upstream: UpstreamConnection | undefined;
+    #upstream: RelayConnection | undefined;
     /** The relay failed or the connection ended: later Proxy frames are dropped. */
     #over = false;
 
@@ -98,12 +101,12 @@ export class ProxyRelay {
         this.#upstream?.destroy();
     }
 
-    #open(device: RelayedDevice): UpstreamConnection {
+    #open(device: RelayedDevice): RelayConnection {
         if (this.#chatServer === undefined) {
             this.#over = true;
             throw new ChatServerProxyError('no-chat-server', 'this mediator has no chat-server proxy');
         }
-        let upstream: UpstreamConnection;
+        let upstream: RelayConnection;
         try {
             upstream = this.#chatServer.open({
                 serverGroup: device.serverGroup,
