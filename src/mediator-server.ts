@@ -16,7 +16,6 @@ import { CloseCode, type CryptoBackend, type ParsedClientUrlInfo } from '../d2m/
 import type { MediatorConfig } from './config/config.js';
 import { ConnectionLimits, InboundLimiter, refusalStatus, type RefusalReason } from './limits/index.js';
 import type { Logger } from './log/logger.js';
-import type { MediatorContext } from './mediator/context.js';
 import { LocalGroups } from './mediator/local-groups.js';
 import { NOOP_MEDIATOR_METRICS, type MediatorMetricsHooks } from './metrics/hooks.js';
 import { GroupMaintenance } from './mediator/group-maintenance.js';
@@ -27,7 +26,7 @@ import { Session, type SessionPorts, type SessionStats } from './session/session
 import { SessionDrain } from './session-drain.js';
 import type { ConnectionTransport } from './transport/connection-transport.js';
 import type { StorageBackend } from './storage/backend.js';
-import { groupIdFromBytes } from './storage/types.js';
+import { groupIdFromBytes, shortGroupId, type NodeId } from './storage/types.js';
 import { startWebSocketServer, type ConnectionHandler, type UpgradeRefusal } from './transport/uws-server.js';
 import { ChatServerProxy } from './upstream/chat-server-proxy.js';
 import type { ProxyMetrics } from './upstream/metrics.js';
@@ -45,10 +44,28 @@ export interface MediatorServerOptions {
     readonly metrics?: MediatorMetricsHooks;
 }
 
+/**
+ * Everything a node's components are built from. Only this composition
+ * root sees it whole: each component declares the few parts it uses (its
+ * ports) and is handed this object, or a view of it, here.
+ */
+export interface NodeServices {
+    readonly backend: StorageBackend;
+    readonly config: MediatorConfig;
+    readonly crypto: CryptoBackend;
+    readonly nodeId: NodeId;
+    readonly logger: Logger;
+    /** Counters and timings for the operator's metrics (NOOP_MEDIATOR_METRICS when not exported). */
+    readonly metrics: MediatorMetricsHooks;
+    /** Unix ms. */
+    readonly now: () => number;
+}
+
 export interface MediatorServer {
     readonly port: number;
     readonly nodeId: string;
-    readonly context: MediatorContext;
+    /** The node's services (the admin API is built from them). */
+    readonly context: NodeServices;
     readonly sweeper: SlotSweeper;
     readonly maintenance: GroupMaintenance;
     /** Sessions open on this node. */
@@ -74,7 +91,7 @@ export interface MediatorServer {
 export async function startMediatorServer(options: MediatorServerOptions): Promise<MediatorServer> {
     const { config, backend, crypto, logger } = options;
     const nodeId = config.nodeId ?? `n${randomBytes(4).toString('hex')}`;
-    const ctx: MediatorContext = {
+    const ctx: NodeServices = {
         backend,
         config,
         crypto,
@@ -122,7 +139,10 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
             shutdown !== undefined ? 'draining' : limits.check(remoteAddress, groupId);
         if (reason === undefined) return undefined;
         ctx.metrics.upgradeRefused(reason);
-        transportLogger.debug('upgrade refused', { reason, group: groupId?.slice(0, 8) });
+        transportLogger.debug('upgrade refused', {
+            reason,
+            group: groupId === undefined ? undefined : shortGroupId(groupId),
+        });
         return { status: refusalStatus(reason), retryAfterS: config.retryAfterS };
     };
 

@@ -5,7 +5,7 @@
  * (server.ts).
  */
 import type { IncomingMessage } from 'node:http';
-import type { MediatorContext } from '../mediator/context.js';
+import type { AdminPorts } from './ports.js';
 import type { GroupId } from '../storage/types.js';
 import { deleteGroup, dropGroupSlot, listGroups, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, showGroup } from './groups.js';
 import { HttpError, readJsonObject } from './http.js';
@@ -43,7 +43,7 @@ function parseListQuery(query: URLSearchParams): { limit: number; after: GroupId
 }
 
 /** GET shows a group's policy; PUT replaces the override, PATCH merges into it, DELETE removes it. */
-function policyRoute(ctx: MediatorContext, groupText: string): RouteMatch {
+function policyRoute(ctx: AdminPorts, groupText: string): RouteMatch {
     return {
         name: '/v1/groups/:group/policy',
         methods: ['GET', 'PUT', 'PATCH', 'DELETE'],
@@ -68,7 +68,7 @@ function policyRoute(ctx: MediatorContext, groupText: string): RouteMatch {
 }
 
 /** The admin API's routes under /v1; undefined for an unknown path. */
-export function route(ctx: MediatorContext, url: URL): RouteMatch | undefined {
+export function route(ctx: AdminPorts, url: URL): RouteMatch | undefined {
     const parts = url.pathname.split('/').filter((part) => part !== '');
     if (parts[0] !== 'v1' || parts[1] !== 'groups') return undefined;
     const [, , groupText, sub, deviceText, ...rest] = parts;

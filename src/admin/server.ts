@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { StorageError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import type { MediatorContext } from '../mediator/context.js';
+import type { AdminPorts } from './ports.js';
 import { errorBody, hasBearerToken, HttpError, requestIdOf, sendJson, sendText } from './http.js';
 import { methodOf, notAllowed, route } from './routes.js';
 
@@ -31,7 +31,7 @@ export interface AdminServerOptions {
     readonly port: number;
     /** Bearer token of `/v1/...`; undefined turns the admin API off (403), health and metrics stay. */
     readonly token: string | undefined;
-    readonly ctx: MediatorContext;
+    readonly ctx: AdminPorts;
     /** Readiness fails while the node drains. */
     readonly readiness: { isDraining(): boolean };
     /** Served on /metrics; without it /metrics answers 404. */
