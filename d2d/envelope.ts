@@ -6,13 +6,7 @@
  * and so on): this layer neither builds nor inspects it. The plaintext
  * carries 0 to 255 zero bytes of padding that hide the content's length.
  */
-import {
-    ensureDeviceId,
-    u64FromProtobuf,
-    u64ToProtobuf,
-    type CryptoBackend,
-    type DeviceId,
-} from '../d2m/index.js';
+import { ensureDeviceId, u64FromProtobuf, u64ToProtobuf, type CryptoBackend, type DeviceId } from '../d2m/index.js';
 import { d2dProtocolError } from './errors.js';
 import { decryptWithNonceAhead, encryptWithNonceAhead } from './box.js';
 import type { d2d } from './generated/d2d.js';
