@@ -9,7 +9,7 @@ import { CloseCode, DeviceSlotExpirationPolicy, type DeviceId } from '../../d2m/
 import type { AdminPorts } from './ports.js';
 import { closeDevice, dropSlot, effectivePolicy } from '../mediator/slots.js';
 import type { Presence } from '../storage/group-coordinator.js';
-import type { GroupId } from '../storage/types.js';
+import { shortGroupId, type GroupId } from '../storage/types.js';
 import { HttpError } from './http.js';
 import { deviceIdFields, isoTime } from './ids.js';
 
@@ -196,7 +196,7 @@ export async function deleteGroup(ctx: AdminPorts, groupId: GroupId): Promise<Re
     await queue.deleteGroup(groupId);
     await closeAll();
     ctx.logger.info('device group deleted by an operator', {
-        group: groupId.slice(0, 8),
+        group: shortGroupId(groupId),
         slots: slots.length,
         closed: closed.size,
     });

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { AdminPorts } from './ports.js';
-import type { GroupId } from '../storage/types.js';
+import { shortGroupId, type GroupId } from '../storage/types.js';
 import { deleteGroup, dropGroupSlot, listGroups, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, showGroup } from './groups.js';
 import { HttpError, readJsonObject } from './http.js';
 import { parseDeviceId, parseGroupId } from './ids.js';
@@ -47,7 +47,7 @@ function policyRoute(ctx: AdminPorts, groupText: string): RouteMatch {
     return {
         name: '/v1/groups/:group/policy',
         methods: ['GET', 'PUT', 'PATCH', 'DELETE'],
-        logFields: { group: groupText.slice(0, 8) },
+        logFields: { group: shortGroupId(groupText) },
         handle: async (request, method) => {
             const groupId = parseGroupId(groupText);
             if (method === 'PUT' || method === 'PATCH' || method === 'DELETE') {
@@ -58,7 +58,7 @@ function policyRoute(ctx: AdminPorts, groupText: string): RouteMatch {
                         : parsePolicyBody(await readJsonObject(request), current, method === 'PUT');
                 await ctx.backend.groups.setPolicyOverride(groupId, next);
                 ctx.logger.info('slot policy of a device group changed by an operator', {
-                    group: groupId.slice(0, 8),
+                    group: shortGroupId(groupId),
                     override: next,
                 });
             }
@@ -81,7 +81,7 @@ export function route(ctx: AdminPorts, url: URL): RouteMatch | undefined {
             handle: async () => ok(await listGroups(ctx, parseListQuery(url.searchParams))),
         };
     }
-    const logFields = { group: groupText.slice(0, 8) };
+    const logFields = { group: shortGroupId(groupText) };
     if (sub === undefined) {
         return {
             name: '/v1/groups/:group',

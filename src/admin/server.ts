@@ -69,10 +69,12 @@ function toHttpError(error: unknown): HttpError {
 class AdminRequests {
     readonly #readinessTimeoutMs: number;
 
-    public constructor(
-        private readonly options: AdminServerOptions,
-        private readonly logger: Logger,
-    ) {
+    readonly #options: AdminServerOptions;
+    readonly #logger: Logger;
+
+    public constructor(options: AdminServerOptions, logger: Logger) {
+        this.#options = options;
+        this.#logger = logger;
         this.#readinessTimeoutMs = options.readinessTimeoutMs ?? READINESS_TIMEOUT_MS_DEFAULT;
     }
 
@@ -88,7 +90,7 @@ class AdminRequests {
             const httpError = toHttpError(error);
             outcome.status = httpError.status;
             if (httpError.status >= 500) {
-                this.logger.warn('admin request failed', { requestId, route: outcome.route, error });
+                this.#logger.warn('admin request failed', { requestId, route: outcome.route, error });
             }
             if (response.headersSent) {
                 response.destroy();
@@ -107,8 +109,8 @@ class AdminRequests {
                 ms: Math.round(performance.now() - started),
                 ...outcome.fields,
             };
-            if (outcome.route.startsWith('/v1')) this.logger.info('admin request', record);
-            else this.logger.debug('admin request', record);
+            if (outcome.route.startsWith('/v1')) this.#logger.info('admin request', record);
+            else this.#logger.debug('admin request', record);
         }
     }
 
@@ -123,7 +125,7 @@ class AdminRequests {
         const method = methodOf(request);
         if (method !== 'GET' && method !== 'HEAD') throw notAllowed(['GET']);
         const headers = { 'x-request-id': requestId };
-        const { ctx, readiness, registry } = this.options;
+        const { ctx, readiness, registry } = this.#options;
         if (path === '/livez') {
             outcome.status = 200;
             sendJson(response, 200, { status: 'ok' }, headers);
@@ -152,7 +154,7 @@ class AdminRequests {
         requestId: string,
         outcome: Outcome,
     ): Promise<void> {
-        const match = route(this.options.ctx, url);
+        const match = route(this.#options.ctx, url);
         if (match === undefined)
             throw new HttpError(404, 'not-found', `no such resource: ${url.pathname.slice(0, 100)}`);
         outcome.route = match.name;
@@ -162,7 +164,7 @@ class AdminRequests {
             method !== undefined &&
             (match.methods.includes(method) || (method === 'HEAD' && match.methods.includes('GET')));
         if (!allowed) throw notAllowed(match.methods);
-        const { token } = this.options;
+        const { token } = this.#options;
         if (token === undefined) {
             throw new HttpError(403, 'admin-api-disabled', 'the admin API is off: this node has no admin token');
         }

@@ -32,36 +32,40 @@ export interface LogRecord {
 }
 
 class RecordLogger implements Logger {
-    public constructor(
-        private readonly minimum: number,
-        private readonly bindings: LogFields,
-        private readonly sink: (record: LogRecord) => void,
-    ) {}
+    readonly #minimum: number;
+    readonly #bindings: LogFields;
+    readonly #sink: (record: LogRecord) => void;
+
+    public constructor(minimum: number, bindings: LogFields, sink: (record: LogRecord) => void) {
+        this.#minimum = minimum;
+        this.#bindings = bindings;
+        this.#sink = sink;
+    }
 
     public debug(message: string, fields?: LogFields): void {
-        this.write('debug', message, fields);
+        this.#write('debug', message, fields);
     }
 
     public info(message: string, fields?: LogFields): void {
-        this.write('info', message, fields);
+        this.#write('info', message, fields);
     }
 
     public warn(message: string, fields?: LogFields): void {
-        this.write('warn', message, fields);
+        this.#write('warn', message, fields);
     }
 
     public error(message: string, fields?: LogFields): void {
-        this.write('error', message, fields);
+        this.#write('error', message, fields);
     }
 
     public child(bindings: LogFields): Logger {
-        return new RecordLogger(this.minimum, { ...this.bindings, ...sanitizeFields(bindings) }, this.sink);
+        return new RecordLogger(this.#minimum, { ...this.#bindings, ...sanitizeFields(bindings) }, this.#sink);
     }
 
-    private write(level: Exclude<LogLevel, 'silent'>, msg: string, fields: LogFields | undefined): void {
-        if (LEVEL_RANK[level] < this.minimum) return;
-        const record = { level, time: Date.now(), msg, ...this.bindings, ...sanitizeFields(fields ?? {}) };
-        this.sink(record);
+    #write(level: Exclude<LogLevel, 'silent'>, msg: string, fields: LogFields | undefined): void {
+        if (LEVEL_RANK[level] < this.#minimum) return;
+        const record = { level, time: Date.now(), msg, ...this.#bindings, ...sanitizeFields(fields ?? {}) };
+        this.#sink(record);
     }
 }
 

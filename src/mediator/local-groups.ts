@@ -26,17 +26,20 @@ interface LocalGroup {
 export class LocalGroups {
     readonly #groups = new Map<GroupId, LocalGroup>();
 
-    public constructor(
-        private readonly coordinator: GroupCoordinator,
-        private readonly logger: Logger,
-    ) {}
+    readonly #coordinator: GroupCoordinator;
+    readonly #logger: Logger;
+
+    public constructor(coordinator: GroupCoordinator, logger: Logger) {
+        this.#coordinator = coordinator;
+        this.#logger = logger;
+    }
 
     /** Adds a session; resolves once events of the group reach it. */
     public async attach(groupId: GroupId, member: GroupMember): Promise<void> {
         let group = this.#groups.get(groupId);
         if (group === undefined) {
             const members = new Map<ConnectionId, GroupMember>();
-            const subscribed = this.coordinator.subscribe(groupId, (event) => this.#dispatch(members, event));
+            const subscribed = this.#coordinator.subscribe(groupId, (event) => this.#dispatch(members, event));
             group = { members, subscribed };
             this.#groups.set(groupId, group);
             subscribed.catch(() => {
@@ -57,7 +60,7 @@ export class LocalGroups {
         this.#groups.delete(groupId);
         group.subscribed
             .then((unsubscribe) => unsubscribe())
-            .catch((error: unknown) => this.logger.warn('unsubscribing from a group failed', { error }));
+            .catch((error: unknown) => this.#logger.warn('unsubscribing from a group failed', { error }));
     }
 
     /** Groups with at least one local session. */
