@@ -6,10 +6,12 @@
  * window (which releases their locks and leader roles) and waits for every
  * session's cleanup; `stop` does the same at once.
  *
- * Limits against abuse (src/limits/) are applied here: upgrades are admitted
- * or refused (429/503 with Retry-After) by the connection counts, and every
- * inbound frame passes the connection's rate limiter before its session
- * sees it (over the limit: close 4010).
+ * This is the composition root of a node: the only place that holds all of
+ * its services (`NodeServices`) and hands each component the ports it
+ * declares. Limits against abuse (src/limits/) are wired here: upgrades are
+ * admitted or refused (429/503 with Retry-After) by the connection counts,
+ * and each session gets its connection's inbound rate limiter (over the
+ * limit: close 4010).
  */
 import { randomBytes } from 'node:crypto';
 import { CloseCode, type CryptoBackend, type ParsedClientUrlInfo } from '../d2m/index.js';
@@ -149,11 +151,16 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
     const onConnection = (transport: ConnectionTransport, urlInfo: ParsedClientUrlInfo): ConnectionHandler => {
         counter++;
         const ticket = limits.admit(transport.remoteAddress, groupIdFromBytes(urlInfo.deviceGroupId));
+        const limiter = InboundLimiter.enabled(inboundLimits)
+            ? new InboundLimiter(inboundLimits, performance.now())
+            : undefined;
         const session = new Session(
             sessionPorts,
             {
                 onFinished: (ended) => sessions.delete(ended),
                 onAuthenticated: () => ticket.authenticated(),
+                admitInbound:
+                    limiter === undefined ? undefined : (byteLength) => limiter.admit(byteLength, performance.now()),
             },
             transport,
             urlInfo,
@@ -161,19 +168,8 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
         );
         sessions.add(session);
         session.start();
-        const limiter = InboundLimiter.enabled(inboundLimits)
-            ? new InboundLimiter(inboundLimits, performance.now())
-            : undefined;
         return {
-            onFrame: (frame) => {
-                const exceeded = limiter?.admit(frame.byteLength, performance.now());
-                if (exceeded === undefined) {
-                    session.onFrame(frame);
-                } else if (session.state !== 'closed') {
-                    ctx.metrics.inboundLimitExceeded(exceeded);
-                    session.close(CloseCode.PROTOCOL_ERROR, `inbound ${exceeded} limit exceeded`);
-                }
-            },
+            onFrame: (frame) => session.onFrame(frame),
             onDrain: () => session.onDrain(),
             onClosed: () => {
                 ticket.release();

@@ -5,7 +5,8 @@
  * is known (its hello, its delivery, its device connection) lives in the
  * state that has it, so it cannot be read before.
  *
- * Inbound frames are processed strictly in arrival order, one at a time,
+ * Each inbound frame passes the connection's rate limit, then waits in the
+ * inbox: frames are processed strictly in arrival order, one at a time,
  * also while verification or storage is still running: frames that arrive
  * meanwhile wait in the inbox. Once active, each decoded message is
  * dispatched (dispatch.ts) to the device connection (src/mediator/), which
@@ -30,6 +31,7 @@ import {
 } from '../../d2m/index.js';
 import type { MediatorConfig } from '../config/config.js';
 import { closeCodeForError, SessionClosedError } from '../errors.js';
+import type { InboundLimit } from '../limits/index.js';
 import type { Logger } from '../log/logger.js';
 import type { DeviceConnection, DeviceIdentity, DeviceLink } from '../mediator/device-connection.js';
 import type { GroupMember, LocalGroups } from '../mediator/local-groups.js';
@@ -117,7 +119,7 @@ export interface SessionPorts {
     >;
     readonly metrics: Pick<
         MediatorMetricsHooks,
-        'handshake' | 'closeSent' | 'delivered' | 'reflectedAcked' | 'ephemeralDropped'
+        'handshake' | 'closeSent' | 'delivered' | 'reflectedAcked' | 'ephemeralDropped' | 'inboundLimitExceeded'
     >;
     readonly logger: Logger;
     /** Reads and acknowledges the device's queued reflections. */
@@ -144,6 +146,11 @@ export interface SessionHooks {
     readonly onFinished?: (session: Session) => void;
     /** Called once the device's ClientHello verified (the connection stops counting as unauthenticated). */
     readonly onAuthenticated?: () => void;
+    /**
+     * The connection's inbound rate limit (src/limits/): takes each frame's
+     * size, and names the limit it exceeds (the connection closes with 4010).
+     */
+    readonly admitInbound?: (byteLength: number) => InboundLimit | undefined;
 }
 
 function defaultStartTimer(ms: number, fire: () => void): () => void {
@@ -231,6 +238,12 @@ export class Session implements GroupMember {
     /** One inbound WebSocket message (a copy the session may keep). */
     public onFrame(frame: Uint8Array): void {
         if (this.#state.kind === 'closed') return;
+        const exceeded = this.#hooks.admitInbound?.(frame.byteLength);
+        if (exceeded !== undefined) {
+            this.#ports.metrics.inboundLimitExceeded(exceeded);
+            this.close(CloseCode.PROTOCOL_ERROR, `inbound ${exceeded} limit exceeded`);
+            return;
+        }
         this.#inboxBytes += frame.byteLength;
         if (this.#inboxBytes > INBOX_MAX_BYTES) {
             this.close(CloseCode.PROTOCOL_ERROR, 'too much unprocessed input');
@@ -265,37 +278,32 @@ export class Session implements GroupMember {
         return this.#end(false);
     }
 
+    /** An event of the group that concerns this connection (LocalGroups routes each one to its members). */
     public onGroupEvent(event: GroupEvent): void {
         const state = this.#state;
         if (state.kind === 'awaiting-hello' || state.kind === 'closed') return;
-        const { delivery, hello } = state;
+        const { delivery } = state;
         switch (event.type) {
             case 'appended':
-                if (event.deviceIds.includes(hello.deviceId)) delivery.wakeQueue();
+                delivery.wakeQueue();
                 break;
             case 'ephemeral':
-                if (event.senderDeviceId !== hello.deviceId) {
-                    delivery.offerEphemeral(event.flags, event.timestamp, event.envelope);
-                }
+                delivery.offerEphemeral(event.flags, event.timestamp, event.envelope);
                 break;
             case 'kick':
-                if (event.connectionId === this.connectionId) this.close(event.code, 'closed by the mediator');
+                this.close(event.code, 'closed by the mediator');
                 break;
             case 'transaction-ended':
-                if (event.connectionId !== this.connectionId) {
-                    delivery.sendInOrder(
-                        encodeMessage({
-                            type: D2mPayloadType.TRANSACTION_ENDED,
-                            body: { deviceId: event.deviceId, encryptedScope: event.encryptedScope },
-                        }),
-                    );
-                }
+                delivery.sendInOrder(
+                    encodeMessage({
+                        type: D2mPayloadType.TRANSACTION_ENDED,
+                        body: { deviceId: event.deviceId, encryptedScope: event.encryptedScope },
+                    }),
+                );
                 break;
             case 'promoted':
                 // Only an active connection is eligible, so only an active one is promoted.
-                if (event.connectionId === this.connectionId && state.kind === 'active') {
-                    state.device.onPromoted(event.term);
-                }
+                if (state.kind === 'active') state.device.onPromoted(event.term);
                 break;
             case 'bus-interrupted':
                 // A missed kick, promotion or append cannot be recovered here; the device reconnects.
@@ -398,7 +406,7 @@ export class Session implements GroupMember {
         };
         this.#state = auth;
         // Subscribe before reading the queue, so no later append goes unnoticed.
-        await localGroups.attach(this.groupId, this);
+        await localGroups.attach(this.groupId, this, hello.deviceId);
         auth.attached = true;
         // Closed meanwhile: the cleanup undoes what was done (it waits for this frame).
         if (this.#state !== auth) return;

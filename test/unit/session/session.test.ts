@@ -258,14 +258,18 @@ describe('Session', function () {
 
         it('closes with the code of a kick for its connection, and ignores kicks for others', async function () {
             const { session, socket } = await loggedIn(DEVICE_A);
-            session.onGroupEvent({ type: 'kick', deviceId: DEVICE_A, connectionId: 'other', code: 4112 });
+            const publish = (connectionId: string): Promise<void> =>
+                node.backend.coordinator.publish(group.groupId, {
+                    type: 'kick',
+                    deviceId: DEVICE_A,
+                    connectionId,
+                    code: CloseCode.DUPLICATE_CONNECTION,
+                });
+            await publish('other');
+            await settle();
             expect(socket.closed).to.equal(undefined);
-            session.onGroupEvent({
-                type: 'kick',
-                deviceId: DEVICE_A,
-                connectionId: session.connectionId,
-                code: CloseCode.DUPLICATE_CONNECTION,
-            });
+            await publish(session.connectionId);
+            await settle();
             expect(socket.closed?.code).to.equal(CloseCode.DUPLICATE_CONNECTION);
         });
     });
@@ -319,7 +323,7 @@ describe('Session', function () {
         it('never sends ROLE_PROMOTED_TO_LEADER for a promotion of another connection', async function () {
             const a = await loggedIn(DEVICE_A);
             const b = await loggedIn(DEVICE_B);
-            b.session.onGroupEvent({
+            await node.backend.coordinator.publish(group.groupId, {
                 type: 'promoted',
                 deviceId: DEVICE_A,
                 connectionId: a.session.connectionId,
