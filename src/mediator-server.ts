@@ -25,7 +25,7 @@ import { SlotSweeper } from './mediator/sweeper.js';
 import { DeviceConnection } from './mediator/device-connection.js';
 import { login, logout } from './mediator/login.js';
 import { Session, type SessionPorts, type SessionStats } from './session/session.js';
-import { SessionDrain } from './session-drain.js';
+import { SessionDrain } from './session/drain.js';
 import type { ConnectionTransport } from './transport/connection-transport.js';
 import type { StorageBackend } from './storage/backend.js';
 import { groupIdFromBytes, shortGroupId, type NodeId } from './storage/types.js';
@@ -230,7 +230,7 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
         },
     };
 
-    /** Stops accepting and closes the open sessions spread over `windowMs` (session-drain.ts). */
+    /** Stops accepting and closes the open sessions spread over `windowMs` (session/drain.ts). */
     function drainSessions(windowMs: number, code: CloseCode = CloseCode.GOING_AWAY): Shutdown {
         server.stopListening();
         const started = Date.now();

@@ -110,7 +110,9 @@ export class GroupMaintenance {
         }
         let next = 0;
         const worker = async (): Promise<void> => {
-            while (next < groups.length) await this.#maintain(groups[next++]!);
+            for (let groupId = groups[next++]; groupId !== undefined; groupId = groups[next++]) {
+                await this.#maintain(groupId);
+            }
         };
         await Promise.all(Array.from({ length: Math.min(RENEW_CONCURRENCY, groups.length) }, worker));
     }
