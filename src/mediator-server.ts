@@ -24,7 +24,8 @@ import { GroupMaintenance } from './mediator/group-maintenance.js';
 import { SlotSweeper } from './mediator/sweeper.js';
 import { DeviceConnection } from './mediator/device-connection.js';
 import { login, logout } from './mediator/login.js';
-import { Session, type SessionPorts, type SessionStats } from './session/session.js';
+import type { SessionPorts, SessionStats } from './session/ports.js';
+import { Session } from './session/session.js';
 import { SessionDrain } from './session/drain.js';
 import type { ConnectionTransport } from './transport/connection-transport.js';
 import type { StorageBackend } from './storage/backend.js';
@@ -157,7 +158,7 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
         const session = new Session(
             sessionPorts,
             {
-                onFinished: (ended) => sessions.delete(ended),
+                onFinished: () => sessions.delete(session),
                 onAuthenticated: () => ticket.authenticated(),
                 admitInbound:
                     limiter === undefined ? undefined : (byteLength) => limiter.admit(byteLength, performance.now()),

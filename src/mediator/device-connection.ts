@@ -25,6 +25,7 @@ import {
     type D2mMessage,
     type DeviceId,
 } from '../../d2m/index.js';
+import { startRealTimer, type StartTimer } from '../clock.js';
 import type { MediatorConfig } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import type { MediatorMetricsHooks } from '../metrics/hooks.js';
@@ -60,8 +61,8 @@ export interface DeviceConnectionPorts extends AbandonedLockPorts, DropSlotPorts
             | 'lockReleased'
             | 'leaderPromoted'
         >;
-    /** Starts a timer; resolves a function that cancels it. Default: `setTimeout`. */
-    readonly startTimer?: (ms: number, fire: () => void) => () => void;
+    /** Starts the TTL timer. Default: `setTimeout`. */
+    readonly startTimer?: StartTimer;
 }
 
 /** Who the connection is. */
@@ -85,11 +86,6 @@ export interface DeviceLink {
     close(code: CloseCode, reason: string): void;
     /** Acknowledges a reflected item; false for an unknown or ephemeral id. */
     ackReflected(reflectedId: number): Promise<boolean>;
-}
-
-function defaultStartTimer(ms: number, fire: () => void): () => void {
-    const timer = setTimeout(fire, ms);
-    return () => clearTimeout(timer);
 }
 
 export class DeviceConnection {
@@ -265,7 +261,7 @@ export class DeviceConnection {
     }
 
     #acquired(lock: TransactionLock, ttlMs: number): void {
-        const startTimer = this.#ports.startTimer ?? defaultStartTimer;
+        const startTimer = this.#ports.startTimer ?? startRealTimer;
         const cancelTimer = startTimer(ttlMs, () =>
             this.#link.close(CloseCode.TRANSACTION_TTL_EXCEEDED, 'transaction TTL reached'),
         );

@@ -24,27 +24,25 @@ import {
     encodeMessage,
     payloadTypeName,
     type ClientHello,
-    type CryptoBackend,
     type DeviceId,
     type ParsedClientUrlInfo,
     type ServerChallenge,
 } from '../../d2m/index.js';
-import type { MediatorConfig } from '../config/config.js';
+import { startRealTimer, type StartTimer } from '../clock.js';
 import { closeCodeForError, SessionClosedError } from '../errors.js';
-import type { InboundLimit } from '../limits/index.js';
 import type { Logger } from '../log/logger.js';
-import type { DeviceConnection, DeviceIdentity, DeviceLink } from '../mediator/device-connection.js';
-import type { GroupMember, LocalGroups } from '../mediator/local-groups.js';
-import type { LoginRequest, LoginResult } from '../mediator/login.js';
-import { ProxyRelay, type ChatServerOpener } from '../mediator/proxy-relay.js';
-import { handshakeOutcomeOf, type MediatorMetricsHooks } from '../metrics/hooks.js';
+import type { DeviceConnection, DeviceIdentity } from '../mediator/device-connection.js';
+import type { GroupMember } from '../mediator/local-groups.js';
+import type { LoginResult } from '../mediator/login.js';
+import { ProxyRelay } from '../mediator/proxy-relay.js';
+import { handshakeOutcomeOf } from '../metrics/hooks.js';
 import type { GroupEvent } from '../storage/group-coordinator.js';
-import type { ReflectionQueue } from '../storage/reflection-queue.js';
 import { groupIdFromBytes, shortGroupId, type ConnectionId, type GroupId } from '../storage/types.js';
 import type { ConnectionTransport } from '../transport/connection-transport.js';
 import { Delivery } from './delivery.js';
 import { dispatchRequest } from './dispatch.js';
 import { createServerChallenge, serverHelloFrame, verifyClientHello } from './handshake.js';
+import type { SessionHooks, SessionPorts, SessionStateKind, SessionStats } from './ports.js';
 
 /**
  * How long a leader or lock holder closed by the mediator keeps its role
@@ -91,73 +89,6 @@ interface Closed {
 type OpenState = AwaitingHello | Authenticating | Active;
 type State = OpenState | Closed;
 
-export type SessionStateKind = State['kind'];
-
-export interface SessionStats {
-    readonly connectionId: ConnectionId;
-    readonly groupId: GroupId;
-    readonly state: SessionStateKind;
-    readonly deviceId: DeviceId | undefined;
-    /** Bytes waiting in the socket for the device to read them. */
-    readonly bufferedAmount: number;
-    /** Reflections sent on this connection and not acknowledged yet. */
-    readonly unackedReflections: number;
-    /** Inbound bytes received and not processed yet. */
-    readonly inboxBytes: number;
-}
-
-/** What every session of a node uses; built once by the composition root (src/mediator-server.ts). */
-export interface SessionPorts {
-    readonly crypto: CryptoBackend;
-    readonly config: Pick<
-        MediatorConfig,
-        | 'handshakeTimeoutMs'
-        | 'proxyPreAuthBufferBytes'
-        | 'deliveryHighWaterBytes'
-        | 'deliveryBatchItems'
-        | 'presenceRenewIntervalMs'
-    >;
-    readonly metrics: Pick<
-        MediatorMetricsHooks,
-        'handshake' | 'closeSent' | 'delivered' | 'reflectedAcked' | 'ephemeralDropped' | 'inboundLimitExceeded'
-    >;
-    readonly logger: Logger;
-    /** Reads and acknowledges the device's queued reflections. */
-    readonly queue: Pick<ReflectionQueue, 'read' | 'ack'>;
-    /** Routes the group's events to this node's sessions. */
-    readonly localGroups: Pick<LocalGroups, 'attach' | 'detach'>;
-    /** Logs a verified device in (mediator/login.ts). */
-    login(request: LoginRequest): Promise<LoginResult>;
-    /** Ends the connection's hold on its slot, electing again if it was current. */
-    logout(groupId: GroupId, deviceId: DeviceId, connectionId: ConnectionId): Promise<unknown>;
-    /** Builds the device connection of a logged-in device. */
-    openDevice(identity: DeviceIdentity, link: DeviceLink): DeviceConnection;
-    /** Relays Proxy frames to the chat server; without it, a device that sends Proxy frames is closed with 4001. */
-    readonly chatServer?: ChatServerOpener | undefined;
-    /** Unix ms. */
-    now(): number;
-    /** Starts a timer; resolves a function that cancels it. Default: `setTimeout`. */
-    readonly startTimer?: (ms: number, fire: () => void) => () => void;
-}
-
-/** Callbacks of one session. */
-export interface SessionHooks {
-    /** Called once the session is closed and cleaned up. */
-    readonly onFinished?: (session: Session) => void;
-    /** Called once the device's ClientHello verified (the connection stops counting as unauthenticated). */
-    readonly onAuthenticated?: () => void;
-    /**
-     * The connection's inbound rate limit (src/limits/): takes each frame's
-     * size, and names the limit it exceeds (the connection closes with 4010).
-     */
-    readonly admitInbound?: (byteLength: number) => InboundLimit | undefined;
-}
-
-function defaultStartTimer(ms: number, fire: () => void): () => void {
-    const timer = setTimeout(fire, ms);
-    return () => clearTimeout(timer);
-}
-
 export class Session implements GroupMember {
     public readonly groupId: GroupId;
     public readonly urlInfo: ParsedClientUrlInfo;
@@ -166,7 +97,7 @@ export class Session implements GroupMember {
     readonly #hooks: SessionHooks;
     readonly #transport: ConnectionTransport;
     readonly #challenge: ServerChallenge;
-    readonly #startTimer: (ms: number, fire: () => void) => () => void;
+    readonly #startTimer: StartTimer;
     readonly #relay: ProxyRelay;
     readonly #inbox: Uint8Array[] = [];
     #state: State = { kind: 'awaiting-hello' };
@@ -192,7 +123,7 @@ export class Session implements GroupMember {
         this.groupId = groupIdFromBytes(urlInfo.deviceGroupId);
         this.#logger = ports.logger.child({ conn: connectionId, group: shortGroupId(this.groupId) });
         this.#challenge = createServerChallenge(ports.crypto);
-        this.#startTimer = ports.startTimer ?? defaultStartTimer;
+        this.#startTimer = ports.startTimer ?? startRealTimer;
         this.#relay = new ProxyRelay(ports.chatServer, ports.config.proxyPreAuthBufferBytes);
     }
 
@@ -322,7 +253,7 @@ export class Session implements GroupMember {
         this.#inbox.length = 0;
         this.#relay.close();
         if (state.kind !== 'awaiting-hello') state.delivery.stop();
-        const finished = this.#cleanup(state, handoffGrace).finally(() => this.#hooks.onFinished?.(this));
+        const finished = this.#cleanup(state, handoffGrace).finally(() => this.#hooks.onFinished?.());
         this.#state = { kind: 'closed', finished };
         return finished;
     }

@@ -146,6 +146,28 @@ describe('DeviceConnection', function () {
             expect(eventTypes()).to.deep.equal(['ephemeral']);
         });
 
+        it('acks a reflection that overflows a slot, then tombstones that slot and closes it (4114)', async function () {
+            node = testNode({ policy: { queueMaxCount: 1 } });
+            await unsubscribe();
+            unsubscribe = await node.backend.coordinator.subscribe(group.groupId, (event) => events.push(event));
+            const [a, linkA] = await connect(DEVICE_A, 'a1');
+            await connect(DEVICE_B, 'b1');
+            await a.reflect(reflect(1));
+            await a.reflect(reflect(2));
+            await settle();
+            expect(linkA.replyTypes()).to.deep.equal([D2mPayloadType.REFLECT_ACK, D2mPayloadType.REFLECT_ACK]);
+            expect(events.filter((event) => event.type === 'kick')).to.deep.equal([
+                {
+                    type: 'kick',
+                    deviceId: DEVICE_B,
+                    connectionId: 'b1',
+                    code: CloseCode.REFLECTION_QUEUE_LIMIT_REACHED,
+                },
+            ]);
+            expect(await node.backend.queue.listSlots(group.groupId)).to.deep.equal([DEVICE_A]);
+            expect(callNames(node.metrics)).to.include('queueOverflowed');
+        });
+
         it('refuses an envelope that cannot fit a Reflected (4010)', async function () {
             const [a] = await connect(DEVICE_A, 'a1');
             const envelope = new Uint8Array(Reflected.ENVELOPE_MAX_BYTE_LENGTH + 1);

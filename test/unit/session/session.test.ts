@@ -12,7 +12,8 @@ import { SessionClosedError, StorageError } from '../../../src/errors.js';
 import { DeviceConnection } from '../../../src/mediator/device-connection.js';
 import { LocalGroups } from '../../../src/mediator/local-groups.js';
 import { login, logout, type LoginRequest, type LoginResult } from '../../../src/mediator/login.js';
-import { handoffGraceMs, INBOX_MAX_BYTES, Session, type SessionPorts } from '../../../src/session/session.js';
+import type { SessionPorts } from '../../../src/session/ports.js';
+import { handoffGraceMs, INBOX_MAX_BYTES, Session } from '../../../src/session/session.js';
 import {
     DEVICE_A,
     DEVICE_B,
@@ -67,6 +68,8 @@ describe('Session', function () {
     /** Closes the connection from the device's side and waits for the cleanup. */
     async function hangUp(connection: Connection): Promise<void> {
         const done = connection.session.onClosed();
+        // The cleanup may wait for the hand-off grace (a timer of the test's clock).
+        await settle();
         await node.clock.advance(1_000);
         await done;
     }
@@ -225,6 +228,28 @@ describe('Session', function () {
                 expect(connection.session.state).to.equal('closed');
             });
         }
+
+        it('closes with 4010 once a frame exceeds the inbound rate limit, and counts it', async function () {
+            const socket = new FakeTransport();
+            let frames = 0;
+            const session = new Session(
+                ports,
+                { admitInbound: () => (++frames > 2 ? 'frames' : undefined) },
+                socket,
+                group.urlInfo,
+                'limited',
+            );
+            session.start();
+            session.onFrame(group.clientHello(socket.sent[0] ?? new Uint8Array(0), DEVICE_A));
+            await settle();
+            session.onFrame(frame({ type: D2mPayloadType.GET_DEVICES_INFO, body: {} }));
+            await settle();
+            expect(socket.closed).to.equal(undefined);
+            session.onFrame(frame({ type: D2mPayloadType.GET_DEVICES_INFO, body: {} }));
+            expect(socket.closed?.code).to.equal(CloseCode.PROTOCOL_ERROR);
+            expect(node.metrics.calls).to.deep.include(['inboundLimitExceeded', ['frames']]);
+            await hangUp({ session, socket });
+        });
 
         it('logs a programming error at error level, and an expected refusal at debug', async function () {
             const failing = open({ login: () => Promise.reject(new TypeError('bug')) });
