@@ -41,6 +41,7 @@ import { groupIdFromBytes, shortGroupId, type ConnectionId, type GroupId } from 
 import type { ConnectionTransport } from '../transport/connection-transport.js';
 import { Delivery } from './delivery.js';
 import { dispatchRequest } from './dispatch.js';
+import { Inbox } from './inbox.js';
 import { createServerChallenge, serverHelloFrame, verifyClientHello } from './handshake.js';
 import type { SessionHooks, SessionPorts, SessionStateKind, SessionStats } from './ports.js';
 
@@ -99,14 +100,10 @@ export class Session implements GroupMember {
     readonly #challenge: ServerChallenge;
     readonly #startTimer: StartTimer;
     readonly #relay: ProxyRelay;
-    readonly #inbox: Uint8Array[] = [];
+    readonly #inbox: Inbox;
     #state: State = { kind: 'awaiting-hello' };
     #logger: Logger;
-    #inboxBytes = 0;
-    #processing = false;
     #cancelHandshakeTimer: () => void = () => undefined;
-    /** The frame being handled now; cleanup waits for it (a login may be half done). */
-    #inflight: Promise<void> | undefined;
 
     public constructor(
         ports: SessionPorts,
@@ -125,6 +122,11 @@ export class Session implements GroupMember {
         this.#challenge = createServerChallenge(ports.crypto);
         this.#startTimer = ports.startTimer ?? startRealTimer;
         this.#relay = new ProxyRelay(ports.chatServer, ports.config.proxyPreAuthBufferBytes);
+        this.#inbox = new Inbox(
+            INBOX_MAX_BYTES,
+            (frame) => this.#handleFrame(frame),
+            (error) => this.#fail(error),
+        );
     }
 
     /** Sends ServerHello and starts the handshake timeout. */
@@ -151,7 +153,7 @@ export class Session implements GroupMember {
             deviceId: known?.hello.deviceId,
             bufferedAmount: this.#transport.bufferedAmount(),
             unackedReflections: known?.delivery.unackedCount ?? 0,
-            inboxBytes: this.#inboxBytes,
+            inboxBytes: this.#inbox.bytes,
         };
     }
 
@@ -175,13 +177,7 @@ export class Session implements GroupMember {
             this.close(CloseCode.PROTOCOL_ERROR, `inbound ${exceeded} limit exceeded`);
             return;
         }
-        this.#inboxBytes += frame.byteLength;
-        if (this.#inboxBytes > INBOX_MAX_BYTES) {
-            this.close(CloseCode.PROTOCOL_ERROR, 'too much unprocessed input');
-            return;
-        }
-        this.#inbox.push(frame);
-        if (!this.#processing) void this.#processInbox();
+        if (!this.#inbox.push(frame)) this.close(CloseCode.PROTOCOL_ERROR, 'too much unprocessed input');
     }
 
     public onDrain(): void {
@@ -250,29 +246,12 @@ export class Session implements GroupMember {
         const state = this.#state;
         if (state.kind === 'closed') return state.finished;
         this.#cancelHandshakeTimer();
-        this.#inbox.length = 0;
+        this.#inbox.close();
         this.#relay.close();
         if (state.kind !== 'awaiting-hello') state.delivery.stop();
         const finished = this.#cleanup(state, handoffGrace).finally(() => this.#hooks.onFinished?.());
         this.#state = { kind: 'closed', finished };
         return finished;
-    }
-
-    async #processInbox(): Promise<void> {
-        this.#processing = true;
-        try {
-            for (let frame = this.#inbox.shift(); frame !== undefined; frame = this.#inbox.shift()) {
-                this.#inboxBytes -= frame.byteLength;
-                if (this.#state.kind === 'closed') return;
-                this.#inflight = this.#handleFrame(frame);
-                await this.#inflight;
-            }
-        } catch (error) {
-            this.#fail(error);
-        } finally {
-            this.#processing = false;
-            this.#inflight = undefined;
-        }
     }
 
     #fail(error: unknown): void {
@@ -402,7 +381,7 @@ export class Session implements GroupMember {
     /** Undoes what the connection registered, in order, once its last frame was handled. */
     async #cleanup(last: OpenState, handoffGrace: boolean): Promise<void> {
         // Let a half-done login finish, so that what it registered is undone below.
-        await this.#inflight?.catch(() => undefined);
+        await this.#inbox.idle();
         if (last.kind === 'awaiting-hello') return;
         const attached = last.kind === 'active' || last.attached;
         try {
