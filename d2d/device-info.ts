@@ -6,7 +6,8 @@
  * The plaintext carries PKCS#7-style padding: 1 to 255 bytes, each equal to
  * the padding length. Decoding ignores the padding's contents.
  */
-import { D2mProtocolError, type CryptoBackend } from '../d2m/index.js';
+import type { CryptoBackend } from '../d2m/index.js';
+import { d2dProtocolError } from './errors.js';
 import { decryptWithNonceAhead, encryptWithNonceAhead } from './box.js';
 import type { DeviceGroupKeys } from './keys.js';
 import { decodeProtobuf, pb, randomU8 } from './protobuf.js';
@@ -56,7 +57,7 @@ export function encryptDeviceInfo(crypto: CryptoBackend, keys: DeviceGroupKeys, 
     // A plain number: d2d.DeviceInfo.Platform has the same values but is a distinct enum type.
     const platform: number = info.platform;
     if (!DEVICE_PLATFORMS.includes(platform)) {
-        throw new D2mProtocolError('invalid-field', `${NAME}.platform has unknown enum value ${platform}`);
+        throw d2dProtocolError('invalid-field', `${NAME}.platform has unknown enum value ${platform}`);
     }
     const paddingLength = randomPkcs7PaddingLength(crypto);
     const plaintext = pb.DeviceInfo.encode({

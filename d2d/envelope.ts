@@ -6,14 +6,8 @@
  * and so on): this layer neither builds nor inspects it. The plaintext
  * carries 0 to 255 zero bytes of padding that hide the content's length.
  */
-import {
-    D2mProtocolError,
-    ensureDeviceId,
-    u64FromProtobuf,
-    u64ToProtobuf,
-    type CryptoBackend,
-    type DeviceId,
-} from '../d2m/index.js';
+import { ensureDeviceId, u64FromProtobuf, u64ToProtobuf, type CryptoBackend, type DeviceId } from '../d2m/index.js';
+import { d2dProtocolError } from './errors.js';
 import { decryptWithNonceAhead, encryptWithNonceAhead } from './box.js';
 import type { d2d } from './generated/d2d.js';
 import type { DeviceGroupKeys } from './keys.js';
@@ -63,7 +57,7 @@ export function encodeEnvelope(envelope: Envelope, paddingLength = 0): Uint8Arra
     const content = envelope.content;
     if (content !== undefined) {
         if (!ENVELOPE_CONTENT_KINDS.includes(content.kind)) {
-            throw new D2mProtocolError('invalid-field', `${NAME}.content has an unknown kind`);
+            throw d2dProtocolError('invalid-field', `${NAME}.content has an unknown kind`);
         }
         properties[content.kind] = content.data;
     }
@@ -81,7 +75,7 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope {
     if (kind === undefined) return { deviceId, content: undefined };
     const data = raw[kind];
     if (data === null || data === undefined) {
-        throw new D2mProtocolError('invalid-protobuf', `${NAME}: content ${kind} has no data`);
+        throw d2dProtocolError('invalid-protobuf', `${NAME}: content ${kind} has no data`);
     }
     return { deviceId, content: { kind, data } };
 }

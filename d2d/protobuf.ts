@@ -2,7 +2,8 @@
  * Internal helpers for the d2d message files: decoding that turns any
  * protobufjs failure into a {@link D2mProtocolError}, and random padding.
  */
-import { D2mProtocolError, type CryptoBackend } from '../d2m/index.js';
+import type { CryptoBackend } from '../d2m/index.js';
+import { d2dProtocolError } from './errors.js';
 import { d2d } from './generated/d2d.js';
 
 export { d2d as pb };
@@ -15,7 +16,7 @@ export function decodeProtobuf<T>(name: string, bytes: Uint8Array, decode: (byte
     try {
         return decode(bytes);
     } catch (error) {
-        throw new D2mProtocolError('invalid-protobuf', `${name}: malformed protobuf`, { cause: error });
+        throw d2dProtocolError('invalid-protobuf', `${name}: malformed protobuf`, { cause: error });
     }
 }
 
@@ -27,7 +28,7 @@ export function randomU8(crypto: CryptoBackend): number {
 /** Checks a padding length given by a caller: an integer in 0..255. */
 export function ensurePaddingLength(name: string, byteLength: number): number {
     if (!Number.isInteger(byteLength) || byteLength < 0 || byteLength > PADDING_MAX_BYTE_LENGTH) {
-        throw new D2mProtocolError(
+        throw d2dProtocolError(
             'invalid-field',
             `${name}.padding length must be an integer in 0..${PADDING_MAX_BYTE_LENGTH}`,
         );

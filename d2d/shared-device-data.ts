@@ -3,7 +3,8 @@
  * mediator encrypted with DGSDDK (ServerInfo, SetSharedDeviceData). The
  * plaintext carries 0 to 255 random-length zero bytes of padding.
  */
-import { D2mProtocolError, isU32, type CryptoBackend } from '../d2m/index.js';
+import { isU32, type CryptoBackend } from '../d2m/index.js';
+import { d2dProtocolError } from './errors.js';
 import { decryptWithNonceAhead, encryptWithNonceAhead } from './box.js';
 import type { DeviceGroupKeys } from './keys.js';
 import { decodeProtobuf, pb, randomU8 } from './protobuf.js';
@@ -21,7 +22,7 @@ export function encryptSharedDeviceData(
     keys: DeviceGroupKeys,
     data: SharedDeviceData,
 ): Uint8Array {
-    if (!isU32(data.version)) throw new D2mProtocolError('invalid-field', `${NAME}.version is not a u32`);
+    if (!isU32(data.version)) throw d2dProtocolError('invalid-field', `${NAME}.version is not a u32`);
     const plaintext = pb.SharedDeviceData.encode({
         padding: new Uint8Array(randomU8(crypto)),
         version: data.version,

@@ -3,7 +3,8 @@
  * DGTSK in BeginTransaction and echoed by the mediator in
  * TransactionRejected and TransactionEnded.
  */
-import { D2mProtocolError, type CryptoBackend } from '../d2m/index.js';
+import type { CryptoBackend } from '../d2m/index.js';
+import { d2dProtocolError } from './errors.js';
 import { decryptWithNonceAhead, encryptWithNonceAhead } from './box.js';
 import type { DeviceGroupKeys } from './keys.js';
 import { decodeProtobuf, pb } from './protobuf.js';
@@ -33,7 +34,7 @@ const TRANSACTION_SCOPES: readonly number[] = [
 
 function ensureScope(value: number): TransactionScope {
     if (!isTransactionScope(value)) {
-        throw new D2mProtocolError('invalid-field', `${NAME}.scope has unknown enum value ${value}`);
+        throw d2dProtocolError('invalid-field', `${NAME}.scope has unknown enum value ${value}`);
     }
     return value;
 }

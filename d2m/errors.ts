@@ -40,15 +40,25 @@ export const PROTOCOL_ERROR_CODES = [
 
 export type ProtocolErrorCode = (typeof PROTOCOL_ERROR_CODES)[number];
 
+/** The protocol an error is about: device to mediator (d2m/) or device to device (d2d/, client side only). */
+export type ProtocolName = 'd2m' | 'd2d';
+
 /**
  * The peer (or the input) broke the protocol. Decoders throw only this, for
- * any input whatsoever.
+ * any input whatsoever. `protocol` says which one: d2m frames and messages,
+ * or the d2d payloads inside them (which only devices read).
  */
 export class D2mProtocolError extends D2mError {
     declare public readonly code: ProtocolErrorCode;
+    public readonly protocol: ProtocolName;
 
-    public constructor(code: ProtocolErrorCode, message: string, options?: { readonly cause?: unknown }) {
+    public constructor(
+        code: ProtocolErrorCode,
+        message: string,
+        options?: { readonly cause?: unknown; readonly protocol?: ProtocolName },
+    ) {
         super(code, message, options);
+        this.protocol = options?.protocol ?? 'd2m';
     }
 }
 

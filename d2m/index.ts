@@ -24,7 +24,7 @@ export * as DevicesInfo from './messages/devices-info.js';
 export * as DropDevice from './messages/drop-device.js';
 export * as DropDeviceAck from './messages/drop-device-ack.js';
 export * as Empty from './messages/empty.js';
-export * as Reflect from './messages/reflect.js';
+export * as ReflectMessage from './messages/reflect.js';
 export * as ReflectAck from './messages/reflect-ack.js';
 export * as Reflected from './messages/reflected.js';
 export * as ReflectedAck from './messages/reflected-ack.js';

@@ -15,7 +15,7 @@ import * as DropDeviceAck from './messages/drop-device-ack.js';
 import * as DropDevice from './messages/drop-device.js';
 import * as Empty from './messages/empty.js';
 import * as ReflectAck from './messages/reflect-ack.js';
-import * as Reflect from './messages/reflect.js';
+import * as ReflectMessage from './messages/reflect.js';
 import * as ReflectedAck from './messages/reflected-ack.js';
 import * as Reflected from './messages/reflected.js';
 import * as ServerHello from './messages/server-hello.js';
@@ -45,7 +45,7 @@ export type D2mMessage =
     | M<D2mPayloadType.COMMIT_TRANSACTION_ACK, Empty.Type>
     | M<D2mPayloadType.TRANSACTION_REJECTED, TransactionRejected.Type>
     | M<D2mPayloadType.TRANSACTION_ENDED, TransactionEnded.Type>
-    | M<D2mPayloadType.REFLECT, Reflect.Type>
+    | M<D2mPayloadType.REFLECT, ReflectMessage.Type>
     | M<D2mPayloadType.REFLECT_ACK, ReflectAck.Type>
     | M<D2mPayloadType.REFLECTED, Reflected.Type>
     | M<D2mPayloadType.REFLECTED_ACK, ReflectedAck.Type>;
@@ -87,7 +87,7 @@ export function decodePayload(type: D2mPayloadType, payload: Uint8Array): D2mMes
         case D2mPayloadType.TRANSACTION_ENDED:
             return { type, body: TransactionEnded.decode(payload) };
         case D2mPayloadType.REFLECT:
-            return { type, body: Reflect.decode(payload) };
+            return { type, body: ReflectMessage.decode(payload) };
         case D2mPayloadType.REFLECT_ACK:
             return { type, body: ReflectAck.decode(payload) };
         case D2mPayloadType.REFLECTED:
@@ -144,7 +144,7 @@ export function encodePayload(message: D2mMessage): Uint8Array {
         case D2mPayloadType.TRANSACTION_ENDED:
             return TransactionEnded.encode(message.body);
         case D2mPayloadType.REFLECT:
-            return Reflect.encode(message.body);
+            return ReflectMessage.encode(message.body);
         case D2mPayloadType.REFLECT_ACK:
             return ReflectAck.encode(message.body);
         case D2mPayloadType.REFLECTED:

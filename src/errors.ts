@@ -2,30 +2,61 @@
  * The server's error taxonomy, and the one mapping from errors to WebSocket
  * close codes. Only the session boundary (src/session/) turns errors into
  * closes, through `closeCodeForError`.
+ *
+ * Every error the server raises on purpose is a {@link MediatorError} with
+ * a stable `code` (listed in {@link SERVER_ERROR_CODES} and in
+ * docs/protocol.md). What a peer gets wrong in the protocol is the protocol
+ * library's `D2mProtocolError` (d2m/), which is not a MediatorError.
  */
-import { CloseCode, D2mError, D2mProtocolError } from '../d2m/index.js';
+import { CloseCode, D2mProtocolError } from '../d2m/index.js';
 
-export { D2mError, D2mProtocolError };
+/** Stable codes of the server's errors. */
+export const SERVER_ERROR_CODES = [
+    /** The challenge response did not verify (4010). */
+    'authentication-failed',
+    /** A store failed (1013 when a later attempt may succeed, else 1011). */
+    'storage-failed',
+    /** The configuration is invalid (exit code 2 at start-up). */
+    'invalid-config',
+    /** A decision of the mediator that ends a connection with a specific close code. */
+    'session-closed',
+] as const;
+
+export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
+
+/** Base class of every error the mediator server raises on purpose. */
+export class MediatorError extends Error {
+    public readonly code: ServerErrorCode;
+
+    public constructor(code: ServerErrorCode, message: string, options?: { readonly cause?: unknown }) {
+        super(message, options);
+        this.code = code;
+        this.name = new.target.name;
+    }
+}
 
 /** The challenge response did not verify. */
-export class AuthenticationError extends D2mError {
+export class AuthenticationError extends MediatorError {
     public constructor(message = 'challenge response did not verify', options?: { readonly cause?: unknown }) {
         super('authentication-failed', message, options);
     }
 }
 
-/** Redis, PostgreSQL or another store failed. `retryable`: a later attempt may succeed. */
-export class StorageError extends D2mError {
+/**
+ * Redis, PostgreSQL or another store failed. `retryable`, stated by every
+ * throw: a later attempt may succeed (1013), or not (1011).
+ */
+export class StorageError extends MediatorError {
     public readonly retryable: boolean;
 
-    public constructor(message: string, options?: { readonly cause?: unknown; readonly retryable?: boolean }) {
+    public constructor(message: string, options: { readonly cause?: unknown; readonly retryable: boolean }) {
         super('storage-failed', message, options);
-        this.retryable = options?.retryable ?? true;
+        this.retryable = options.retryable;
     }
 }
 
 /** Invalid configuration; `problems` lists every invalid field at once. */
-export class ConfigError extends D2mError {
+export class ConfigError extends MediatorError {
     public readonly problems: readonly string[];
 
     public constructor(problems: readonly string[]) {
@@ -38,7 +69,7 @@ export class ConfigError extends D2mError {
  * A decision of the mediator that ends a connection with a specific close
  * code (4111 device limit, 4115 slot state mismatch, ...).
  */
-export class SessionClosedError extends D2mError {
+export class SessionClosedError extends MediatorError {
     public readonly closeCode: CloseCode;
 
     public constructor(closeCode: CloseCode, message: string, options?: { readonly cause?: unknown }) {

@@ -30,8 +30,7 @@ import { createJsonLogger, createPinoLogger, type Logger, type LogLevel } from '
 import { startMediatorServer, type MediatorServer } from './mediator-server.js';
 import type { StorageBackend } from './storage/backend.js';
 import { createMemoryBackend } from './storage/memory-backend.js';
-import type { MediatorContext } from './mediator/context.js';
-import { NOOP_MEDIATOR_METRICS } from './metrics/hooks.js';
+import type { AdminPorts } from './admin/ports.js';
 import { claimPort, WORKER_ENV, WorkerPool, type PrimaryToWorker, type WorkerToPrimary } from './workers.js';
 
 /** Exit code for invalid configuration or command-line usage. */
@@ -187,15 +186,7 @@ async function servePrimary(config: MediatorConfig, count: number, logger: Logge
         const adminPort = adminListenPort(config);
         if (adminPort !== undefined) {
             backend = await createBackend(config, logger);
-            const ctx: MediatorContext = {
-                backend,
-                config,
-                crypto: nodeCryptoBackend,
-                nodeId,
-                logger: logger.child({ node: nodeId }),
-                metrics: NOOP_MEDIATOR_METRICS,
-                now: Date.now,
-            };
+            const ctx: AdminPorts = { backend, config, nodeId, logger: logger.child({ node: nodeId }), now: Date.now };
             admin = await startAdminServer({
                 host: config.adminHost,
                 port: adminPort,
@@ -299,7 +290,8 @@ async function migrate(args: Readonly<Record<string, unknown>>): Promise<void> {
     if (typeof url !== 'string') {
         throw new ConfigError([`migrate needs --database-url, ${SETTINGS.databaseUrl.env} or a config file with it`]);
     }
-    const { closeDatabase, createDatabase, migrate: applyMigrations } = await import('./storage/postgres/db.js');
+    const { closeDatabase, createDatabase } = await import('./storage/postgres/db.js');
+    const { migrate: applyMigrations } = await import('./storage/postgres/migrate.js');
     const db = createDatabase(url);
     try {
         const applied = await applyMigrations(db);

@@ -6,26 +6,30 @@
  * window (which releases their locks and leader roles) and waits for every
  * session's cleanup; `stop` does the same at once.
  *
- * Limits against abuse (src/limits/) are applied here: upgrades are admitted
- * or refused (429/503 with Retry-After) by the connection counts, and every
- * inbound frame passes the connection's rate limiter before its session
- * sees it (over the limit: close 4010).
+ * This is the composition root of a node: the only place that holds all of
+ * its services (`NodeServices`) and hands each component the ports it
+ * declares. Limits against abuse (src/limits/) are wired here: upgrades are
+ * admitted or refused (429/503 with Retry-After) by the connection counts,
+ * and each session gets its connection's inbound rate limiter (over the
+ * limit: close 4010).
  */
 import { randomBytes } from 'node:crypto';
 import { CloseCode, type CryptoBackend, type ParsedClientUrlInfo } from '../d2m/index.js';
 import type { MediatorConfig } from './config/config.js';
 import { ConnectionLimits, InboundLimiter, refusalStatus, type RefusalReason } from './limits/index.js';
 import type { Logger } from './log/logger.js';
-import type { MediatorContext } from './mediator/context.js';
 import { LocalGroups } from './mediator/local-groups.js';
 import { NOOP_MEDIATOR_METRICS, type MediatorMetricsHooks } from './metrics/hooks.js';
 import { GroupMaintenance } from './mediator/group-maintenance.js';
 import { SlotSweeper } from './mediator/sweeper.js';
-import { Session, type SessionStats } from './session/session.js';
-import { SessionDrain } from './session-drain.js';
-import type { ConnectionTransport } from './session/transport.js';
+import { DeviceConnection } from './mediator/device-connection.js';
+import { login, logout } from './mediator/login.js';
+import type { SessionPorts, SessionStats } from './session/ports.js';
+import { Session } from './session/session.js';
+import { SessionDrain } from './session/drain.js';
+import type { ConnectionTransport } from './transport/connection-transport.js';
 import type { StorageBackend } from './storage/backend.js';
-import { groupIdFromBytes } from './storage/types.js';
+import { groupIdFromBytes, shortGroupId, type NodeId } from './storage/types.js';
 import { startWebSocketServer, type ConnectionHandler, type UpgradeRefusal } from './transport/uws-server.js';
 import { ChatServerProxy } from './upstream/chat-server-proxy.js';
 import type { ProxyMetrics } from './upstream/metrics.js';
@@ -45,10 +49,28 @@ export interface MediatorServerOptions {
     readonly sharePort?: boolean;
 }
 
+/**
+ * Everything a node's components are built from. Only this composition
+ * root sees it whole: each component declares the few parts it uses (its
+ * ports) and is handed this object, or a view of it, here.
+ */
+export interface NodeServices {
+    readonly backend: StorageBackend;
+    readonly config: MediatorConfig;
+    readonly crypto: CryptoBackend;
+    readonly nodeId: NodeId;
+    readonly logger: Logger;
+    /** Counters and timings for the operator's metrics (NOOP_MEDIATOR_METRICS when not exported). */
+    readonly metrics: MediatorMetricsHooks;
+    /** Unix ms. */
+    readonly now: () => number;
+}
+
 export interface MediatorServer {
     readonly port: number;
     readonly nodeId: string;
-    readonly context: MediatorContext;
+    /** The node's services (the admin API is built from them). */
+    readonly context: NodeServices;
     readonly sweeper: SlotSweeper;
     readonly maintenance: GroupMaintenance;
     /** Sessions open on this node. */
@@ -74,7 +96,7 @@ export interface MediatorServer {
 export async function startMediatorServer(options: MediatorServerOptions): Promise<MediatorServer> {
     const { config, backend, crypto, logger } = options;
     const nodeId = config.nodeId ?? `n${randomBytes(4).toString('hex')}`;
-    const ctx: MediatorContext = {
+    const ctx: NodeServices = {
         backend,
         config,
         crypto,
@@ -85,6 +107,19 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
     };
     const localGroups = new LocalGroups(backend.coordinator, ctx.logger.child({ component: 'groups' }));
     const chatServer = ChatServerProxy.fromConfig(config, options.proxyMetrics);
+    const sessionPorts: SessionPorts = {
+        crypto,
+        config,
+        metrics: ctx.metrics,
+        logger: ctx.logger,
+        queue: backend.queue,
+        localGroups,
+        login: (request) => login(ctx, request),
+        logout: (groupId, deviceId, connectionId) => logout(ctx, groupId, deviceId, connectionId),
+        openDevice: (identity, link) => new DeviceConnection(ctx, identity, link),
+        chatServer,
+        now: () => ctx.now(),
+    };
     const sessions = new Set<Session>();
     const finished = new Set<Promise<void>>();
     let counter = 0;
@@ -109,20 +144,26 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
             shutdown !== undefined ? 'draining' : limits.check(remoteAddress, groupId);
         if (reason === undefined) return undefined;
         ctx.metrics.upgradeRefused(reason);
-        transportLogger.debug('upgrade refused', { reason, group: groupId?.slice(0, 8) });
+        transportLogger.debug('upgrade refused', {
+            reason,
+            group: groupId === undefined ? undefined : shortGroupId(groupId),
+        });
         return { status: refusalStatus(reason), retryAfterS: config.retryAfterS };
     };
 
     const onConnection = (transport: ConnectionTransport, urlInfo: ParsedClientUrlInfo): ConnectionHandler => {
         counter++;
         const ticket = limits.admit(transport.remoteAddress, groupIdFromBytes(urlInfo.deviceGroupId));
+        const limiter = InboundLimiter.enabled(inboundLimits)
+            ? new InboundLimiter(inboundLimits, performance.now())
+            : undefined;
         const session = new Session(
+            sessionPorts,
             {
-                ctx,
-                localGroups,
-                chatServer,
-                onFinished: (ended) => sessions.delete(ended),
+                onFinished: () => sessions.delete(session),
                 onAuthenticated: () => ticket.authenticated(),
+                admitInbound:
+                    limiter === undefined ? undefined : (byteLength) => limiter.admit(byteLength, performance.now()),
             },
             transport,
             urlInfo,
@@ -130,19 +171,8 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
         );
         sessions.add(session);
         session.start();
-        const limiter = InboundLimiter.enabled(inboundLimits)
-            ? new InboundLimiter(inboundLimits, performance.now())
-            : undefined;
         return {
-            onFrame: (frame) => {
-                const exceeded = limiter?.admit(frame.byteLength, performance.now());
-                if (exceeded === undefined) {
-                    session.onFrame(frame);
-                } else if (session.state !== 'closed') {
-                    ctx.metrics.inboundLimitExceeded(exceeded);
-                    session.close(CloseCode.PROTOCOL_ERROR, `inbound ${exceeded} limit exceeded`);
-                }
-            },
+            onFrame: (frame) => session.onFrame(frame),
             onDrain: () => session.onDrain(),
             onTransportClose: (code, reason) => session.close(code, reason),
             onClosed: () => {
@@ -205,7 +235,7 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
         },
     };
 
-    /** Stops accepting and closes the open sessions spread over `windowMs` (session-drain.ts). */
+    /** Stops accepting and closes the open sessions spread over `windowMs` (session/drain.ts). */
     function drainSessions(windowMs: number, code: CloseCode = CloseCode.GOING_AWAY): Shutdown {
         server.stopListening();
         const started = Date.now();

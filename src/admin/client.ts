@@ -40,7 +40,10 @@ export type Json = Readonly<Record<string, unknown>>;
 export class AdminClient {
     readonly #base: URL;
 
-    public constructor(private readonly options: AdminClientOptions) {
+    readonly #options: AdminClientOptions;
+
+    public constructor(options: AdminClientOptions) {
+        this.#options = options;
         this.#base = new URL(options.url.endsWith('/') ? options.url : `${options.url}/`);
     }
 
@@ -82,9 +85,9 @@ export class AdminClient {
 
     async #request(method: string, path: string, body?: unknown): Promise<Json> {
         const url = new URL(path, this.#base);
-        const requestId = this.options.requestId ?? randomUUID();
+        const requestId = this.#options.requestId ?? randomUUID();
         const headers: Record<string, string> = { accept: 'application/json', 'x-request-id': requestId };
-        if (this.options.token !== undefined) headers.authorization = `Bearer ${this.options.token}`;
+        if (this.#options.token !== undefined) headers.authorization = `Bearer ${this.#options.token}`;
         if (body !== undefined) headers['content-type'] = 'application/json';
         let response: Response;
         try {
@@ -92,7 +95,7 @@ export class AdminClient {
                 method,
                 headers,
                 body: body === undefined ? undefined : JSON.stringify(body),
-                signal: AbortSignal.timeout(this.options.timeoutMs ?? ADMIN_REQUEST_TIMEOUT_MS),
+                signal: AbortSignal.timeout(this.#options.timeoutMs ?? ADMIN_REQUEST_TIMEOUT_MS),
             });
         } catch (error) {
             const reason =

@@ -6,10 +6,10 @@
  * group closes all of its devices first.
  */
 import { CloseCode, DeviceSlotExpirationPolicy, type DeviceId } from '../../d2m/index.js';
-import type { MediatorContext } from '../mediator/context.js';
+import type { AdminPorts } from './ports.js';
 import { closeDevice, dropSlot, effectivePolicy } from '../mediator/slots.js';
 import type { Presence } from '../storage/group-coordinator.js';
-import type { GroupId } from '../storage/types.js';
+import { shortGroupId, type GroupId } from '../storage/types.js';
 import { HttpError } from './http.js';
 import { deviceIdFields, isoTime } from './ids.js';
 
@@ -37,7 +37,7 @@ function onlineView(presence: Presence | undefined): Record<string, unknown> | n
 
 /** One page of device groups (those with at least one slot), ordered by id. */
 export async function listGroups(
-    ctx: MediatorContext,
+    ctx: AdminPorts,
     options: { readonly limit: number; readonly after: GroupId | undefined },
 ): Promise<Record<string, unknown>> {
     const all = [...(await ctx.backend.groups.listGroups())].sort();
@@ -65,7 +65,7 @@ export async function listGroups(
 }
 
 /** Everything about one group; 404 when it has no slot, no live device and no policy override. */
-export async function showGroup(ctx: MediatorContext, groupId: GroupId): Promise<Record<string, unknown>> {
+export async function showGroup(ctx: AdminPorts, groupId: GroupId): Promise<Record<string, unknown>> {
     const { groups, queue, coordinator } = ctx.backend;
     const now = ctx.now();
     const [slots, presence, leader, lock, override, policy] = await Promise.all([
@@ -138,7 +138,7 @@ export async function showGroup(ctx: MediatorContext, groupId: GroupId): Promise
  * live connection.
  */
 export async function dropGroupSlot(
-    ctx: MediatorContext,
+    ctx: AdminPorts,
     groupId: GroupId,
     deviceId: DeviceId,
 ): Promise<Record<string, unknown>> {
@@ -166,7 +166,7 @@ export async function dropGroupSlot(
  * tombstones and queues are deleted. Devices that connected meanwhile are
  * closed too. The group's fencing counters stay, as they must.
  */
-export async function deleteGroup(ctx: MediatorContext, groupId: GroupId): Promise<Record<string, unknown>> {
+export async function deleteGroup(ctx: AdminPorts, groupId: GroupId): Promise<Record<string, unknown>> {
     const { groups, queue, coordinator } = ctx.backend;
     const [slots, members, override, before] = await Promise.all([
         groups.listSlots(groupId),
@@ -196,7 +196,7 @@ export async function deleteGroup(ctx: MediatorContext, groupId: GroupId): Promi
     await queue.deleteGroup(groupId);
     await closeAll();
     ctx.logger.info('device group deleted by an operator', {
-        group: groupId.slice(0, 8),
+        group: shortGroupId(groupId),
         slots: slots.length,
         closed: closed.size,
     });

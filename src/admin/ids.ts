@@ -8,7 +8,7 @@
  *   logs). On input: decimal, or `0x` followed by 1 to 16 hex digits.
  */
 import { ensureDeviceId, type DeviceId } from '../../d2m/index.js';
-import { ensureGroupId, type GroupId } from '../storage/types.js';
+import { deviceIdHex, ensureGroupId, type GroupId } from '../storage/types.js';
 import { HttpError } from './http.js';
 
 export function parseGroupId(text: string): GroupId {
@@ -33,10 +33,6 @@ export function parseDeviceId(text: string): DeviceId {
     throw new HttpError(400, 'invalid-device-id', 'a device id is a u64: decimal, or 0x and 1 to 16 hex digits', {
         value: text.slice(0, 40),
     });
-}
-
-export function deviceIdHex(deviceId: DeviceId): string {
-    return deviceId.toString(16).padStart(16, '0');
 }
 
 /** `{ deviceId, deviceIdHex }` for a JSON answer. */

@@ -9,7 +9,7 @@
  * in, and only a login that needs a new slot is refused (4111) or, when
  * that device asks for it, evicts the least recently used slots (4113).
  */
-import type { MediatorContext } from '../mediator/context.js';
+import type { AdminPorts } from './ports.js';
 import { effectivePolicy } from '../mediator/slots.js';
 import type { GroupId, SlotPolicy, SlotPolicyOverride } from '../storage/types.js';
 import { HttpError } from './http.js';
@@ -84,7 +84,7 @@ export function parsePolicyBody(
 }
 
 /** What GET, PUT, PATCH and DELETE on a group's policy answer. */
-export async function policyView(ctx: MediatorContext, groupId: GroupId): Promise<Record<string, unknown>> {
+export async function policyView(ctx: AdminPorts, groupId: GroupId): Promise<Record<string, unknown>> {
     const [override, effective, slots] = await Promise.all([
         ctx.backend.groups.getPolicyOverride(groupId),
         effectivePolicy(ctx, groupId),

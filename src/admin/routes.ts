@@ -5,8 +5,8 @@
  * (server.ts).
  */
 import type { IncomingMessage } from 'node:http';
-import type { MediatorContext } from '../mediator/context.js';
-import type { GroupId } from '../storage/types.js';
+import type { AdminPorts } from './ports.js';
+import { shortGroupId, type GroupId } from '../storage/types.js';
 import { deleteGroup, dropGroupSlot, listGroups, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, showGroup } from './groups.js';
 import { HttpError, readJsonObject } from './http.js';
 import { parseDeviceId, parseGroupId } from './ids.js';
@@ -43,11 +43,11 @@ function parseListQuery(query: URLSearchParams): { limit: number; after: GroupId
 }
 
 /** GET shows a group's policy; PUT replaces the override, PATCH merges into it, DELETE removes it. */
-function policyRoute(ctx: MediatorContext, groupText: string): RouteMatch {
+function policyRoute(ctx: AdminPorts, groupText: string): RouteMatch {
     return {
         name: '/v1/groups/:group/policy',
         methods: ['GET', 'PUT', 'PATCH', 'DELETE'],
-        logFields: { group: groupText.slice(0, 8) },
+        logFields: { group: shortGroupId(groupText) },
         handle: async (request, method) => {
             const groupId = parseGroupId(groupText);
             if (method === 'PUT' || method === 'PATCH' || method === 'DELETE') {
@@ -58,7 +58,7 @@ function policyRoute(ctx: MediatorContext, groupText: string): RouteMatch {
                         : parsePolicyBody(await readJsonObject(request), current, method === 'PUT');
                 await ctx.backend.groups.setPolicyOverride(groupId, next);
                 ctx.logger.info('slot policy of a device group changed by an operator', {
-                    group: groupId.slice(0, 8),
+                    group: shortGroupId(groupId),
                     override: next,
                 });
             }
@@ -68,7 +68,7 @@ function policyRoute(ctx: MediatorContext, groupText: string): RouteMatch {
 }
 
 /** The admin API's routes under /v1; undefined for an unknown path. */
-export function route(ctx: MediatorContext, url: URL): RouteMatch | undefined {
+export function route(ctx: AdminPorts, url: URL): RouteMatch | undefined {
     const parts = url.pathname.split('/').filter((part) => part !== '');
     if (parts[0] !== 'v1' || parts[1] !== 'groups') return undefined;
     const [, , groupText, sub, deviceText, ...rest] = parts;
@@ -81,7 +81,7 @@ export function route(ctx: MediatorContext, url: URL): RouteMatch | undefined {
             handle: async () => ok(await listGroups(ctx, parseListQuery(url.searchParams))),
         };
     }
-    const logFields = { group: groupText.slice(0, 8) };
+    const logFields = { group: shortGroupId(groupText) };
     if (sub === undefined) {
         return {
             name: '/v1/groups/:group',

@@ -15,7 +15,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { StorageError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import type { MediatorContext } from '../mediator/context.js';
+import type { AdminPorts } from './ports.js';
 import { errorBody, hasBearerToken, HttpError, requestIdOf, sendJson, sendText } from './http.js';
 import { methodOf, notAllowed, route } from './routes.js';
 
@@ -36,7 +36,7 @@ export interface AdminServerOptions {
     readonly port: number;
     /** Bearer token of `/v1/...`; undefined turns the admin API off (403), health and metrics stay. */
     readonly token: string | undefined;
-    readonly ctx: MediatorContext;
+    readonly ctx: AdminPorts;
     /** Readiness fails while the node drains. */
     readonly readiness: { isDraining(): boolean };
     /** Served on /metrics (a prom-client registry, or the sum over worker processes); without it /metrics answers 404. */
@@ -74,10 +74,12 @@ function toHttpError(error: unknown): HttpError {
 class AdminRequests {
     readonly #readinessTimeoutMs: number;
 
-    public constructor(
-        private readonly options: AdminServerOptions,
-        private readonly logger: Logger,
-    ) {
+    readonly #options: AdminServerOptions;
+    readonly #logger: Logger;
+
+    public constructor(options: AdminServerOptions, logger: Logger) {
+        this.#options = options;
+        this.#logger = logger;
         this.#readinessTimeoutMs = options.readinessTimeoutMs ?? READINESS_TIMEOUT_MS_DEFAULT;
     }
 
@@ -93,7 +95,7 @@ class AdminRequests {
             const httpError = toHttpError(error);
             outcome.status = httpError.status;
             if (httpError.status >= 500) {
-                this.logger.warn('admin request failed', { requestId, route: outcome.route, error });
+                this.#logger.warn('admin request failed', { requestId, route: outcome.route, error });
             }
             if (response.headersSent) {
                 response.destroy();
@@ -112,8 +114,8 @@ class AdminRequests {
                 ms: Math.round(performance.now() - started),
                 ...outcome.fields,
             };
-            if (outcome.route.startsWith('/v1')) this.logger.info('admin request', record);
-            else this.logger.debug('admin request', record);
+            if (outcome.route.startsWith('/v1')) this.#logger.info('admin request', record);
+            else this.#logger.debug('admin request', record);
         }
     }
 
@@ -128,7 +130,7 @@ class AdminRequests {
         const method = methodOf(request);
         if (method !== 'GET' && method !== 'HEAD') throw notAllowed(['GET']);
         const headers = { 'x-request-id': requestId };
-        const { ctx, readiness, registry } = this.options;
+        const { ctx, readiness, registry } = this.#options;
         if (path === '/livez') {
             outcome.status = 200;
             sendJson(response, 200, { status: 'ok' }, headers);
@@ -157,7 +159,7 @@ class AdminRequests {
         requestId: string,
         outcome: Outcome,
     ): Promise<void> {
-        const match = route(this.options.ctx, url);
+        const match = route(this.#options.ctx, url);
         if (match === undefined)
             throw new HttpError(404, 'not-found', `no such resource: ${url.pathname.slice(0, 100)}`);
         outcome.route = match.name;
@@ -167,7 +169,7 @@ class AdminRequests {
             method !== undefined &&
             (match.methods.includes(method) || (method === 'HEAD' && match.methods.includes('GET')));
         if (!allowed) throw notAllowed(match.methods);
-        const { token } = this.options;
+        const { token } = this.#options;
         if (token === undefined) {
             throw new HttpError(403, 'admin-api-disabled', 'the admin API is off: this node has no admin token');
         }

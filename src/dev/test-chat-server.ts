@@ -122,12 +122,19 @@ export class TestChatConnection {
     #wake: (() => void) | undefined;
     readonly #listeners = new Set<() => void>();
 
+    readonly #socket: Socket;
+    readonly #options: TestChatServerOptions;
+    readonly #logger: Logger;
+
     public constructor(
         public readonly index: number,
-        private readonly socket: Socket,
-        private readonly options: TestChatServerOptions,
-        private readonly logger: Logger,
+        socket: Socket,
+        options: TestChatServerOptions,
+        logger: Logger,
     ) {
+        this.#socket = socket;
+        this.#options = options;
+        this.#logger = logger;
         this.writeOptions = {
             writeChunkBytes: options.writeChunkBytes,
             writeDelayMs: options.writeDelayMs,
@@ -136,7 +143,7 @@ export class TestChatConnection {
         socket.setNoDelay(true);
         this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
         socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-        socket.on('error', (error) => this.logger.debug('test chat connection error', { error }));
+        socket.on('error', (error) => this.#logger.debug('test chat connection error', { error }));
         socket.on('close', () => {
             this.#flooding = false;
             this.#wake?.();
@@ -145,7 +152,7 @@ export class TestChatConnection {
     }
 
     public get isClosed(): boolean {
-        return this.socket.destroyed;
+        return this.#socket.destroyed;
     }
 
     /** Queues bytes as one write (split and delayed per `writeOptions`); resolves once the OS took them. */
@@ -168,21 +175,21 @@ export class TestChatConnection {
     /** Ends the stream (FIN) after everything queued was written. */
     public async end(): Promise<void> {
         await this.write(new Uint8Array(0));
-        this.socket.end();
+        this.#socket.end();
     }
 
     /** Drops the connection with a TCP reset. */
     public reset(): void {
-        if (!this.socket.destroyed) this.socket.resetAndDestroy();
+        if (!this.#socket.destroyed) this.#socket.resetAndDestroy();
     }
 
     /** Stops reading: the client's bytes pile up in its own buffers. */
     public pauseReading(): void {
-        this.socket.pause();
+        this.#socket.pause();
     }
 
     public resumeReading(): void {
-        this.socket.resume();
+        this.#socket.resume();
     }
 
     /**
@@ -195,11 +202,11 @@ export class TestChatConnection {
         this.#flooding = true;
         let bytes = 0;
         let frames = 0;
-        while (this.#flooding && bytes < totalBytes && !this.socket.destroyed) {
+        while (this.#flooding && bytes < totalBytes && !this.#socket.destroyed) {
             const frame = floodFrame(frames, frameBytes);
             frames++;
             bytes += frame.byteLength;
-            const ok = this.socket.write(frame, () => {
+            const ok = this.#socket.write(frame, () => {
                 this.bytesHandedToKernel += frame.byteLength;
             });
             if (!ok) await this.#drained();
@@ -218,7 +225,7 @@ export class TestChatConnection {
         if (predicate()) return;
         await new Promise<void>((resolve, reject) => {
             const check = (): void => {
-                if (!predicate() && !this.socket.destroyed) return;
+                if (!predicate() && !this.#socket.destroyed) return;
                 clearTimeout(timer);
                 this.#listeners.delete(check);
                 if (predicate()) resolve();
@@ -239,12 +246,12 @@ export class TestChatConnection {
     #drained(): Promise<void> {
         return new Promise((resolve) => {
             const done = (): void => {
-                this.socket.off('drain', done);
+                this.#socket.off('drain', done);
                 this.#wake = undefined;
                 resolve();
             };
             this.#wake = done;
-            this.socket.on('drain', done);
+            this.#socket.on('drain', done);
         });
     }
 
@@ -256,13 +263,13 @@ export class TestChatConnection {
                 const { writeChunkBytes, writeDelayMs } = this.writeOptions;
                 const size = writeChunkBytes ?? Math.max(item.bytes.byteLength, 1);
                 for (let offset = 0; offset < item.bytes.byteLength; offset += size) {
-                    if (this.socket.destroyed) break;
+                    if (this.#socket.destroyed) break;
                     if ((writeDelayMs ?? 0) > 0) await delay(writeDelayMs!);
                     const piece = item.bytes.subarray(offset, offset + size);
-                    const ok = this.socket.write(piece, () => {
+                    const ok = this.#socket.write(piece, () => {
                         this.bytesHandedToKernel += piece.byteLength;
                     });
-                    if (!ok && !this.socket.destroyed) await this.#drained();
+                    if (!ok && !this.#socket.destroyed) await this.#drained();
                 }
                 item.done();
             }
@@ -298,17 +305,17 @@ export class TestChatConnection {
                     if (this.#pending.byteLength < CSP_CLIENT_HELLO_BYTE_LENGTH) return;
                     this.clientHello = this.#take(CSP_CLIENT_HELLO_BYTE_LENGTH);
                     this.phase = 'login';
-                    this.logger.debug('test chat: client-hello', { connection: this.index });
+                    this.#logger.debug('test chat: client-hello', { connection: this.index });
                     void this.write(testServerHello(this.clientHello));
                     break;
                 case 'login': {
-                    const wanted = this.options.loginByteLength ?? CSP_LOGIN_DATA_BYTE_LENGTH;
+                    const wanted = this.#options.loginByteLength ?? CSP_LOGIN_DATA_BYTE_LENGTH;
                     if (this.#pending.byteLength < wanted) return;
                     this.login = this.#take(
-                        this.options.loginByteLength === undefined ? this.#pending.byteLength : wanted,
+                        this.#options.loginByteLength === undefined ? this.#pending.byteLength : wanted,
                     );
                     this.phase = 'frames';
-                    this.logger.debug('test chat: login', { connection: this.index, bytes: this.login.byteLength });
+                    this.#logger.debug('test chat: login', { connection: this.index, bytes: this.login.byteLength });
                     void this.write(testLoginAck(this.login));
                     break;
                 }
@@ -329,7 +336,7 @@ export class TestChatConnection {
     }
 
     #answer(frame: Uint8Array): void {
-        const script = this.options.script ?? 'echo';
+        const script = this.#options.script ?? 'echo';
         if (script === 'echo') void this.write(frame);
         else if (script !== 'silent') script(frame, this);
     }

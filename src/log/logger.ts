@@ -9,21 +9,12 @@
  * (pino-logger.ts), a capturing logger for tests, and a silent one.
  */
 import { sanitizeFields } from './sanitize.js';
+import type { Logger, LogFields, LogLevel } from './types.js';
 
 export { sanitize, sanitizeFields } from './sanitize.js';
 export { createJsonLogger, createPinoLogger, type PinoLoggerOptions } from './pino-logger.js';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
-
-export type LogFields = Readonly<Record<string, unknown>>;
-
-export interface Logger {
-    debug(message: string, fields?: LogFields): void;
-    info(message: string, fields?: LogFields): void;
-    warn(message: string, fields?: LogFields): void;
-    error(message: string, fields?: LogFields): void;
-    child(bindings: LogFields): Logger;
-}
+export type { Logger, LogFields, LogLevel } from './types.js';
 
 export const LEVEL_RANK: Readonly<Record<LogLevel, number>> = {
     debug: 20,
@@ -41,36 +32,40 @@ export interface LogRecord {
 }
 
 class RecordLogger implements Logger {
-    public constructor(
-        private readonly minimum: number,
-        private readonly bindings: LogFields,
-        private readonly sink: (record: LogRecord) => void,
-    ) {}
+    readonly #minimum: number;
+    readonly #bindings: LogFields;
+    readonly #sink: (record: LogRecord) => void;
+
+    public constructor(minimum: number, bindings: LogFields, sink: (record: LogRecord) => void) {
+        this.#minimum = minimum;
+        this.#bindings = bindings;
+        this.#sink = sink;
+    }
 
     public debug(message: string, fields?: LogFields): void {
-        this.write('debug', message, fields);
+        this.#write('debug', message, fields);
     }
 
     public info(message: string, fields?: LogFields): void {
-        this.write('info', message, fields);
+        this.#write('info', message, fields);
     }
 
     public warn(message: string, fields?: LogFields): void {
-        this.write('warn', message, fields);
+        this.#write('warn', message, fields);
     }
 
     public error(message: string, fields?: LogFields): void {
-        this.write('error', message, fields);
+        this.#write('error', message, fields);
     }
 
     public child(bindings: LogFields): Logger {
-        return new RecordLogger(this.minimum, { ...this.bindings, ...sanitizeFields(bindings) }, this.sink);
+        return new RecordLogger(this.#minimum, { ...this.#bindings, ...sanitizeFields(bindings) }, this.#sink);
     }
 
-    private write(level: Exclude<LogLevel, 'silent'>, msg: string, fields: LogFields | undefined): void {
-        if (LEVEL_RANK[level] < this.minimum) return;
-        const record = { level, time: Date.now(), msg, ...this.bindings, ...sanitizeFields(fields ?? {}) };
-        this.sink(record);
+    #write(level: Exclude<LogLevel, 'silent'>, msg: string, fields: LogFields | undefined): void {
+        if (LEVEL_RANK[level] < this.#minimum) return;
+        const record = { level, time: Date.now(), msg, ...this.#bindings, ...sanitizeFields(fields ?? {}) };
+        this.#sink(record);
     }
 }
 

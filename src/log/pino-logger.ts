@@ -9,7 +9,7 @@
  * "group":"a1b2c3d4","device":"00000000000004d2","msg":"device logged in",...}`.
  */
 import { pino } from 'pino';
-import type { Logger, LogFields, LogLevel } from './logger.js';
+import type { Logger, LogFields, LogLevel } from './types.js';
 import { sanitizeFields } from './sanitize.js';
 
 export interface PinoLoggerOptions {

@@ -14,7 +14,7 @@
  *   numbers and booleans; anything else becomes `[redacted]`;
  * - objects and arrays are sanitized recursively (4 levels, 32 items).
  */
-import type { LogFields } from './logger.js';
+import type { LogFields } from './types.js';
 
 const STRING_MAX_LENGTH = 512;
 const LONG_HEX = /[0-9a-f]{32,}/giu;

@@ -3,13 +3,24 @@
  * for both protocol revisions by d2m's DevicesInfo codec.
  */
 import type { DeviceId, DevicesInfo } from '../../d2m/index.js';
+import type { DeviceGroupStore } from '../storage/device-group-store.js';
+import type { GroupCoordinator } from '../storage/group-coordinator.js';
 import type { GroupId } from '../storage/types.js';
-import type { MediatorContext } from './context.js';
 
-export async function devicesInfo(ctx: MediatorContext, groupId: GroupId): Promise<DevicesInfo.Type> {
+/** What `devicesInfo` reads. */
+export interface DevicesInfoPorts {
+    readonly backend: {
+        readonly groups: Pick<DeviceGroupStore, 'listSlots'>;
+        readonly coordinator: Pick<GroupCoordinator, 'listPresence'>;
+    };
+    /** Unix ms. */
+    now(): number;
+}
+
+export async function devicesInfo(ports: DevicesInfoPorts, groupId: GroupId): Promise<DevicesInfo.Type> {
     const [slots, presence] = await Promise.all([
-        ctx.backend.groups.listSlots(groupId),
-        ctx.backend.coordinator.listPresence(groupId, ctx.now()),
+        ports.backend.groups.listSlots(groupId),
+        ports.backend.coordinator.listPresence(groupId, ports.now()),
     ]);
     const online = new Map(presence.map((entry) => [entry.deviceId, entry]));
     const devices = new Map<DeviceId, DevicesInfo.AugmentedDeviceInfo>();

@@ -22,10 +22,20 @@
  * `presenceTtlMs - presenceRenewIntervalMs` ago loses its sessions.
  */
 import { CloseCode } from '../../d2m/index.js';
-import type { GroupId } from '../storage/types.js';
-import type { MediatorContext } from './context.js';
+import type { MediatorConfig } from '../config/config.js';
+import type { GroupCoordinator } from '../storage/group-coordinator.js';
+import { shortGroupId, type GroupId, type NodeId } from '../storage/types.js';
 import type { LocalGroups } from './local-groups.js';
-import { endExpiredLock } from './transactions.js';
+import { endExpiredLock, type AbandonedLockPorts } from './transactions.js';
+
+/** What group maintenance reads and changes. */
+export interface MaintenancePorts extends AbandonedLockPorts {
+    readonly backend: AbandonedLockPorts['backend'] & {
+        readonly coordinator: Pick<GroupCoordinator, 'renewPresence' | 'electLeader'>;
+    };
+    readonly config: AbandonedLockPorts['config'] & Pick<MediatorConfig, 'presenceTtlMs' | 'presenceRenewIntervalMs'>;
+    readonly nodeId: NodeId;
+}
 
 /** Groups renewed at the same time during a pass. */
 const RENEW_CONCURRENCY = 16;
@@ -36,14 +46,17 @@ export class GroupMaintenance {
     /** When the last successful renewal of each group started (its presence lasts `presenceTtlMs` from there). */
     readonly #lastRenewed = new Map<GroupId, number>();
 
-    public constructor(
-        private readonly ctx: MediatorContext,
-        private readonly localGroups: LocalGroups,
-    ) {}
+    readonly #ports: MaintenancePorts;
+    readonly #localGroups: Pick<LocalGroups, 'groupIds' | 'members'>;
+
+    public constructor(ports: MaintenancePorts, localGroups: Pick<LocalGroups, 'groupIds' | 'members'>) {
+        this.#ports = ports;
+        this.#localGroups = localGroups;
+    }
 
     public start(): void {
         if (this.#timer !== undefined) return;
-        const interval = this.ctx.config.presenceRenewIntervalMs;
+        const interval = this.#ports.config.presenceRenewIntervalMs;
         // Deadlines are checked four times per renewal interval, so a late group is
         // closed at most a quarter interval (plus event-loop lag) after its deadline.
         let tick = 0;
@@ -74,15 +87,15 @@ export class GroupMaintenance {
      * in time: other nodes may treat them as gone before the next renewal.
      */
     public enforceDeadlines(): void {
-        const { presenceTtlMs, presenceRenewIntervalMs } = this.ctx.config;
-        const now = this.ctx.now();
+        const { presenceTtlMs, presenceRenewIntervalMs } = this.#ports.config;
+        const now = this.#ports.now();
         for (const [groupId, renewedAt] of this.#lastRenewed) {
             if (now - renewedAt < presenceTtlMs - presenceRenewIntervalMs) continue;
             this.#lastRenewed.delete(groupId);
-            const members = this.localGroups.members(groupId);
+            const members = this.#localGroups.members(groupId);
             if (members.length === 0) continue;
-            this.ctx.logger.warn('presence renewal late: closing the group here', {
-                group: groupId.slice(0, 8),
+            this.#ports.logger.warn('presence renewal late: closing the group here', {
+                group: shortGroupId(groupId),
                 sinceMs: now - renewedAt,
             });
             for (const member of members) member.close(CloseCode.TRY_AGAIN_LATER, 'presence renewal late');
@@ -90,27 +103,29 @@ export class GroupMaintenance {
     }
 
     async #pass(): Promise<void> {
-        const groups = this.localGroups.groupIds();
+        const groups = this.#localGroups.groupIds();
         const current = new Set(groups);
         for (const groupId of [...this.#lastRenewed.keys()]) {
             if (!current.has(groupId)) this.#lastRenewed.delete(groupId);
         }
         let next = 0;
         const worker = async (): Promise<void> => {
-            while (next < groups.length) await this.#maintain(groups[next++]!);
+            for (let groupId = groups[next++]; groupId !== undefined; groupId = groups[next++]) {
+                await this.#maintain(groupId);
+            }
         };
         await Promise.all(Array.from({ length: Math.min(RENEW_CONCURRENCY, groups.length) }, worker));
     }
 
     async #maintain(groupId: GroupId): Promise<void> {
-        const { coordinator } = this.ctx.backend;
-        const { presenceTtlMs, presenceRenewIntervalMs } = this.ctx.config;
-        const now = this.ctx.now();
-        const members = this.localGroups.members(groupId).filter((member) => member.registered);
+        const { coordinator } = this.#ports.backend;
+        const { presenceTtlMs, presenceRenewIntervalMs } = this.#ports.config;
+        const now = this.#ports.now();
+        const members = this.#localGroups.members(groupId).filter((member) => member.registered);
         try {
             const { missing, leaderLost } = await coordinator.renewPresence(
                 groupId,
-                this.ctx.nodeId,
+                this.#ports.nodeId,
                 members.map((member) => member.connectionId),
                 now + presenceTtlMs,
                 now,
@@ -122,12 +137,12 @@ export class GroupMaintenance {
                 }
             }
             if (leaderLost) await coordinator.electLeader(groupId, now);
-            await endExpiredLock(this.ctx, groupId, now, { alsoWhenHolderGone: true });
+            await endExpiredLock(this.#ports, groupId, now, { alsoWhenHolderGone: true });
         } catch (error) {
             const last = this.#lastRenewed.get(groupId) ?? now;
-            this.ctx.logger.warn('group maintenance failed', { group: groupId.slice(0, 8), error });
+            this.#ports.logger.warn('group maintenance failed', { group: shortGroupId(groupId), error });
             if (now - last >= presenceTtlMs - 2 * presenceRenewIntervalMs) {
-                for (const member of this.localGroups.members(groupId)) {
+                for (const member of this.#localGroups.members(groupId)) {
                     member.close(CloseCode.TRY_AGAIN_LATER, 'storage unavailable');
                 }
             }

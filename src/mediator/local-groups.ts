@@ -1,10 +1,13 @@
 /**
  * Routes group events to the sessions this node holds. Subscribes to a
  * group's bus when its first local session attaches, and unsubscribes when
- * the last one detaches. `kick` events go only to the named connection;
- * every other event goes to every local session of the group, which filters
- * what concerns it.
+ * the last one detaches. Each event goes only to the members it concerns:
+ * `kick` and `promoted` to the named connection, `appended` to the members
+ * of the named slots, `ephemeral` to every device but the sender,
+ * `transaction-ended` to every connection but the holder's, and
+ * `bus-interrupted` to all.
  */
+import type { DeviceId } from '../../d2m/index.js';
 import type { GroupCoordinator, GroupEvent } from '../storage/group-coordinator.js';
 import type { ConnectionId, GroupId } from '../storage/types.js';
 import type { Logger } from '../log/logger.js';
@@ -17,8 +20,13 @@ export interface GroupMember {
     close(code: number, reason: string): void;
 }
 
+interface Attached {
+    readonly member: GroupMember;
+    readonly deviceId: DeviceId | undefined;
+}
+
 interface LocalGroup {
-    readonly members: Map<ConnectionId, GroupMember>;
+    readonly members: Map<ConnectionId, Attached>;
     /** Resolves once the bus subscription is active; then holds the unsubscribe function. */
     readonly subscribed: Promise<() => Promise<void>>;
 }
@@ -26,17 +34,24 @@ interface LocalGroup {
 export class LocalGroups {
     readonly #groups = new Map<GroupId, LocalGroup>();
 
-    public constructor(
-        private readonly coordinator: GroupCoordinator,
-        private readonly logger: Logger,
-    ) {}
+    readonly #coordinator: GroupCoordinator;
+    readonly #logger: Logger;
 
-    /** Adds a session; resolves once events of the group reach it. */
-    public async attach(groupId: GroupId, member: GroupMember): Promise<void> {
+    public constructor(coordinator: GroupCoordinator, logger: Logger) {
+        this.#coordinator = coordinator;
+        this.#logger = logger;
+    }
+
+    /**
+     * Adds a session of device `deviceId` (without it, the member gets only
+     * the events for its connection and the group-wide ones); resolves once
+     * events of the group reach it.
+     */
+    public async attach(groupId: GroupId, member: GroupMember, deviceId?: DeviceId): Promise<void> {
         let group = this.#groups.get(groupId);
         if (group === undefined) {
-            const members = new Map<ConnectionId, GroupMember>();
-            const subscribed = this.coordinator.subscribe(groupId, (event) => this.#dispatch(members, event));
+            const members = new Map<ConnectionId, Attached>();
+            const subscribed = this.#coordinator.subscribe(groupId, (event) => this.#dispatch(members, event));
             group = { members, subscribed };
             this.#groups.set(groupId, group);
             subscribed.catch(() => {
@@ -44,20 +59,20 @@ export class LocalGroups {
                 if (this.#groups.get(groupId) === group) this.#groups.delete(groupId);
             });
         }
-        group.members.set(member.connectionId, member);
+        group.members.set(member.connectionId, { member, deviceId });
         await group.subscribed;
     }
 
     /** Removes a session; unsubscribes when it was the group's last one here. */
     public detach(groupId: GroupId, member: GroupMember): void {
         const group = this.#groups.get(groupId);
-        if (group === undefined || group.members.get(member.connectionId) !== member) return;
+        if (group === undefined || group.members.get(member.connectionId)?.member !== member) return;
         group.members.delete(member.connectionId);
         if (group.members.size > 0) return;
         this.#groups.delete(groupId);
         group.subscribed
             .then((unsubscribe) => unsubscribe())
-            .catch((error: unknown) => this.logger.warn('unsubscribing from a group failed', { error }));
+            .catch((error: unknown) => this.#logger.warn('unsubscribing from a group failed', { error }));
     }
 
     /** Groups with at least one local session. */
@@ -67,7 +82,7 @@ export class LocalGroups {
 
     /** The local sessions of a group. */
     public members(groupId: GroupId): GroupMember[] {
-        return [...(this.#groups.get(groupId)?.members.values() ?? [])];
+        return [...(this.#groups.get(groupId)?.members.values() ?? [])].map((attached) => attached.member);
     }
 
     /** Number of groups with at least one local session. */
@@ -75,11 +90,32 @@ export class LocalGroups {
         return this.#groups.size;
     }
 
-    #dispatch(members: ReadonlyMap<ConnectionId, GroupMember>, event: GroupEvent): void {
-        if (event.type === 'kick') {
-            members.get(event.connectionId)?.onGroupEvent(event);
-            return;
+    #dispatch(members: ReadonlyMap<ConnectionId, Attached>, event: GroupEvent): void {
+        switch (event.type) {
+            case 'kick':
+            case 'promoted':
+                members.get(event.connectionId)?.member.onGroupEvent(event);
+                return;
+            case 'appended':
+                for (const { member, deviceId } of members.values()) {
+                    if (deviceId !== undefined && event.deviceIds.includes(deviceId)) member.onGroupEvent(event);
+                }
+                return;
+            case 'ephemeral':
+                for (const { member, deviceId } of members.values()) {
+                    if (deviceId !== undefined && deviceId !== event.senderDeviceId) member.onGroupEvent(event);
+                }
+                return;
+            case 'transaction-ended':
+                for (const [connectionId, { member }] of members) {
+                    if (connectionId !== event.connectionId) member.onGroupEvent(event);
+                }
+                return;
+            case 'bus-interrupted':
+                for (const { member } of members.values()) member.onGroupEvent(event);
+                return;
+            default:
+                event satisfies never;
         }
-        for (const member of members.values()) member.onGroupEvent(event);
     }
 }

@@ -13,10 +13,36 @@ import {
     type DeviceSlotExpirationPolicy,
 } from '../../d2m/index.js';
 import { SessionClosedError } from '../errors.js';
-import type { ConnectionId, GroupId, SlotPolicy } from '../storage/types.js';
-import type { MediatorContext } from './context.js';
+import type { MediatorConfig } from '../config/config.js';
+import type { MediatorMetricsHooks } from '../metrics/hooks.js';
+import type { DeviceGroupStore } from '../storage/device-group-store.js';
+import type { GroupCoordinator } from '../storage/group-coordinator.js';
+import type { ReflectionQueue } from '../storage/reflection-queue.js';
+import {
+    deviceIdHex,
+    shortGroupId,
+    type ConnectionId,
+    type GroupId,
+    type NodeId,
+    type SlotPolicy,
+} from '../storage/types.js';
 import { closeDevice, effectivePolicy } from './slots.js';
-import { endLockOfOldConnection } from './transactions.js';
+import { endLockOfOldConnection, type AbandonedLockPorts } from './transactions.js';
+
+/** What login and logout read and change. */
+export interface LoginPorts extends AbandonedLockPorts {
+    readonly backend: AbandonedLockPorts['backend'] & {
+        readonly groups: Pick<
+            DeviceGroupStore,
+            'loginSlot' | 'getSharedDeviceData' | 'recordDisconnect' | 'getPolicyOverride'
+        >;
+        readonly queue: Pick<ReflectionQueue, 'removeSlot' | 'addSlot' | 'stats'>;
+        readonly coordinator: Pick<GroupCoordinator, 'listPresence' | 'register' | 'unregister' | 'electLeader'>;
+    };
+    readonly config: AbandonedLockPorts['config'] & Pick<MediatorConfig, 'presenceTtlMs'>;
+    readonly metrics: AbandonedLockPorts['metrics'] & Pick<MediatorMetricsHooks, 'slotsEvicted'>;
+    readonly nodeId: NodeId;
+}
 
 export interface LoginRequest {
     readonly groupId: GroupId;
@@ -34,15 +60,15 @@ export interface LoginResult {
     readonly expirationPolicy: DeviceSlotExpirationPolicy;
 }
 
-export async function login(ctx: MediatorContext, request: LoginRequest): Promise<LoginResult> {
+export async function login(ports: LoginPorts, request: LoginRequest): Promise<LoginResult> {
     const { groupId, connectionId, hello } = request;
-    const { groups, queue, coordinator } = ctx.backend;
-    const policy = await effectivePolicy(ctx, groupId);
-    const presence = await coordinator.listPresence(groupId, ctx.now());
+    const { groups, queue, coordinator } = ports.backend;
+    const policy = await effectivePolicy(ports, groupId);
+    const presence = await coordinator.listPresence(groupId, ports.now());
     const onlineDeviceIds = new Set<DeviceId>();
     for (const entry of presence) if (entry.deviceId !== hello.deviceId) onlineDeviceIds.add(entry.deviceId);
 
-    const now = ctx.now();
+    const now = ports.now();
     const result = await groups.loginSlot({
         groupId,
         deviceId: hello.deviceId,
@@ -70,15 +96,15 @@ export async function login(ctx: MediatorContext, request: LoginRequest): Promis
 
     for (const deviceId of result.expired) await queue.removeSlot(groupId, deviceId);
     if (result.evicted.length > 0) {
-        ctx.metrics.slotsEvicted(result.evicted.length);
-        ctx.logger.info('slots evicted for a new device', {
-            group: groupId.slice(0, 8),
-            evicted: result.evicted.map((id) => id.toString(16).padStart(16, '0')),
+        ports.metrics.slotsEvicted(result.evicted.length);
+        ports.logger.info('slots evicted for a new device', {
+            group: shortGroupId(groupId),
+            evicted: result.evicted.map(deviceIdHex),
         });
     }
     for (const deviceId of result.evicted) {
         await queue.removeSlot(groupId, deviceId);
-        await closeDevice(ctx, groupId, deviceId, CloseCode.DEVICE_DROPPED);
+        await closeDevice(ports, groupId, deviceId, CloseCode.DEVICE_DROPPED);
     }
     // A NEW slot starts with an empty queue, whatever a crash may have left behind.
     if (result.slotState === DeviceSlotState.NEW) await queue.removeSlot(groupId, hello.deviceId);
@@ -86,12 +112,12 @@ export async function login(ctx: MediatorContext, request: LoginRequest): Promis
     await coordinator.register(groupId, {
         deviceId: hello.deviceId,
         connectionId,
-        nodeId: ctx.nodeId,
+        nodeId: ports.nodeId,
         connectedSince: now,
-        expiresAt: now + ctx.config.presenceTtlMs,
+        expiresAt: now + ports.config.presenceTtlMs,
     });
     // A lock the device still holds under a connection that ended without releasing it.
-    await endLockOfOldConnection(ctx, groupId, hello.deviceId, connectionId);
+    await endLockOfOldConnection(ports, groupId, hello.deviceId, connectionId);
     const [stats, encryptedSharedDeviceData] = await Promise.all([
         queue.stats(groupId, hello.deviceId),
         groups.getSharedDeviceData(groupId),
@@ -108,15 +134,20 @@ export async function login(ctx: MediatorContext, request: LoginRequest): Promis
 
 /**
  * Ends a connection's hold on its slot: removes its presence (if still
- * current) and records the disconnect time. Resolves whether it was current.
+ * current), records the disconnect time and, since the connection may have
+ * been the leader, elects again. Resolves whether it was current.
  */
 export async function logout(
-    ctx: MediatorContext,
+    ports: LoginPorts,
     groupId: GroupId,
     deviceId: DeviceId,
     connectionId: ConnectionId,
 ): Promise<boolean> {
-    const current = await ctx.backend.coordinator.unregister(groupId, deviceId, connectionId);
-    if (current) await ctx.backend.groups.recordDisconnect(groupId, deviceId, ctx.now());
+    const { coordinator, groups } = ports.backend;
+    const current = await coordinator.unregister(groupId, deviceId, connectionId);
+    if (current) {
+        await groups.recordDisconnect(groupId, deviceId, ports.now());
+        await coordinator.electLeader(groupId, ports.now());
+    }
     return current;
 }

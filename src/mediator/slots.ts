@@ -1,16 +1,50 @@
 /**
  * Slot-level operations shared by login, reflection, device management and
  * the sweeper: effective policy, closing a device wherever it is connected,
- * dropping slots, and handling queue overflow.
+ * dropping slots, and handling queue overflow. Each declares the few stores
+ * and settings it uses.
  */
 import { CloseCode, type DeviceId } from '../../d2m/index.js';
-import type { ConnectionId, GroupId, SlotPolicy } from '../storage/types.js';
-import type { MediatorContext } from './context.js';
+import type { MediatorConfig } from '../config/config.js';
+import type { Logger } from '../log/logger.js';
+import type { MediatorMetricsHooks } from '../metrics/hooks.js';
+import type { DeviceGroupStore } from '../storage/device-group-store.js';
+import type { GroupCoordinator } from '../storage/group-coordinator.js';
+import type { ReflectionQueue } from '../storage/reflection-queue.js';
+import { shortGroupId, type ConnectionId, type GroupId, type SlotPolicy } from '../storage/types.js';
+
+/** What `effectivePolicy` reads. */
+export interface PolicyPorts {
+    readonly backend: { readonly groups: Pick<DeviceGroupStore, 'getPolicyOverride'> };
+    readonly config: Pick<MediatorConfig, 'policy'>;
+}
+
+/** What `closeDevice` reads and publishes. */
+export interface CloseDevicePorts {
+    readonly backend: { readonly coordinator: Pick<GroupCoordinator, 'listPresence' | 'publish'> };
+    /** Unix ms. */
+    now(): number;
+}
+
+/** What `dropSlot` changes. */
+export interface DropSlotPorts extends CloseDevicePorts {
+    readonly backend: CloseDevicePorts['backend'] & {
+        readonly groups: Pick<DeviceGroupStore, 'dropSlot'>;
+        readonly queue: Pick<ReflectionQueue, 'removeSlot'>;
+    };
+}
+
+/** What `handleOverflow` changes and reports. */
+export interface OverflowPorts extends CloseDevicePorts {
+    readonly backend: CloseDevicePorts['backend'] & { readonly groups: Pick<DeviceGroupStore, 'addTombstone'> };
+    readonly metrics: Pick<MediatorMetricsHooks, 'queueOverflowed'>;
+    readonly logger: Logger;
+}
 
 /** The group's policy: global defaults merged with the operator's override. */
-export async function effectivePolicy(ctx: MediatorContext, groupId: GroupId): Promise<SlotPolicy> {
-    const override = await ctx.backend.groups.getPolicyOverride(groupId);
-    return { ...ctx.config.policy, ...override };
+export async function effectivePolicy(ports: PolicyPorts, groupId: GroupId): Promise<SlotPolicy> {
+    const override = await ports.backend.groups.getPolicyOverride(groupId);
+    return { ...ports.config.policy, ...override };
 }
 
 /**
@@ -18,16 +52,17 @@ export async function effectivePolicy(ctx: MediatorContext, groupId: GroupId): P
  * `code`. `except` names a connection that is closed by its own session.
  */
 export async function closeDevice(
-    ctx: MediatorContext,
+    ports: CloseDevicePorts,
     groupId: GroupId,
     deviceId: DeviceId,
     code: CloseCode,
     except?: ConnectionId,
 ): Promise<void> {
-    const presence = await ctx.backend.coordinator.listPresence(groupId, ctx.now());
+    const { coordinator } = ports.backend;
+    const presence = await coordinator.listPresence(groupId, ports.now());
     for (const entry of presence) {
         if (entry.deviceId !== deviceId || entry.connectionId === except) continue;
-        await ctx.backend.coordinator.publish(groupId, {
+        await coordinator.publish(groupId, {
             type: 'kick',
             deviceId,
             connectionId: entry.connectionId,
@@ -38,14 +73,14 @@ export async function closeDevice(
 
 /** Drops a slot for good (DropDevice, eviction): record, queue, and the live connection (4113). */
 export async function dropSlot(
-    ctx: MediatorContext,
+    ports: DropSlotPorts,
     groupId: GroupId,
     deviceId: DeviceId,
     except?: ConnectionId,
 ): Promise<void> {
-    await ctx.backend.groups.dropSlot(groupId, deviceId);
-    await ctx.backend.queue.removeSlot(groupId, deviceId);
-    await closeDevice(ctx, groupId, deviceId, CloseCode.DEVICE_DROPPED, except);
+    await ports.backend.groups.dropSlot(groupId, deviceId);
+    await ports.backend.queue.removeSlot(groupId, deviceId);
+    await closeDevice(ports, groupId, deviceId, CloseCode.DEVICE_DROPPED, except);
 }
 
 /**
@@ -53,17 +88,17 @@ export async function dropSlot(
  * queue; record their tombstones and close them with 4114.
  */
 export async function handleOverflow(
-    ctx: MediatorContext,
+    ports: OverflowPorts,
     groupId: GroupId,
     overflowed: readonly DeviceId[],
     policy: SlotPolicy,
 ): Promise<void> {
-    ctx.metrics.queueOverflowed(overflowed.length);
+    ports.metrics.queueOverflowed(overflowed.length);
     for (const deviceId of overflowed) {
-        await ctx.backend.groups.addTombstone(groupId, deviceId, ctx.now() + policy.tombstoneTtlMs);
-        await closeDevice(ctx, groupId, deviceId, CloseCode.REFLECTION_QUEUE_LIMIT_REACHED);
-        ctx.logger.info('slot dropped: reflection queue limit reached', {
-            group: groupId.slice(0, 8),
+        await ports.backend.groups.addTombstone(groupId, deviceId, ports.now() + policy.tombstoneTtlMs);
+        await closeDevice(ports, groupId, deviceId, CloseCode.REFLECTION_QUEUE_LIMIT_REACHED);
+        ports.logger.info('slot dropped: reflection queue limit reached', {
+            group: shortGroupId(groupId),
             device: deviceId,
         });
     }

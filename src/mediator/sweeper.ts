@@ -3,7 +3,24 @@
  * grace period after their device disconnected, persistent slots after a
  * long time without a login. A slot whose device is online is never removed.
  */
-import type { MediatorContext } from './context.js';
+import type { MediatorConfig } from '../config/config.js';
+import type { Logger } from '../log/logger.js';
+import type { DeviceGroupStore } from '../storage/device-group-store.js';
+import type { GroupCoordinator } from '../storage/group-coordinator.js';
+import type { ReflectionQueue } from '../storage/reflection-queue.js';
+
+/** What the sweeper reads and changes. */
+export interface SweeperPorts {
+    readonly backend: {
+        readonly groups: Pick<DeviceGroupStore, 'listExpiryCandidates' | 'dropSlot'>;
+        readonly queue: Pick<ReflectionQueue, 'removeSlot'>;
+        readonly coordinator: Pick<GroupCoordinator, 'listPresence'>;
+    };
+    readonly config: Pick<MediatorConfig, 'sweepIntervalMs' | 'policy'>;
+    readonly logger: Logger;
+    /** Unix ms. */
+    now(): number;
+}
 
 const SWEEP_BATCH = 500;
 
@@ -11,11 +28,15 @@ export class SlotSweeper {
     #timer: NodeJS.Timeout | undefined;
     #running: Promise<number> | undefined;
 
-    public constructor(private readonly ctx: MediatorContext) {}
+    readonly #ports: SweeperPorts;
+
+    public constructor(ports: SweeperPorts) {
+        this.#ports = ports;
+    }
 
     public start(): void {
         if (this.#timer !== undefined) return;
-        this.#timer = setInterval(() => void this.sweepOnce(), this.ctx.config.sweepIntervalMs);
+        this.#timer = setInterval(() => void this.sweepOnce(), this.#ports.config.sweepIntervalMs);
         this.#timer.unref();
     }
 
@@ -33,20 +54,24 @@ export class SlotSweeper {
     }
 
     async #sweep(): Promise<number> {
-        const { groups, queue, coordinator } = this.ctx.backend;
+        const { groups, queue, coordinator } = this.#ports.backend;
         let removed = 0;
         try {
-            const candidates = await groups.listExpiryCandidates(this.ctx.now(), this.ctx.config.policy, SWEEP_BATCH);
+            const candidates = await groups.listExpiryCandidates(
+                this.#ports.now(),
+                this.#ports.config.policy,
+                SWEEP_BATCH,
+            );
             for (const { groupId, deviceId } of candidates) {
-                const presence = await coordinator.listPresence(groupId, this.ctx.now());
+                const presence = await coordinator.listPresence(groupId, this.#ports.now());
                 if (presence.some((entry) => entry.deviceId === deviceId)) continue;
                 await groups.dropSlot(groupId, deviceId);
                 await queue.removeSlot(groupId, deviceId);
                 removed++;
             }
-            if (removed > 0) this.ctx.logger.info('expired slots removed', { count: removed });
+            if (removed > 0) this.#ports.logger.info('expired slots removed', { count: removed });
         } catch (error) {
-            this.ctx.logger.warn('slot sweep failed', { error });
+            this.#ports.logger.warn('slot sweep failed', { error });
         }
         return removed;
     }

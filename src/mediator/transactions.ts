@@ -1,11 +1,54 @@
 /**
- * Transaction-lock operations shared by sessions and group maintenance.
+ * The transaction lock's one release path, and the two ways the mediator
+ * ends a lock its holder's connection did not release (the holder's node
+ * died, or the device logged in again). A live holder releases its lock
+ * through its DeviceConnection (device-connection.ts), which calls
+ * `releaseLock` too.
  */
 import type { DeviceId } from '../../d2m/index.js';
-import type { TransactionLock } from '../storage/group-coordinator.js';
-import type { ConnectionId, GroupId } from '../storage/types.js';
-import type { MediatorContext } from './context.js';
-import { effectivePolicy, handleOverflow } from './slots.js';
+import type { GroupCoordinator, TransactionLock } from '../storage/group-coordinator.js';
+import type { ReflectionQueue } from '../storage/reflection-queue.js';
+import { shortGroupId, type ConnectionId, type GroupId, type SlotPolicy } from '../storage/types.js';
+import type { MediatorMetricsHooks } from '../metrics/hooks.js';
+import { effectivePolicy, handleOverflow, type OverflowPorts, type PolicyPorts } from './slots.js';
+
+/** What releasing a lock changes. */
+export interface ReleaseLockPorts extends OverflowPorts {
+    readonly backend: OverflowPorts['backend'] & {
+        readonly queue: Pick<ReflectionQueue, 'releaseHeld'>;
+        readonly coordinator: Pick<GroupCoordinator, 'endTransaction'>;
+    };
+}
+
+/** What ending an abandoned lock reads and changes. */
+export interface AbandonedLockPorts extends ReleaseLockPorts, PolicyPorts {
+    readonly backend: ReleaseLockPorts['backend'] &
+        PolicyPorts['backend'] & { readonly coordinator: Pick<GroupCoordinator, 'getLockRecord' | 'listPresence'> };
+    readonly metrics: ReleaseLockPorts['metrics'] & Pick<MediatorMetricsHooks, 'lockExpired'>;
+}
+
+/**
+ * Releases the lock granted to `lock.connectionId` under `lock.token`:
+ * delivers the reflections held for it (slots that overflow are tombstoned
+ * and closed with 4114), then ends it, which publishes TransactionEnded to
+ * every device. Fenced by the token, so it never touches a later grant.
+ * Resolves whether the lock was still held and is now ended.
+ */
+export async function releaseLock(
+    ports: ReleaseLockPorts,
+    groupId: GroupId,
+    lock: Pick<TransactionLock, 'connectionId' | 'token'>,
+    policy: SlotPolicy,
+): Promise<boolean> {
+    const { queue, coordinator } = ports.backend;
+    const released = await queue.releaseHeld(groupId, lock.token, {
+        maxCount: policy.queueMaxCount,
+        maxBytes: policy.queueMaxBytes,
+    });
+    if (released.overflowed.length > 0) await handleOverflow(ports, groupId, released.overflowed, policy);
+    const ended = await coordinator.endTransaction(groupId, lock.connectionId, lock.token);
+    return ended !== undefined;
+}
 
 /**
  * Ends a lock whose holder did not release it before it expired (its node
@@ -16,12 +59,12 @@ import { effectivePolicy, handleOverflow } from './slots.js';
  * lock was ended.
  */
 export async function endExpiredLock(
-    ctx: MediatorContext,
+    ports: AbandonedLockPorts,
     groupId: GroupId,
     now: number,
     options: { readonly alsoWhenHolderGone?: boolean } = {},
 ): Promise<boolean> {
-    const { coordinator } = ctx.backend;
+    const { coordinator } = ports.backend;
     const lock = await coordinator.getLockRecord(groupId);
     if (lock === undefined) return false;
     if (lock.expiresAt > now) {
@@ -30,7 +73,7 @@ export async function endExpiredLock(
         const presence = await coordinator.listPresence(groupId, now);
         if (presence.some((entry) => entry.connectionId === lock.connectionId)) return false;
     }
-    return releaseLock(ctx, groupId, lock);
+    return endAbandonedLock(ports, groupId, lock);
 }
 
 /**
@@ -41,28 +84,22 @@ export async function endExpiredLock(
  * delivered first, so the device's reflections stay in order.
  */
 export async function endLockOfOldConnection(
-    ctx: MediatorContext,
+    ports: AbandonedLockPorts,
     groupId: GroupId,
     deviceId: DeviceId,
     connectionId: ConnectionId,
 ): Promise<boolean> {
-    const lock = await ctx.backend.coordinator.getLockRecord(groupId);
+    const lock = await ports.backend.coordinator.getLockRecord(groupId);
     if (lock === undefined || lock.deviceId !== deviceId || lock.connectionId === connectionId) return false;
-    return releaseLock(ctx, groupId, lock);
+    return endAbandonedLock(ports, groupId, lock);
 }
 
-async function releaseLock(ctx: MediatorContext, groupId: GroupId, lock: TransactionLock): Promise<boolean> {
-    const { coordinator, queue } = ctx.backend;
-    const policy = await effectivePolicy(ctx, groupId);
-    const released = await queue.releaseHeld(groupId, lock.token, {
-        maxCount: policy.queueMaxCount,
-        maxBytes: policy.queueMaxBytes,
-    });
-    if (released.overflowed.length > 0) await handleOverflow(ctx, groupId, released.overflowed, policy);
-    const ended = await coordinator.endTransaction(groupId, lock.connectionId, lock.token);
-    if (ended !== undefined) {
-        ctx.metrics.lockExpired();
-        ctx.logger.info('abandoned transaction lock ended', { group: groupId.slice(0, 8), device: lock.deviceId });
+async function endAbandonedLock(ports: AbandonedLockPorts, groupId: GroupId, lock: TransactionLock): Promise<boolean> {
+    const policy = await effectivePolicy(ports, groupId);
+    const ended = await releaseLock(ports, groupId, lock, policy);
+    if (ended) {
+        ports.metrics.lockExpired();
+        ports.logger.info('abandoned transaction lock ended', { group: shortGroupId(groupId), device: lock.deviceId });
     }
-    return ended !== undefined;
+    return ended;
 }

@@ -5,7 +5,8 @@
  * implementations must be cheap and must never throw. `NOOP_MEDIATOR_METRICS`
  * is the default, so a mediator without an exporter pays one call per event.
  */
-import { AuthenticationError, D2mProtocolError, SessionClosedError, StorageError } from '../errors.js';
+import { D2mProtocolError } from '../../d2m/index.js';
+import { AuthenticationError, SessionClosedError, StorageError } from '../errors.js';
 import type { DeviceId } from '../../d2m/index.js';
 import type { InboundLimit, RefusalReason } from '../limits/index.js';
 import type { QueueStats } from '../storage/reflection-queue.js';

@@ -17,6 +17,10 @@
  * waiting hold more than the high-water mark; and when the frames that may
  * not be dropped pile up past it too, the connection is closed with 4010
  * (the device reads its queue after it reconnects).
+ *
+ * It owns every Reflected id of the connection: queue items are sent with
+ * `seq mod 2^32` and remembered until acknowledged; ephemeral reflections
+ * get ids counting down from 2^32 - 1, which no ack ever matches.
  */
 import { CloseCode, D2mPayloadType, FRAME_HEADER_BYTE_LENGTH, Reflected } from '../../d2m/index.js';
 import { SessionClosedError } from '../errors.js';
@@ -33,7 +37,7 @@ type Task =
     | { readonly kind: 'call'; readonly run: () => Promise<void> | void };
 
 export interface DeliveryOptions {
-    readonly queue: ReflectionQueue;
+    readonly queue: Pick<ReflectionQueue, 'read' | 'ack'>;
     readonly groupId: GroupId;
     readonly deviceId: DeviceId;
     /** Sends one frame; false when the socket is gone. */
@@ -42,13 +46,16 @@ export interface DeliveryOptions {
     /** Sending pauses while the socket buffers more than this many bytes. */
     readonly highWaterBytes: number;
     readonly batchItems: number;
-    /** Counts queued reflections sent and acknowledged. */
-    readonly metrics?: Pick<MediatorMetricsHooks, 'delivered' | 'reflectedAcked'>;
+    /** Counts reflections sent, dropped and acknowledged. */
+    readonly metrics?: Pick<MediatorMetricsHooks, 'delivered' | 'reflectedAcked' | 'ephemeralDropped'>;
     /** Called once when a task fails (storage error); the session closes. */
     readonly onError: (error: unknown) => void;
 }
 
 const U32_SPACE = 2 ** 32;
+/** Ids of ephemeral Reflected frames count down from 2^32 - 1 to 2^31, away from queue ids (which count up from 1). */
+const EPHEMERAL_ID_FIRST = 0xffff_ffff;
+const EPHEMERAL_ID_LAST = 0x8000_0000;
 
 /** Builds a Reflected frame in one allocation. */
 export function reflectedFrame(
@@ -76,8 +83,12 @@ export class Delivery {
     #drainWaiter: (() => void) | undefined;
     /** Bytes of the frames in the task list, not sent yet. */
     #waitingBytes = 0;
+    #nextEphemeralId = EPHEMERAL_ID_FIRST;
+    readonly #options: DeliveryOptions;
 
-    public constructor(private readonly options: DeliveryOptions) {}
+    public constructor(options: DeliveryOptions) {
+        this.#options = options;
+    }
 
     /** Sends the backlog of `count` items, then runs `afterBacklog`, then everything gathered so far. */
     public start(count: number, afterBacklog: () => Promise<void> | void): void {
@@ -105,11 +116,11 @@ export class Delivery {
     /** Sends a frame after everything queued before it; closes the connection (4010) when too many wait. */
     public sendInOrder(frame: Uint8Array): void {
         if (this.#stopped) return;
-        if (this.#waitingBytes + frame.byteLength > this.options.highWaterBytes) {
+        if (this.#waitingBytes + frame.byteLength > this.#options.highWaterBytes) {
             this.#stopped = true;
             this.#tasks.length = 0;
             this.#waitingBytes = 0;
-            this.options.onError(new SessionClosedError(CloseCode.PROTOCOL_ERROR, 'device does not read'));
+            this.#options.onError(new SessionClosedError(CloseCode.PROTOCOL_ERROR, 'device does not read'));
             return;
         }
         this.#waitingBytes += frame.byteLength;
@@ -123,10 +134,24 @@ export class Delivery {
      */
     public offer(frame: Uint8Array): boolean {
         if (this.#stopped) return false;
-        const behind = this.options.bufferedAmount() + this.#waitingBytes + frame.byteLength;
-        if (behind > this.options.highWaterBytes) return false;
+        const behind = this.#options.bufferedAmount() + this.#waitingBytes + frame.byteLength;
+        if (behind > this.#options.highWaterBytes) return false;
         this.sendInOrder(frame);
         return true;
+    }
+
+    /**
+     * An ephemeral reflection from another device: sent in order with the
+     * next ephemeral id, or dropped (counted, returning false) while the
+     * device is behind in reading (see `offer`).
+     */
+    public offerEphemeral(flags: number, timestamp: number, envelope: Uint8Array): boolean {
+        const id = this.#nextEphemeralId;
+        this.#nextEphemeralId = id === EPHEMERAL_ID_LAST ? EPHEMERAL_ID_FIRST : id - 1;
+        const offered = this.offer(reflectedFrame(flags, id, timestamp, envelope));
+        if (offered) this.#options.metrics?.delivered(1, true);
+        else this.#options.metrics?.ephemeralDropped();
+        return offered;
     }
 
     /** Runs `run` after everything queued before it. */
@@ -156,8 +181,8 @@ export class Delivery {
         const seq = this.#unacked.get(reflectedId);
         if (seq === undefined) return false;
         this.#unacked.delete(reflectedId);
-        await this.options.queue.ack(this.options.groupId, this.options.deviceId, seq);
-        this.options.metrics?.reflectedAcked();
+        await this.#options.queue.ack(this.#options.groupId, this.#options.deviceId, seq);
+        this.#options.metrics?.reflectedAcked();
         return true;
     }
 
@@ -182,7 +207,7 @@ export class Delivery {
             (error: unknown) => {
                 this.#running = false;
                 this.#stopped = true;
-                this.options.onError(error);
+                this.#options.onError(error);
             },
         );
     }
@@ -199,7 +224,7 @@ export class Delivery {
                 case 'frame':
                     await this.#waitForRoom();
                     this.#waitingBytes -= task.frame.byteLength;
-                    this.options.send(task.frame);
+                    this.#options.send(task.frame);
                     break;
                 case 'call':
                     await task.run();
@@ -211,13 +236,13 @@ export class Delivery {
     }
 
     async #waitForRoom(): Promise<void> {
-        while (!this.#stopped && this.options.bufferedAmount() > this.options.highWaterBytes) {
+        while (!this.#stopped && this.#options.bufferedAmount() > this.#options.highWaterBytes) {
             await new Promise<void>((resolve) => (this.#drainWaiter = resolve));
         }
     }
 
     async #sendFromQueue(limit: number, upToSeq = Number.POSITIVE_INFINITY): Promise<void> {
-        const { queue, groupId, deviceId, batchItems, highWaterBytes } = this.options;
+        const { queue, groupId, deviceId, batchItems, highWaterBytes } = this.#options;
         let sent = 0;
         while (sent < limit && !this.#stopped && this.#cursor < upToSeq) {
             await this.#waitForRoom();
@@ -229,13 +254,13 @@ export class Delivery {
             for (const item of items) {
                 if (item.seq > upToSeq) break;
                 const reflectedId = item.seq % U32_SPACE;
-                this.options.send(reflectedFrame(item.flags, reflectedId, item.timestamp, item.envelope));
+                this.#options.send(reflectedFrame(item.flags, reflectedId, item.timestamp, item.envelope));
                 this.#unacked.set(reflectedId, item.seq);
                 this.#cursor = item.seq;
                 batchSent += 1;
             }
             sent += batchSent;
-            if (batchSent > 0) this.options.metrics?.delivered(batchSent, false);
+            if (batchSent > 0) this.#options.metrics?.delivered(batchSent, false);
             if (batchSent < items.length) return;
         }
     }

@@ -1,14 +1,20 @@
 /**
- * One device connection, from ServerHello to close.
+ * One device connection's state machine, from ServerHello to close:
+ * `awaiting-hello` → `authenticating` (ClientHello verified, login running)
+ * → `active` (ServerInfo sent) → `closed`. What exists only once the device
+ * is known (its hello, its delivery, its device connection) lives in the
+ * state that has it, so it cannot be read before.
  *
- * Inbound frames are processed strictly in arrival order, one at a time,
+ * Each inbound frame passes the connection's rate limit, then waits in the
+ * inbox: frames are processed strictly in arrival order, one at a time,
  * also while verification or storage is still running: frames that arrive
- * meanwhile wait in the inbox. Proxy frames before authentication are
- * buffered (bounded). Errors that escape a handler close the connection
- * with the code from `closeCodeForError`, the only place errors become
- * close codes.
+ * meanwhile wait in the inbox. Once active, each decoded message is
+ * dispatched (dispatch.ts) to the device connection (src/mediator/), which
+ * does the domain work; Proxy frames go to the connection's relay at every
+ * stage (it buffers them until the device is authenticated). Errors that
+ * escape a handler close the connection with the code from
+ * `closeCodeForError`, the only place errors become close codes.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
     CloseCode,
     D2mPayloadType,
@@ -18,24 +24,26 @@ import {
     encodeMessage,
     payloadTypeName,
     type ClientHello,
-    type D2mMessage,
     type DeviceId,
     type ParsedClientUrlInfo,
     type ServerChallenge,
 } from '../../d2m/index.js';
+import { startRealTimer, type StartTimer } from '../clock.js';
 import { closeCodeForError, SessionClosedError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import type { MediatorContext } from '../mediator/context.js';
+import type { DeviceConnection, DeviceIdentity } from '../mediator/device-connection.js';
+import type { GroupMember } from '../mediator/local-groups.js';
+import type { LoginResult } from '../mediator/login.js';
+import { ProxyRelay } from '../mediator/proxy-relay.js';
 import { handshakeOutcomeOf } from '../metrics/hooks.js';
-import type { GroupMember, LocalGroups } from '../mediator/local-groups.js';
-import { login, logout, type LoginResult } from '../mediator/login.js';
-import type { GroupEvent, TransactionLock } from '../storage/group-coordinator.js';
-import type { ChatServerProxy } from '../upstream/chat-server-proxy.js';
-import { groupIdFromBytes, type ConnectionId, type GroupId } from '../storage/types.js';
-import { Delivery, reflectedFrame } from './delivery.js';
+import type { GroupEvent } from '../storage/group-coordinator.js';
+import { groupIdFromBytes, shortGroupId, type ConnectionId, type GroupId } from '../storage/types.js';
+import type { ConnectionTransport } from '../transport/connection-transport.js';
+import { Delivery } from './delivery.js';
+import { dispatchRequest } from './dispatch.js';
+import { Inbox } from './inbox.js';
 import { createServerChallenge, serverHelloFrame, verifyClientHello } from './handshake.js';
-import { SessionRequests } from './requests.js';
-import type { ConnectionTransport } from './transport.js';
+import type { SessionHooks, SessionPorts, SessionStateKind, SessionStats } from './ports.js';
 
 /**
  * How long a leader or lock holder closed by the mediator keeps its role
@@ -50,210 +58,182 @@ export function handoffGraceMs(presenceRenewIntervalMs: number): number {
 /** Unprocessed inbound bytes a connection may pile up before it is closed (4010). */
 export const INBOX_MAX_BYTES = 16 * 1024 * 1024;
 
-type State = 'awaiting-hello' | 'authenticating' | 'active' | 'closed';
-
-export interface SessionStats {
-    readonly connectionId: ConnectionId;
-    readonly groupId: GroupId;
-    readonly state: State;
-    readonly deviceId: DeviceId | undefined;
-    /** Bytes waiting in the socket for the device to read them. */
-    readonly bufferedAmount: number;
-    /** Reflections sent on this connection and not acknowledged yet. */
-    readonly unackedReflections: number;
-    /** Inbound bytes received and not processed yet. */
-    readonly inboxBytes: number;
+/** Waiting for the ClientHello. */
+interface AwaitingHello {
+    readonly kind: 'awaiting-hello';
 }
 
-export interface SessionDependencies {
-    readonly ctx: MediatorContext;
-    readonly localGroups: LocalGroups;
-    /** Relays Proxy frames to the chat server; without it, a device that sends Proxy frames is closed with 4001. */
-    readonly chatServer?: ChatServerProxy;
-    /** Called once the session is closed and cleaned up. */
-    readonly onFinished?: (session: Session) => void;
-    /** Called once the device's ClientHello verified (the connection stops counting as unauthenticated). */
-    readonly onAuthenticated?: () => void;
+/** ClientHello verified; subscribing to the group and logging in. */
+interface Authenticating {
+    readonly kind: 'authenticating';
+    readonly hello: ClientHello.Type;
+    /** Gathers group events from the subscription on; starts after ServerInfo. */
+    readonly delivery: Delivery;
+    /** Subscribed to the group's events (cleanup detaches and logs out). */
+    attached: boolean;
 }
 
-/** What the request handlers (requests.ts) may use of their session. */
-export interface ActiveSession {
-    readonly ctx: MediatorContext;
-    readonly groupId: GroupId;
-    readonly deviceId: DeviceId;
-    readonly connectionId: ConnectionId;
-    /** The chat-server group from the device's ClientUrlInfo. */
-    readonly serverGroup: string;
-    readonly login: LoginResult;
-    readonly logger: Logger;
-    lock: TransactionLock | undefined;
-    readonly chatServer: ChatServerProxy | undefined;
-    send(message: D2mMessage): void;
-    /** Bytes the device's WebSocket holds that the device has not read yet. */
-    bufferedAmount(): number;
-    close(code: CloseCode, reason: string): void;
-    /** Closes with the code `closeCodeForError` gives for `error`. */
-    fail(error: unknown): void;
-    /** Removes the acknowledged item; false for an unknown or ephemeral id. */
-    ackReflected(reflectedId: number): Promise<boolean>;
+/** ServerInfo sent: the device's requests go to its device connection. */
+interface Active {
+    readonly kind: 'active';
+    readonly hello: ClientHello.Type;
+    readonly delivery: Delivery;
+    readonly device: DeviceConnection;
 }
+
+/** The connection ended; `finished` resolves once the session is cleaned up. */
+interface Closed {
+    readonly kind: 'closed';
+    readonly finished: Promise<void>;
+}
+
+type OpenState = AwaitingHello | Authenticating | Active;
+type State = OpenState | Closed;
 
 export class Session implements GroupMember {
     public readonly groupId: GroupId;
-    readonly #deps: SessionDependencies;
+    public readonly urlInfo: ParsedClientUrlInfo;
+    public readonly connectionId: ConnectionId;
+    readonly #ports: SessionPorts;
+    readonly #hooks: SessionHooks;
     readonly #transport: ConnectionTransport;
     readonly #challenge: ServerChallenge;
-    readonly #inbox: Uint8Array[] = [];
-    readonly #preAuthProxy: Uint8Array[] = [];
+    readonly #startTimer: StartTimer;
+    readonly #relay: ProxyRelay;
+    readonly #inbox: Inbox;
+    #state: State = { kind: 'awaiting-hello' };
     #logger: Logger;
-    #state: State = 'awaiting-hello';
-    #inboxBytes = 0;
-    #preAuthProxyBytes = 0;
-    #processing = false;
-    #handshakeTimer: NodeJS.Timeout | undefined;
-    #delivery: Delivery | undefined;
-    #requests: SessionRequests | undefined;
-    #hello: ClientHello.Type | undefined;
-    #attached = false;
-    #promoted = false;
-    #finished: Promise<void> | undefined;
-    /** Closed by the mediator while leader or lock holder: wait before handing the role on. */
-    #handoffGrace = false;
-    /** The frame being handled now; cleanup waits for it (a login may be half done). */
-    #inflight: Promise<void> | undefined;
-    /** Ids for ephemeral Reflected frames count down from 2^32 - 1, away from queue ids. */
-    #nextEphemeralId = 0xffff_ffff;
+    #cancelHandshakeTimer: () => void = () => undefined;
 
     public constructor(
-        deps: SessionDependencies,
+        ports: SessionPorts,
+        hooks: SessionHooks,
         transport: ConnectionTransport,
-        public readonly urlInfo: ParsedClientUrlInfo,
-        public readonly connectionId: ConnectionId,
+        urlInfo: ParsedClientUrlInfo,
+        connectionId: ConnectionId,
     ) {
-        this.#deps = deps;
+        this.#ports = ports;
+        this.#hooks = hooks;
         this.#transport = transport;
+        this.urlInfo = urlInfo;
+        this.connectionId = connectionId;
         this.groupId = groupIdFromBytes(urlInfo.deviceGroupId);
-        this.#logger = deps.ctx.logger.child({ conn: connectionId, group: this.groupId.slice(0, 8) });
-        this.#challenge = createServerChallenge(deps.ctx.crypto);
+        this.#logger = ports.logger.child({ conn: connectionId, group: shortGroupId(this.groupId) });
+        this.#challenge = createServerChallenge(ports.crypto);
+        this.#startTimer = ports.startTimer ?? startRealTimer;
+        this.#relay = new ProxyRelay(ports.chatServer, ports.config.proxyPreAuthBufferBytes);
+        this.#inbox = new Inbox(
+            INBOX_MAX_BYTES,
+            (frame) => this.#handleFrame(frame),
+            (error) => this.#fail(error),
+        );
     }
 
     /** Sends ServerHello and starts the handshake timeout. */
     public start(): void {
         this.#transport.send(serverHelloFrame(this.#challenge));
-        this.#handshakeTimer = setTimeout(() => {
-            this.#deps.ctx.metrics.handshake('timeout');
+        this.#cancelHandshakeTimer = this.#startTimer(this.#ports.config.handshakeTimeoutMs, () => {
+            this.#ports.metrics.handshake('timeout');
             this.close(CloseCode.PROTOCOL_ERROR, 'handshake timeout');
-        }, this.#deps.ctx.config.handshakeTimeoutMs);
+        });
     }
 
-    public get state(): State {
-        return this.#state;
+    public get state(): SessionStateKind {
+        return this.#state.kind;
     }
 
-    /** A snapshot for introspection (tests, and later the admin API). */
+    /** A snapshot for introspection (tests, metrics and the admin API). */
     public stats(): SessionStats {
+        const state = this.#state;
+        const known = state.kind === 'authenticating' || state.kind === 'active' ? state : undefined;
         return {
             connectionId: this.connectionId,
             groupId: this.groupId,
-            state: this.#state,
-            deviceId: this.#hello?.deviceId,
+            state: state.kind,
+            deviceId: known?.hello.deviceId,
             bufferedAmount: this.#transport.bufferedAmount(),
-            unackedReflections: this.#delivery?.unackedCount ?? 0,
-            inboxBytes: this.#inboxBytes,
+            unackedReflections: known?.delivery.unackedCount ?? 0,
+            inboxBytes: this.#inbox.bytes,
         };
     }
 
     /** Logged in: its presence is registered (GroupMember). */
     public get registered(): boolean {
-        return this.#state === 'active';
+        return this.#state.kind === 'active';
     }
 
-    /** The device id once ClientHello was received. */
+    /** The device id once ClientHello was verified. */
     public get deviceId(): DeviceId | undefined {
-        return this.#hello?.deviceId;
+        const state = this.#state;
+        return state.kind === 'authenticating' || state.kind === 'active' ? state.hello.deviceId : undefined;
     }
 
     /** One inbound WebSocket message (a copy the session may keep). */
     public onFrame(frame: Uint8Array): void {
-        if (this.#state === 'closed') return;
-        this.#inboxBytes += frame.byteLength;
-        if (this.#inboxBytes > INBOX_MAX_BYTES) {
-            this.close(CloseCode.PROTOCOL_ERROR, 'too much unprocessed input');
+        if (this.#state.kind === 'closed') return;
+        const exceeded = this.#hooks.admitInbound?.(frame.byteLength);
+        if (exceeded !== undefined) {
+            this.#ports.metrics.inboundLimitExceeded(exceeded);
+            this.close(CloseCode.PROTOCOL_ERROR, `inbound ${exceeded} limit exceeded`);
             return;
         }
-        this.#inbox.push(frame);
-        if (!this.#processing) void this.#processInbox();
+        if (!this.#inbox.push(frame)) this.close(CloseCode.PROTOCOL_ERROR, 'too much unprocessed input');
     }
 
     public onDrain(): void {
-        this.#delivery?.onDrain();
-        this.#requests?.onDrain();
+        const state = this.#state;
+        if (state.kind === 'authenticating' || state.kind === 'active') state.delivery.onDrain();
+        this.#relay.onDeviceDrain();
     }
 
     /** Closes the connection; cleanup follows from the transport's close event. */
     public close(code: CloseCode, reason: string): void {
-        if (this.#state === 'closed') return;
+        const state = this.#state;
+        if (state.kind === 'closed') return;
         // The device learns of the close only when the close frame reaches it: its
         // leader role or lock passes on a little later, never while it may still act.
-        this.#handoffGrace = this.#promoted || this.#requests?.holdsLock === true;
-        this.#deps.ctx.metrics.closeSent(code);
+        const handoffGrace = state.kind === 'active' && (state.device.isLeader || state.device.holdsLock);
+        this.#ports.metrics.closeSent(code);
         this.#logger.debug('closing connection', { code, reason });
         this.#transport.close(code, reason);
         // The transport reports the close through onClosed; make sure it happens once.
-        void this.onClosed();
+        void this.#end(handoffGrace);
     }
 
     /** The socket is closed (by either side). Resolves once the session is cleaned up. */
     public onClosed(): Promise<void> {
-        if (this.#finished !== undefined) return this.#finished;
-        this.#state = 'closed';
-        clearTimeout(this.#handshakeTimer);
-        this.#delivery?.stop();
-        this.#requests?.onSocketClosed();
-        this.#inbox.length = 0;
-        this.#finished = this.#cleanup().finally(() => this.#deps.onFinished?.(this));
-        return this.#finished;
+        return this.#end(false);
     }
 
+    /** An event of the group that concerns this connection (LocalGroups routes each one to its members). */
     public onGroupEvent(event: GroupEvent): void {
-        const delivery = this.#delivery;
-        const deviceId = this.#hello?.deviceId;
-        if (delivery === undefined || deviceId === undefined || this.#state === 'closed') return;
+        const state = this.#state;
+        if (state.kind === 'awaiting-hello' || state.kind === 'closed') return;
+        const { delivery } = state;
         switch (event.type) {
             case 'appended': {
-                const index = event.deviceIds.indexOf(deviceId);
-                if (index >= 0) delivery.wakeQueue(event.seqs?.[index]);
+                // Items up to the seq this event names; later ones come with their own event (Delivery).
+                const index = event.deviceIds.indexOf(state.hello.deviceId);
+                delivery.wakeQueue(index >= 0 ? event.seqs?.[index] : undefined);
                 break;
             }
             case 'ephemeral':
-                if (event.senderDeviceId !== deviceId) {
-                    const id = this.#nextEphemeralId;
-                    this.#nextEphemeralId = id === 0x8000_0000 ? 0xffff_ffff : id - 1;
-                    const frame = reflectedFrame(event.flags, id, event.timestamp, event.envelope);
-                    if (delivery.offer(frame)) this.#deps.ctx.metrics.delivered(1, true);
-                    else this.#deps.ctx.metrics.ephemeralDropped();
-                }
+                delivery.offerEphemeral(event.flags, event.timestamp, event.envelope);
                 break;
             case 'kick':
-                if (event.connectionId === this.connectionId) this.close(event.code, 'closed by the mediator');
+                this.close(event.code, 'closed by the mediator');
                 break;
             case 'transaction-ended':
-                if (event.connectionId !== this.connectionId) {
-                    delivery.sendInOrder(
-                        encodeMessage({
-                            type: D2mPayloadType.TRANSACTION_ENDED,
-                            body: { deviceId: event.deviceId, encryptedScope: event.encryptedScope },
-                        }),
-                    );
-                }
+                delivery.sendInOrder(
+                    encodeMessage({
+                        type: D2mPayloadType.TRANSACTION_ENDED,
+                        body: { deviceId: event.deviceId, encryptedScope: event.encryptedScope },
+                    }),
+                );
                 break;
             case 'promoted':
-                if (event.connectionId === this.connectionId && !this.#promoted) {
-                    this.#promoted = true;
-                    this.#deps.ctx.metrics.leaderPromoted();
-                    this.#logger.info('promoted to leader', { term: event.term });
-                    delivery.sendInOrder(encodeMessage({ type: D2mPayloadType.ROLE_PROMOTED_TO_LEADER, body: {} }));
-                }
+                // Only an active connection is eligible, so only an active one is promoted.
+                if (state.kind === 'active') state.device.onPromoted(event.term);
                 break;
             case 'bus-interrupted':
                 // A missed kick, promotion or append cannot be recovered here; the device reconnects.
@@ -264,26 +244,23 @@ export class Session implements GroupMember {
         }
     }
 
-    async #processInbox(): Promise<void> {
-        this.#processing = true;
-        try {
-            for (let frame = this.#inbox.shift(); frame !== undefined; frame = this.#inbox.shift()) {
-                this.#inboxBytes -= frame.byteLength;
-                if (this.#state === 'closed') return;
-                this.#inflight = this.#handleFrame(frame);
-                await this.#inflight;
-            }
-        } catch (error) {
-            this.#fail(error);
-        } finally {
-            this.#processing = false;
-            this.#inflight = undefined;
-        }
+    /** Moves to `closed` once; resolves when the cleanup is done. */
+    #end(handoffGrace: boolean): Promise<void> {
+        const state = this.#state;
+        if (state.kind === 'closed') return state.finished;
+        this.#cancelHandshakeTimer();
+        this.#inbox.close();
+        this.#relay.close();
+        if (state.kind !== 'awaiting-hello') state.delivery.stop();
+        const finished = this.#cleanup(state, handoffGrace).finally(() => this.#hooks.onFinished?.());
+        this.#state = { kind: 'closed', finished };
+        return finished;
     }
 
     #fail(error: unknown): void {
-        if (this.#state === 'awaiting-hello' || this.#state === 'authenticating') {
-            this.#deps.ctx.metrics.handshake(handshakeOutcomeOf(error));
+        const state = this.#state;
+        if (state.kind === 'awaiting-hello' || state.kind === 'authenticating') {
+            this.#ports.metrics.handshake(handshakeOutcomeOf(error));
         }
         const code = closeCodeForError(error);
         if (code === CloseCode.INTERNAL_ERROR) this.#logger.error('session failed', { error });
@@ -294,63 +271,62 @@ export class Session implements GroupMember {
     async #handleFrame(frame: Uint8Array): Promise<void> {
         const message = decodeMessage(frame);
         if (message.type === D2mPayloadType.PROXY) {
-            this.#handleProxy(message.body);
+            this.#relay.onProxy(message.body);
             return;
         }
-        if (this.#state === 'awaiting-hello') {
-            if (message.type !== D2mPayloadType.CLIENT_HELLO) {
-                throw new D2mProtocolError(
-                    'unexpected-message',
-                    `expected ClientHello, got ${payloadTypeName(message.type)}`,
-                );
-            }
-            await this.#authenticate(message.body);
-            return;
+        const state = this.#state;
+        switch (state.kind) {
+            case 'awaiting-hello':
+                if (message.type !== D2mPayloadType.CLIENT_HELLO) {
+                    throw new D2mProtocolError(
+                        'unexpected-message',
+                        `expected ClientHello, got ${payloadTypeName(message.type)}`,
+                    );
+                }
+                return this.#authenticate(message.body);
+            case 'authenticating':
+                // Not reached: the inbox waits for the ClientHello's handling to finish.
+                throw new D2mProtocolError('unexpected-message', 'not authenticated');
+            case 'active':
+                return dispatchRequest(message, state.device, this.#relay);
+            case 'closed':
+                return;
+            default:
+                return state satisfies never;
         }
-        const requests = this.#requests;
-        if (requests === undefined) throw new D2mProtocolError('unexpected-message', 'not authenticated');
-        await requests.handle(message);
-    }
-
-    #handleProxy(data: Uint8Array): void {
-        if (this.#state !== 'active') {
-            this.#preAuthProxyBytes += data.byteLength;
-            if (this.#preAuthProxyBytes > this.#deps.ctx.config.proxyPreAuthBufferBytes) {
-                throw new D2mProtocolError('unexpected-message', 'too many Proxy bytes before authentication');
-            }
-            this.#preAuthProxy.push(data);
-            return;
-        }
-        this.#requests?.onProxy(data);
     }
 
     async #authenticate(hello: ClientHello.Type): Promise<void> {
-        const { ctx, localGroups } = this.#deps;
-        verifyClientHello(ctx.crypto, this.#challenge, this.urlInfo.deviceGroupId, hello);
-        this.#deps.onAuthenticated?.();
-        this.#state = 'authenticating';
-        this.#hello = hello;
+        const { crypto, config, metrics, localGroups } = this.#ports;
+        verifyClientHello(crypto, this.#challenge, this.urlInfo.deviceGroupId, hello);
+        this.#hooks.onAuthenticated?.();
         this.#logger = this.#logger.child({ device: hello.deviceId });
-        const delivery = new Delivery({
-            queue: ctx.backend.queue,
-            groupId: this.groupId,
-            deviceId: hello.deviceId,
-            send: (frame) => this.#transport.send(frame),
-            bufferedAmount: () => this.#transport.bufferedAmount(),
-            highWaterBytes: ctx.config.deliveryHighWaterBytes,
-            batchItems: ctx.config.deliveryBatchItems,
-            metrics: ctx.metrics,
-            onError: (error) => this.#fail(error),
-        });
-        this.#delivery = delivery;
+        const auth: Authenticating = {
+            kind: 'authenticating',
+            hello,
+            delivery: new Delivery({
+                queue: this.#ports.queue,
+                groupId: this.groupId,
+                deviceId: hello.deviceId,
+                send: (frame) => this.#transport.send(frame),
+                bufferedAmount: () => this.#transport.bufferedAmount(),
+                highWaterBytes: config.deliveryHighWaterBytes,
+                batchItems: config.deliveryBatchItems,
+                metrics,
+                onError: (error) => this.#fail(error),
+            }),
+            attached: false,
+        };
+        this.#state = auth;
         // Subscribe before reading the queue, so no later append goes unnoticed.
-        await localGroups.attach(this.groupId, this);
-        this.#attached = true;
-        if (this.#isClosed()) return;
-        const result = await login(ctx, { groupId: this.groupId, connectionId: this.connectionId, hello });
-        if (this.#isClosed()) return;
-        clearTimeout(this.#handshakeTimer);
-        ctx.metrics.handshake('ok');
+        await localGroups.attach(this.groupId, this, hello.deviceId);
+        auth.attached = true;
+        // Closed meanwhile: the cleanup undoes what was done (it waits for this frame).
+        if (this.#state !== auth) return;
+        const result = await this.#ports.login({ groupId: this.groupId, connectionId: this.connectionId, hello });
+        if (this.#state !== auth) return;
+        this.#cancelHandshakeTimer();
+        metrics.handshake('ok');
         this.#transport.send(
             encodeMessage({
                 type: D2mPayloadType.SERVER_INFO,
@@ -358,7 +334,7 @@ export class Session implements GroupMember {
                     maxDeviceSlots: result.policy.maxDeviceSlots,
                     deviceSlotState: result.slotState,
                     encryptedSharedDeviceData: result.encryptedSharedDeviceData,
-                    currentTime: ctx.now(),
+                    currentTime: this.#ports.now(),
                     reflectionQueueLength: result.queueLength,
                 },
             }),
@@ -368,66 +344,60 @@ export class Session implements GroupMember {
             queued: result.queueLength,
             revision: this.urlInfo.revision,
         });
-        this.#requests = new SessionRequests(this.#activeSession(result));
-        this.#state = 'active';
-        for (const data of this.#preAuthProxy.splice(0)) this.#requests.onProxy(data);
-        delivery.start(result.queueLength, () => this.#afterBacklog());
-    }
-
-    /** Re-reads the state (it may change while awaiting). */
-    #isClosed(): boolean {
-        return this.#state === 'closed';
-    }
-
-    async #afterBacklog(): Promise<void> {
-        this.#transport.send(encodeMessage({ type: D2mPayloadType.REFLECTION_QUEUE_DRY, body: {} }));
-        const { coordinator } = this.#deps.ctx.backend;
-        const deviceId = this.#hello!.deviceId;
-        await coordinator.updatePresence(this.groupId, deviceId, this.connectionId, { eligible: true });
-        await coordinator.electLeader(this.groupId, this.#deps.ctx.now());
-    }
-
-    #activeSession(login: LoginResult): ActiveSession {
-        // eslint-disable-next-line @typescript-eslint/no-this-alias -- handlers act on this session
-        const session = this;
-        return {
-            ctx: this.#deps.ctx,
-            groupId: this.groupId,
-            deviceId: this.#hello!.deviceId,
-            connectionId: this.connectionId,
+        const device = this.#openDevice(hello.deviceId, result, auth.delivery);
+        this.#state = { kind: 'active', hello, delivery: auth.delivery, device };
+        this.#relay.activate({
             serverGroup: this.urlInfo.serverGroup,
-            login,
             logger: this.#logger,
-            lock: undefined,
-            chatServer: this.#deps.chatServer,
-            send: (message) => {
-                if (session.#state !== 'closed') session.#transport.send(encodeMessage(message));
-            },
-            bufferedAmount: () => session.#transport.bufferedAmount(),
-            close: (code, reason) => session.close(code, reason),
-            fail: (error) => session.#fail(error),
-            ackReflected: async (reflectedId) => (await session.#delivery?.ack(reflectedId)) ?? false,
-        };
+            sendProxy: (data) => this.#send({ type: D2mPayloadType.PROXY, body: data }),
+            bufferedAmount: () => this.#transport.bufferedAmount(),
+            fail: (error) => this.#fail(error),
+            markProxyActive: () => device.markProxyActive(),
+        });
+        auth.delivery.start(result.queueLength, async () => {
+            this.#transport.send(encodeMessage({ type: D2mPayloadType.REFLECTION_QUEUE_DRY, body: {} }));
+            await device.becomeEligible();
+        });
     }
 
-    async #cleanup(): Promise<void> {
-        const hello = this.#hello;
-        const { ctx, localGroups } = this.#deps;
+    #openDevice(deviceId: DeviceId, login: LoginResult, delivery: Delivery): DeviceConnection {
+        const identity: DeviceIdentity = {
+            groupId: this.groupId,
+            deviceId,
+            connectionId: this.connectionId,
+            policy: login.policy,
+        };
+        return this.#ports.openDevice(identity, {
+            logger: this.#logger,
+            reply: (message) => this.#send(message),
+            notify: (message) => delivery.sendInOrder(encodeMessage(message)),
+            close: (code, reason) => this.close(code, reason),
+            ackReflected: (reflectedId) => delivery.ack(reflectedId),
+        });
+    }
+
+    /** Sends a message at once, unless the connection is closed. */
+    #send(message: Parameters<typeof encodeMessage>[0]): void {
+        if (this.#state.kind !== 'closed') this.#transport.send(encodeMessage(message));
+    }
+
+    /** Undoes what the connection registered, in order, once its last frame was handled. */
+    async #cleanup(last: OpenState, handoffGrace: boolean): Promise<void> {
         // Let a half-done login finish, so that what it registered is undone below.
-        await this.#inflight?.catch(() => undefined);
+        await this.#inbox.idle();
+        if (last.kind === 'awaiting-hello') return;
+        const attached = last.kind === 'active' || last.attached;
         try {
-            if (this.#handoffGrace) await sleep(handoffGraceMs(ctx.config.presenceRenewIntervalMs));
-            if (hello !== undefined && this.#state === 'closed' && this.#requests !== undefined) {
-                await this.#requests.onConnectionEnd();
+            if (handoffGrace) {
+                const graceMs = handoffGraceMs(this.#ports.config.presenceRenewIntervalMs);
+                await new Promise<void>((resolve) => this.#startTimer(graceMs, resolve));
             }
-            if (hello !== undefined && this.#attached) {
-                const wasCurrent = await logout(ctx, this.groupId, hello.deviceId, this.connectionId);
-                if (wasCurrent) await ctx.backend.coordinator.electLeader(this.groupId, ctx.now());
-            }
+            if (last.kind === 'active') await last.device.end();
+            if (attached) await this.#ports.logout(this.groupId, last.hello.deviceId, this.connectionId);
         } catch (error) {
             this.#logger.warn('cleanup after close failed', { error });
         } finally {
-            if (this.#attached) localGroups.detach(this.groupId, this);
+            if (attached) this.#ports.localGroups.detach(this.groupId, this);
         }
     }
 }

@@ -220,13 +220,18 @@ export class MemoryDeviceGroupStore implements DeviceGroupStore {
         }
     }
 
-    /** Runs a synchronous state change as one atomic step and settles its promise with the result. */
+    /**
+     * Runs a synchronous state change as one atomic step and settles its
+     * promise with the result. Nothing in memory fails the way a network
+     * store does: an exception here is a bug and is passed on as it is (the
+     * session closes with 1011 and logs it as an error).
+     */
     #run<T>(operation: () => T): Promise<T> {
         if (this.#closed) return Promise.reject(new StorageError('device group store is closed', { retryable: false }));
         try {
             return Promise.resolve(operation());
         } catch (error) {
-            return Promise.reject(new StorageError('device group store operation failed', { cause: error }));
+            return Promise.reject(error instanceof Error ? error : new Error(String(error)));
         }
     }
 }

@@ -306,13 +306,18 @@ export class MemoryGroupCoordinator implements GroupCoordinator {
         }
     }
 
-    /** Runs a synchronous state change as one atomic step and settles its promise with the result. */
+    /**
+     * Runs a synchronous state change as one atomic step and settles its
+     * promise with the result. Nothing in memory fails the way a network
+     * store does: an exception here is a bug and is passed on as it is (the
+     * session closes with 1011 and logs it as an error).
+     */
     #run<T>(operation: () => T): Promise<T> {
         if (this.#closed) return Promise.reject(new StorageError('group coordinator is closed', { retryable: false }));
         try {
             return Promise.resolve(operation());
         } catch (error) {
-            return Promise.reject(new StorageError('group coordinator operation failed', { cause: error }));
+            return Promise.reject(error instanceof Error ? error : new Error(String(error)));
         }
     }
 }

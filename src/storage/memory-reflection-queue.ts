@@ -343,13 +343,18 @@ export class MemoryReflectionQueue implements ReflectionQueue {
         if (group.slots.size === 0 && (group.held?.size ?? 0) === 0) this.#groups.delete(groupId);
     }
 
-    /** Runs a synchronous state change as one atomic step and settles its promise with the result. */
+    /**
+     * Runs a synchronous state change as one atomic step and settles its
+     * promise with the result. Nothing in memory fails the way a network
+     * store does: an exception here is a bug and is passed on as it is (the
+     * session closes with 1011 and logs it as an error).
+     */
     #run<T>(operation: () => T): Promise<T> {
         if (this.#closed) return Promise.reject(new StorageError('reflection queue is closed', { retryable: false }));
         try {
             return Promise.resolve(operation());
         } catch (error) {
-            return Promise.reject(new StorageError('reflection queue operation failed', { cause: error }));
+            return Promise.reject(error instanceof Error ? error : new Error(String(error)));
         }
     }
 }

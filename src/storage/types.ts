@@ -1,7 +1,7 @@
 /**
  * Domain types shared by the storage contracts and the mediator core.
  */
-import { DeviceSlotExpirationPolicy, type DeviceId } from '../../d2m/index.js';
+import { bytesToHex, DeviceSlotExpirationPolicy, type DeviceId } from '../../d2m/index.js';
 
 declare const GROUP_ID_BRAND: unique symbol;
 
@@ -12,9 +12,7 @@ declare const GROUP_ID_BRAND: unique symbol;
 export type GroupId = string & { readonly [GROUP_ID_BRAND]: true };
 
 export function groupIdFromBytes(deviceGroupId: Uint8Array): GroupId {
-    let hex = '';
-    for (const byte of deviceGroupId) hex += byte.toString(16).padStart(2, '0');
-    return hex as GroupId;
+    return bytesToHex(deviceGroupId) as GroupId;
 }
 
 export function ensureGroupId(value: string): GroupId {
@@ -22,9 +20,14 @@ export function ensureGroupId(value: string): GroupId {
     return value as GroupId;
 }
 
-/** Log-safe rendering: the first 8 hex characters. */
-export function shortGroupId(groupId: GroupId): string {
+/** Log-safe rendering of a group id (or of text given as one): the first 8 hex characters. */
+export function shortGroupId(groupId: GroupId | string): string {
     return groupId.slice(0, 8);
+}
+
+/** Log-safe rendering of a device id: 16 lowercase hex digits. */
+export function deviceIdHex(deviceId: DeviceId): string {
+    return deviceId.toString(16).padStart(16, '0');
 }
 
 /** Identifies one WebSocket connection across all nodes: `<nodeId>/<counter>`. */

@@ -27,7 +27,7 @@ import {
     type ParsedClientUrlInfo,
 } from '../../d2m/index.js';
 import type { Logger } from '../log/logger.js';
-import type { ConnectionTransport } from '../session/transport.js';
+import type { ConnectionTransport } from './connection-transport.js';
 
 /** What the server needs of a connection's session. */
 export interface ConnectionHandler {

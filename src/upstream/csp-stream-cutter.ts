@@ -41,7 +41,10 @@ export class CspStreamCutter {
     #failed = false;
 
     /** `maxMessageBytes`: the longest message passed on (a Proxy payload holds at most 65532 bytes). */
-    public constructor(private readonly maxMessageBytes: number) {
+    readonly #maxMessageBytes: number;
+
+    public constructor(maxMessageBytes: number) {
+        this.#maxMessageBytes = maxMessageBytes;
         if (maxMessageBytes < CSP_SERVER_HELLO_BYTE_LENGTH) {
             throw new RangeError(`maxMessageBytes must be at least ${CSP_SERVER_HELLO_BYTE_LENGTH}`);
         }
@@ -83,9 +86,9 @@ export class CspStreamCutter {
                     if (this.#prefixFilled < PREFIX) return;
                     length = PREFIX + (this.#prefix[0]! | (this.#prefix[1]! << 8));
                 }
-                if (length > this.maxMessageBytes) {
+                if (length > this.#maxMessageBytes) {
                     this.#failed = true;
-                    throw new CspMessageTooLongError(length, this.maxMessageBytes);
+                    throw new CspMessageTooLongError(length, this.#maxMessageBytes);
                 }
                 if (this.#prefixFilled === 0 && chunk.byteLength - offset >= length) {
                     // The whole message lies inside this chunk: hand out a view.

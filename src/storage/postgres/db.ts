@@ -99,5 +99,3 @@ export async function closeDatabase(db: Database): Promise<void> {
 }
 
 export { pgp };
-export { migrate, pendingMigrations } from './migrate.js';
-export { toPgStorageError } from './errors.js';

@@ -7,13 +7,11 @@
 import { expect } from 'chai';
 import { CloseCode, ensureDeviceId } from '../../../d2m/index.js';
 import { buildConfig } from '../../../src/config/config.js';
-import { nodeCryptoBackend } from '../../../src/crypto/index.js';
 import { silentLogger } from '../../../src/log/logger.js';
-import type { MediatorContext } from '../../../src/mediator/context.js';
-import { GroupMaintenance } from '../../../src/mediator/group-maintenance.js';
+import { GroupMaintenance, type MaintenancePorts } from '../../../src/mediator/group-maintenance.js';
 import { LocalGroups, type GroupMember } from '../../../src/mediator/local-groups.js';
 import { NOOP_MEDIATOR_METRICS } from '../../../src/metrics/hooks.js';
-import { createMemoryBackend } from '../../../src/storage/memory-backend.js';
+import { createMemoryBackend, type MemoryBackend } from '../../../src/storage/memory-backend.js';
 import type { ConnectionId, GroupId } from '../../../src/storage/types.js';
 
 const TTL = 3_000;
@@ -32,7 +30,7 @@ class Member implements GroupMember {
 
 describe('group maintenance (presence deadlines)', function () {
     let clock: number;
-    let ctx: MediatorContext;
+    let ctx: MaintenancePorts & { readonly backend: MemoryBackend };
     let groups: LocalGroups;
     let maintenance: GroupMaintenance;
     let member: Member;
@@ -43,7 +41,6 @@ describe('group maintenance (presence deadlines)', function () {
         ctx = {
             backend,
             config: buildConfig({ presenceTtlMs: TTL, presenceRenewIntervalMs: INTERVAL }),
-            crypto: nodeCryptoBackend,
             nodeId: 'node-1',
             logger: silentLogger,
             metrics: NOOP_MEDIATOR_METRICS,

@@ -10,9 +10,9 @@
  * session's normal cleanup (locks and leader roles released, presence
  * removed). `done` resolves once every session is closed and cleaned up.
  */
-import type { CloseCode } from '../d2m/index.js';
-import type { Logger } from './log/logger.js';
-import type { ConnectionId, GroupId } from './storage/types.js';
+import type { CloseCode } from '../../d2m/index.js';
+import type { Logger } from '../log/logger.js';
+import type { ConnectionId, GroupId } from '../storage/types.js';
 
 /** What the drain needs of a session. */
 export interface DrainableSession {
@@ -51,7 +51,7 @@ export class SessionDrain {
     #started = 0;
     #timer: NodeJS.Timeout | undefined;
     #forced: CloseCode | undefined;
-    #releaseAllClosed!: () => void;
+    #releaseAllClosed: () => void = () => undefined;
 
     public constructor(sessions: readonly DrainableSession[], options: SessionDrainOptions) {
         this.#options = options;
@@ -62,7 +62,7 @@ export class SessionDrain {
         this.done = (async () => {
             this.#order = options.windowMs > 0 && open.length > 1 ? await this.#leadersLast(open) : open;
             this.#started = Date.now();
-            this.#step();
+            this.#step(this.#order);
             await allClosed;
             await Promise.allSettled(this.#cleanups);
         })();
@@ -71,28 +71,26 @@ export class SessionDrain {
     /** Closes every remaining session now, with `code`. */
     public closeRest(code: CloseCode): void {
         this.#forced = code;
-        if (this.#order !== undefined) this.#closeUpTo(this.#order.length, code);
+        if (this.#order !== undefined) this.#closeUpTo(this.#order, this.#order.length, code);
     }
 
-    #step(): void {
-        const order = this.#order!;
+    #step(order: readonly DrainableSession[]): void {
         const { windowMs, code } = this.#options;
         if (this.#forced !== undefined || windowMs <= 0) {
-            this.#closeUpTo(order.length, this.#forced ?? code);
+            this.#closeUpTo(order, order.length, this.#forced ?? code);
             return;
         }
         const elapsed = Date.now() - this.#started;
         // The i-th session (from 0) is due at i * windowMs / n: the first at once, the last before the window ends.
-        this.#closeUpTo(Math.floor((elapsed / windowMs) * order.length) + 1, code);
+        this.#closeUpTo(order, Math.floor((elapsed / windowMs) * order.length) + 1, code);
         if (this.#next < order.length) {
-            this.#timer = setTimeout(() => this.#step(), Math.max(STEP_MIN_MS, windowMs / order.length));
+            this.#timer = setTimeout(() => this.#step(order), Math.max(STEP_MIN_MS, windowMs / order.length));
         }
     }
 
-    #closeUpTo(count: number, code: CloseCode): void {
-        const order = this.#order!;
-        for (; this.#next < Math.min(count, order.length); this.#next++) {
-            const session = order[this.#next]!;
+    #closeUpTo(order: readonly DrainableSession[], count: number, code: CloseCode): void {
+        for (const session of order.slice(this.#next, count)) {
+            this.#next++;
             session.close(code, this.#options.reason);
             this.#cleanups.push(session.onClosed());
         }
