@@ -24,6 +24,20 @@ export class StorageError extends D2mError {
     }
 }
 
+/**
+ * A step a device wanted to take under its transaction lock was refused
+ * because that lock is no longer the group's current one (it expired, was
+ * ended elsewhere, or another device holds the lock now): a Reflect inside
+ * the transaction or its CommitTransaction. Nothing was stored or
+ * acknowledged; the connection closes with 1013 and the device retries
+ * its transaction on a new connection.
+ */
+export class LockLostError extends D2mError {
+    public constructor(message = 'the transaction lock is no longer held', options?: { readonly cause?: unknown }) {
+        super('lock-lost', message, options);
+    }
+}
+
 /** Invalid configuration; `problems` lists every invalid field at once. */
 export class ConfigError extends D2mError {
     public readonly problems: readonly string[];
@@ -84,6 +98,7 @@ export class ChatServerProxyError extends SessionClosedError {
 export function closeCodeForError(error: unknown): CloseCode {
     if (error instanceof SessionClosedError) return error.closeCode;
     if (error instanceof D2mProtocolError || error instanceof AuthenticationError) return CloseCode.PROTOCOL_ERROR;
+    if (error instanceof LockLostError) return CloseCode.TRY_AGAIN_LATER;
     if (error instanceof StorageError) return error.retryable ? CloseCode.TRY_AGAIN_LATER : CloseCode.INTERNAL_ERROR;
     return CloseCode.INTERNAL_ERROR;
 }

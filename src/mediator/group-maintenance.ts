@@ -9,7 +9,9 @@
  *   held the role;
  * - ends a transaction lock that expired without being released, or whose
  *   holder's presence is gone (its node died): the held reflections are
- *   delivered, then TransactionEnded goes to every device;
+ *   delivered, then TransactionEnded goes to every device; and delivers
+ *   whatever is still held for a lock that ended any other way (the sweep:
+ *   `releaseStaleHeld`), so no acknowledged reflection stays held;
  * - when renewal keeps failing (storage unreachable) or comes late (an
  *   overloaded node or store), closes the group's sessions with 1013 before
  *   their presence can expire, so no device acts as leader or lock holder

@@ -16,7 +16,7 @@ import { SessionClosedError } from '../errors.js';
 import type { ConnectionId, GroupId, SlotPolicy } from '../storage/types.js';
 import type { MediatorContext } from './context.js';
 import { closeDevice, effectivePolicy } from './slots.js';
-import { endLockOfOldConnection } from './transactions.js';
+import { endLockOfOldConnection, releaseStaleHeld } from './transactions.js';
 
 export interface LoginRequest {
     readonly groupId: GroupId;
@@ -92,6 +92,8 @@ export async function login(ctx: MediatorContext, request: LoginRequest): Promis
     });
     // A lock the device still holds under a connection that ended without releasing it.
     await endLockOfOldConnection(ctx, groupId, hello.deviceId, connectionId);
+    // And what is still held for a lock of its that ended otherwise: before the device reflects again.
+    await releaseStaleHeld(ctx, groupId, now);
     const [stats, encryptedSharedDeviceData] = await Promise.all([
         queue.stats(groupId, hello.deviceId),
         groups.getSharedDeviceData(groupId),

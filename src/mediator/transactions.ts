@@ -12,14 +12,51 @@ import { effectivePolicy, handleOverflow } from './slots.js';
  * died, or it is about to be closed with 4011), or, with `alsoWhenHolderGone`,
  * whose holder's presence is gone (its node died): delivers the reflections held
  * for it, then releases it with TransactionEnded to every device. Fenced by
- * the lock's token, so it never touches a later grant. Resolves whether a
- * lock was ended.
+ * the lock's token, so it never touches a later grant. Then delivers what
+ * is still held for any lock that ended otherwise (`releaseStaleHeld`).
+ * Resolves whether a lock was ended.
  */
 export async function endExpiredLock(
     ctx: MediatorContext,
     groupId: GroupId,
     now: number,
     options: { readonly alsoWhenHolderGone?: boolean } = {},
+): Promise<boolean> {
+    const ended = await endAbandonedLock(ctx, groupId, now, options);
+    // Whatever else ended a lock without its release (a takeover after expiry, the
+    // lock key's safety expiry, a crash between two steps), its held items go out now.
+    await releaseStaleHeld(ctx, groupId, now);
+    return ended;
+}
+
+/**
+ * Delivers the reflections held for every token that is no longer the
+ * group's current lock (see ReflectionQueue.staleHeldTokens), so no
+ * acknowledged reflection stays held for a lock that ended. Reads the
+ * group's policy only when there is something to release. Resolves the
+ * number of items released.
+ */
+export async function releaseStaleHeld(ctx: MediatorContext, groupId: GroupId, now: number): Promise<number> {
+    const { queue } = ctx.backend;
+    const stale = await queue.staleHeldTokens(groupId, now);
+    if (stale.length === 0) return 0;
+    const policy = await effectivePolicy(ctx, groupId);
+    const limits = { maxCount: policy.queueMaxCount, maxBytes: policy.queueMaxBytes };
+    let released = 0;
+    for (const token of stale) {
+        const result = await queue.releaseHeld(groupId, token, limits);
+        if (result.overflowed.length > 0) await handleOverflow(ctx, groupId, result.overflowed, policy);
+        released += result.released;
+    }
+    ctx.logger.info('held reflections of ended locks delivered', { group: groupId.slice(0, 8), released });
+    return released;
+}
+
+async function endAbandonedLock(
+    ctx: MediatorContext,
+    groupId: GroupId,
+    now: number,
+    options: { readonly alsoWhenHolderGone?: boolean },
 ): Promise<boolean> {
     const { coordinator } = ctx.backend;
     const lock = await coordinator.getLockRecord(groupId);

@@ -17,7 +17,7 @@ import {
     type D2mMessage,
     type DeviceId,
 } from '../../d2m/index.js';
-import { ChatServerProxyError } from '../errors.js';
+import { ChatServerProxyError, LockLostError } from '../errors.js';
 import { devicesInfo } from '../mediator/devices-info.js';
 import { dropSlot, handleOverflow } from '../mediator/slots.js';
 import { endExpiredLock } from '../mediator/transactions.js';
@@ -255,18 +255,26 @@ export class SessionRequests {
         }
         clearTimeout(this.#lockTimer);
         this.session.lock = undefined;
-        await this.#releaseLock(lock.token);
+        if (!(await this.#releaseLock(lock.token))) {
+            // Fenced commit: the lock ended elsewhere (or another device holds it now): no ack, close 1013.
+            throw new LockLostError('CommitTransaction refused: the transaction lock ended before the commit');
+        }
         this.session.send({ type: D2mPayloadType.COMMIT_TRANSACTION_ACK, body: {} });
     }
 
-    /** Delivers the reflections held for the transaction, then releases the lock (TransactionEnded). */
-    async #releaseLock(token: string): Promise<void> {
+    /**
+     * Delivers the reflections held for the transaction, then releases the
+     * lock (TransactionEnded). Resolves whether the lock was still this
+     * connection's under `token` when it was released.
+     */
+    async #releaseLock(token: string): Promise<boolean> {
         const { ctx, groupId, connectionId } = this.session;
         const released = await ctx.backend.queue.releaseHeld(groupId, token, this.#limits);
         if (released.overflowed.length > 0) {
             await handleOverflow(ctx, groupId, released.overflowed, this.session.login.policy);
         }
-        await ctx.backend.coordinator.endTransaction(groupId, connectionId, token);
+        const ended = await ctx.backend.coordinator.endTransaction(groupId, connectionId, token);
         ctx.metrics.lockReleased(groupId, token);
+        return ended !== undefined;
     }
 }

@@ -5,7 +5,7 @@
  * nodes could treat them as gone.
  */
 import { expect } from 'chai';
-import { CloseCode, ensureDeviceId } from '../../../d2m/index.js';
+import { CloseCode, ensureDeviceId, type DeviceId } from '../../../d2m/index.js';
 import { buildConfig } from '../../../src/config/config.js';
 import { nodeCryptoBackend } from '../../../src/crypto/index.js';
 import { silentLogger } from '../../../src/log/logger.js';
@@ -84,6 +84,42 @@ describe('group maintenance (presence deadlines)', function () {
         clock += 1;
         maintenance.enforceDeadlines();
         expect(member.closed).to.equal(CloseCode.TRY_AGAIN_LATER);
+    });
+
+    it('delivers reflections still held for a lock that ended without releasing them (sweep)', async function () {
+        const { coordinator, queue } = ctx.backend;
+        const [holder, other, receiver] = [1n, 2n, 3n].map((id) => ensureDeviceId(id)) as [
+            DeviceId,
+            DeviceId,
+            DeviceId,
+        ];
+        await queue.addSlot(GROUP, receiver);
+        const first = await coordinator.beginTransaction(GROUP, {
+            deviceId: holder,
+            connectionId: 'c-holder',
+            encryptedScope: new Uint8Array(1),
+            ttlMs: 1_000,
+            now: clock,
+        });
+        if (first.status !== 'acquired') expect.fail('lock not acquired');
+        const limits = { maxCount: 10, maxBytes: 1_000 };
+        const held = { groupId: GROUP, senderDeviceId: holder, flags: 0, limits, hold: first.lock.token };
+        await queue.append({ ...held, envelope: Uint8Array.of(1), timestamp: clock });
+        // The holder's node died; after the expiry another device takes the lock over directly.
+        clock += 1_000;
+        const second = await coordinator.beginTransaction(GROUP, {
+            deviceId: other,
+            connectionId: 'c-other',
+            encryptedScope: new Uint8Array(1),
+            ttlMs: 60_000,
+            now: clock,
+        });
+        expect(second.status).to.equal('acquired');
+        expect(await queue.read(GROUP, receiver, 0, 10, 1_000)).to.deep.equal([]);
+        await maintenance.runOnce();
+        const items = await queue.read(GROUP, receiver, 0, 10, 1_000);
+        expect(items.map((item) => [...item.envelope])).to.deep.equal([[1]]);
+        expect(await queue.staleHeldTokens(GROUP, clock)).to.deep.equal([]);
     });
 
     it('closes a session whose own presence expired before the renewal ran (never revived)', async function () {
