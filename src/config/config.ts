@@ -94,6 +94,7 @@ export function configProblems(config: MediatorConfig): ConfigProblem[] {
     integer('deliveryHighWaterBytes', config.deliveryHighWaterBytes, 65536);
     integer('deliveryBatchItems', config.deliveryBatchItems, 1, 100_000);
     limitProblems(config, problem, integer);
+    integer('storageTimeoutMs', config.storageTimeoutMs, 100, 600_000);
     integer('sweepIntervalMs', config.sweepIntervalMs, 10);
     integer('presenceRenewIntervalMs', config.presenceRenewIntervalMs, 10);
     integer('presenceTtlMs', config.presenceTtlMs, 100);

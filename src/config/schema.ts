@@ -22,6 +22,11 @@ export interface MediatorConfig {
     /** Whether `redisUrl` is one Redis server or a Redis Cluster. */
     readonly redisMode: RedisMode;
     readonly databaseUrl: string | undefined;
+    /**
+     * Longest any Redis or PostgreSQL call may take; a call still unanswered
+     * then fails as retryable (devices are refused or closed with 1013).
+     */
+    readonly storageTimeoutMs: number;
     /** Names this process in presence records and logs; random when not set. */
     readonly nodeId: string | undefined;
     readonly logLevel: LogLevel;
@@ -271,6 +276,16 @@ export const SETTINGS: SettingsTable = {
         secret: true,
         description:
             'PostgreSQL (postgres: or postgresql:) for device groups, slots, shared data, policies, tombstones; with --redis-url',
+    },
+    storageTimeoutMs: {
+        section: 'Storage',
+        flag: 'storage-timeout-ms',
+        env: 'MEDIATOR_STORAGE_TIMEOUT_MS',
+        type: 'integer',
+        unit: 'ms',
+        default: 5 * SECOND_MS,
+        description:
+            'longest a Redis command or PostgreSQL query may stay unanswered before it fails (devices then get 1013); 100-600000',
     },
     'policy.maxDeviceSlots': {
         section: 'Slot policy',

@@ -99,9 +99,28 @@ export class GroupMaintenance {
         }
         let next = 0;
         const worker = async (): Promise<void> => {
-            while (next < groups.length) await this.#maintain(groups[next++]!);
+            while (next < groups.length) await this.#maintainBounded(groups[next++]!);
         };
         await Promise.all(Array.from({ length: Math.min(RENEW_CONCURRENCY, groups.length) }, worker));
+    }
+
+    /**
+     * Maintains one group, but moves on after the storage timeout plus one
+     * interval: every storage call has its own time limit, and this bound
+     * keeps a pass finite whatever a call does, so `runOnce` never keeps
+     * a pass that cannot end (the abandoned group's deadline still holds).
+     */
+    async #maintainBounded(groupId: GroupId): Promise<void> {
+        const limitMs = this.ctx.config.storageTimeoutMs + this.ctx.config.presenceRenewIntervalMs;
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<boolean>((resolve) => {
+            timer = setTimeout(() => resolve(true), limitMs);
+        });
+        const overdue = await Promise.race([this.#maintain(groupId).then(() => false), late]);
+        clearTimeout(timer);
+        if (overdue) {
+            this.ctx.logger.warn('group maintenance overdue: moving on', { group: groupId.slice(0, 8), limitMs });
+        }
     }
 
     async #maintain(groupId: GroupId): Promise<void> {

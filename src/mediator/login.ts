@@ -110,7 +110,10 @@ export async function login(ctx: MediatorContext, request: LoginRequest): Promis
 
 /**
  * Ends a connection's hold on its slot: removes its presence (if still
- * current) and records the disconnect time. Resolves whether it was current.
+ * current), elects a new leader when it was the leader, and records the
+ * disconnect time. The election comes first: it needs only the
+ * coordinator, and the leader role must not wait for PostgreSQL (slow or
+ * unreachable). Resolves whether the connection was current.
  */
 export async function logout(
     ctx: MediatorContext,
@@ -118,7 +121,13 @@ export async function logout(
     deviceId: DeviceId,
     connectionId: ConnectionId,
 ): Promise<boolean> {
-    const current = await ctx.backend.coordinator.unregister(groupId, deviceId, connectionId);
-    if (current) await ctx.backend.groups.recordDisconnect(groupId, deviceId, ctx.now());
-    return current;
+    const { coordinator, groups } = ctx.backend;
+    const current = await coordinator.unregister(groupId, deviceId, connectionId);
+    if (!current) return false;
+    try {
+        await coordinator.electLeader(groupId, ctx.now());
+    } finally {
+        await groups.recordDisconnect(groupId, deviceId, ctx.now());
+    }
+    return true;
 }

@@ -6,11 +6,13 @@
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
-/** A TCP proxy to one target: forwards, swallows (accepts and never answers), or is stopped. */
+/** A TCP proxy to one target: forwards, swallows (accepts and never answers), blackholes, or is stopped. */
 export class TcpProxy {
     readonly #sockets = new Set<Socket>();
+    /** Forwarded connections, for blackholing them. */
+    readonly #pairs = new Set<{ readonly client: Socket; readonly upstream: Socket }>();
     #server: Server | undefined;
-    #mode: 'forward' | 'swallow' = 'forward';
+    #mode: 'forward' | 'swallow' | 'blackhole' = 'forward';
 
     private constructor(
         private readonly target: { readonly host: string; readonly port: number },
@@ -23,9 +25,14 @@ export class TcpProxy {
         return proxy;
     }
 
-    /** Listens again (on the same port) and forwards new connections. */
+    /**
+     * Listens again (on the same port) and forwards new connections; blackholed
+     * connections pass on what waited, as after a healed network partition.
+     */
     public async resume(): Promise<void> {
+        const wasBlackhole = this.#mode === 'blackhole';
         this.#mode = 'forward';
+        if (wasBlackhole) for (const { client, upstream } of this.#pairs) this.#pipe(client, upstream);
         if (this.#server !== undefined) return;
         const server = createServer((client) => this.#accept(client));
         await new Promise<void>((resolve, reject) => {
@@ -41,6 +48,21 @@ export class TcpProxy {
     public swallow(): void {
         this.#mode = 'swallow';
         this.#cutAll();
+    }
+
+    /**
+     * A network partition: open connections stay open, but nothing passes
+     * either way (bytes wait, none are lost, until `resume`); new connections
+     * are accepted and never answered.
+     */
+    public blackhole(): void {
+        this.#mode = 'blackhole';
+        for (const { client, upstream } of this.#pairs) {
+            client.unpipe(upstream);
+            upstream.unpipe(client);
+            client.pause();
+            upstream.pause();
+        }
     }
 
     /** Stops listening and cuts every connection: the target looks unreachable. */
@@ -64,13 +86,22 @@ export class TcpProxy {
 
     #accept(client: Socket): void {
         this.#track(client);
-        if (this.#mode === 'swallow') return;
+        if (this.#mode !== 'forward') return;
         const upstream = createConnection(this.target);
         this.#track(upstream);
+        const pair = { client, upstream };
+        this.#pairs.add(pair);
+        this.#pipe(client, upstream);
+        client.once('close', () => upstream.destroy());
+        upstream.once('close', () => {
+            client.destroy();
+            this.#pairs.delete(pair);
+        });
+    }
+
+    #pipe(client: Socket, upstream: Socket): void {
         client.pipe(upstream);
         upstream.pipe(client);
-        client.once('close', () => upstream.destroy());
-        upstream.once('close', () => client.destroy());
     }
 }
 

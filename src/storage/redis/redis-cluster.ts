@@ -17,6 +17,7 @@ import { StorageError } from '../../errors.js';
 import type { BusConnection, ChannelFilter } from './bus-connection.js';
 import { commandKeys, commonSlot, keySlot } from './key-slot.js';
 import {
+    COMMAND_OPTIONS,
     CONNECT_TIMEOUT_MS,
     reconnectStrategy,
     redactUrl,
@@ -59,6 +60,7 @@ function nodeDefaults(urls: readonly string[], name: string | undefined, isConne
     return {
         name,
         disableOfflineQueue: true,
+        commandOptions: COMMAND_OPTIONS,
         username: first.username === '' ? undefined : decodeURIComponent(first.username),
         password: first.password === '' ? undefined : decodeURIComponent(first.password),
         socket: first.protocol === 'rediss:' ? { ...socket, tls: true as const } : socket,
