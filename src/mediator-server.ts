@@ -25,7 +25,7 @@ import { Session, type SessionStats } from './session/session.js';
 import { SessionDrain } from './session-drain.js';
 import type { ConnectionTransport } from './session/transport.js';
 import type { StorageBackend } from './storage/backend.js';
-import { groupIdFromBytes } from './storage/types.js';
+import { connectionIdOf, groupIdFromBytes, newIncarnation } from './storage/types.js';
 import { startWebSocketServer, type ConnectionHandler, type UpgradeRefusal } from './transport/uws-server.js';
 import { ChatServerProxy } from './upstream/chat-server-proxy.js';
 import type { ProxyMetrics } from './upstream/metrics.js';
@@ -46,6 +46,8 @@ export interface MediatorServerOptions {
 export interface MediatorServer {
     readonly port: number;
     readonly nodeId: string;
+    /** Random per process run; part of every connection id (see `connectionIdOf`). */
+    readonly incarnation: string;
     readonly context: MediatorContext;
     readonly sweeper: SlotSweeper;
     readonly maintenance: GroupMaintenance;
@@ -72,6 +74,8 @@ export interface MediatorServer {
 export async function startMediatorServer(options: MediatorServerOptions): Promise<MediatorServer> {
     const { config, backend, crypto, logger } = options;
     const nodeId = config.nodeId ?? `n${randomBytes(4).toString('hex')}`;
+    // Unique per process run: connection ids stay unique across restarts under the same node id.
+    const incarnation = newIncarnation();
     const ctx: MediatorContext = {
         backend,
         config,
@@ -124,7 +128,7 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
             },
             transport,
             urlInfo,
-            `${nodeId}/${counter.toString(36)}`,
+            connectionIdOf(nodeId, incarnation, counter),
         );
         sessions.add(session);
         session.start();
@@ -169,6 +173,7 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
     const maintenance = new GroupMaintenance(ctx, localGroups);
     maintenance.start();
     ctx.logger.info('mediator listening', {
+        incarnation,
         host: config.host,
         port: server.port,
         tls: server.tls,
@@ -179,6 +184,7 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
     return {
         port: server.port,
         nodeId,
+        incarnation,
         context: ctx,
         sweeper,
         maintenance,

@@ -209,7 +209,9 @@ export const SETTINGS: SettingsTable = {
         unit: 'name',
         default: undefined,
         defaultText: 'random',
-        description: "this node's name in presence records, connection ids and logs (letters, digits, '.', '_', '-')",
+        description:
+            "this node's name in presence records, connection ids and logs (letters, digits, '.', '_', '-'); " +
+            'connection ids also carry a random name of each process run, so a restart under the same name never reuses one',
     },
     tlsCert: {
         section: 'Listening',
