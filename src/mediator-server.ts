@@ -85,7 +85,9 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
         metrics: options.metrics ?? NOOP_MEDIATOR_METRICS,
         now: options.now ?? Date.now,
     };
-    const localGroups = new LocalGroups(backend.coordinator, ctx.logger.child({ component: 'groups' }));
+    const localGroups = new LocalGroups(backend.coordinator, ctx.logger.child({ component: 'groups' }), () =>
+        ctx.now(),
+    );
     const chatServer = ChatServerProxy.fromConfig(config, options.proxyMetrics);
     const sessions = new Set<Session>();
     const finished = new Set<Promise<void>>();

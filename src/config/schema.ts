@@ -497,7 +497,7 @@ export const SETTINGS: SettingsTable = {
         unit: 'ms',
         default: 30 * SECOND_MS,
         description:
-            "how long a dead node's devices keep their presence, leader roles and locks (at least twice the renew interval)",
+            "how long a dead node's devices keep their presence, leader roles and locks (at least three times the renew interval)",
     },
     presenceRenewIntervalMs: {
         section: 'Cluster',

@@ -19,14 +19,19 @@
  *
  * Groups are renewed a few at a time, so a pass does not grow with the
  * number of groups times the store's latency. A deadline check, run four
- * times per interval even while a slow pass is still going, enforces the last point: a
- * group whose last successful renewal started more than
- * `presenceTtlMs - presenceRenewIntervalMs` ago loses its sessions.
+ * times per interval even while a slow pass is still going, enforces the
+ * last point: a session whose presence was last written (its group's last
+ * successful renewal, or its own login) more than
+ * `presenceTtlMs - presenceRenewIntervalMs` ago is closed. The
+ * configuration requires `presenceTtlMs >= 3 * presenceRenewIntervalMs`,
+ * so that limit is at least two intervals: the next renewal is due after
+ * one, and a late timer or a slow store has a whole interval of room before
+ * an idle session would be closed for nothing.
  */
 import { CloseCode } from '../../d2m/index.js';
 import type { GroupId } from '../storage/types.js';
 import type { MediatorContext } from './context.js';
-import type { LocalGroups } from './local-groups.js';
+import type { GroupMember, LocalGroups } from './local-groups.js';
 import { endExpiredLock } from './transactions.js';
 
 /** Groups renewed at the same time during a pass. */
@@ -37,6 +42,8 @@ export class GroupMaintenance {
     #running: Promise<void> | undefined;
     /** When the last successful renewal of each group started (its presence lasts `presenceTtlMs` from there). */
     readonly #lastRenewed = new Map<GroupId, number>();
+    /** Sessions this closed for a late renewal (they stay attached until their cleanup ends). */
+    readonly #closedLate = new WeakSet<GroupMember>();
 
     public constructor(
         private readonly ctx: MediatorContext,
@@ -72,22 +79,37 @@ export class GroupMaintenance {
     }
 
     /**
-     * Closes (1013) the sessions of every group whose presence was not renewed
-     * in time: other nodes may treat them as gone before the next renewal.
+     * Closes (1013) every logged-in session whose presence was not renewed in
+     * time: other nodes may treat it as gone before the next renewal. A
+     * session's presence lasts `presenceTtlMs` from its group's last
+     * successful renewal, or from its login when that came later (its
+     * attach time, which precedes the login's write, stands in for it): so
+     * a session logged in just before the node paused has a deadline even
+     * before its group's first renewal here.
      */
     public enforceDeadlines(): void {
         const { presenceTtlMs, presenceRenewIntervalMs } = this.ctx.config;
+        const limit = presenceTtlMs - presenceRenewIntervalMs;
         const now = this.ctx.now();
-        for (const [groupId, renewedAt] of this.#lastRenewed) {
-            if (now - renewedAt < presenceTtlMs - presenceRenewIntervalMs) continue;
-            this.#lastRenewed.delete(groupId);
-            const members = this.localGroups.members(groupId);
-            if (members.length === 0) continue;
-            this.ctx.logger.warn('presence renewal late: closing the group here', {
-                group: groupId.slice(0, 8),
-                sinceMs: now - renewedAt,
-            });
-            for (const member of members) member.close(CloseCode.TRY_AGAIN_LATER, 'presence renewal late');
+        for (const groupId of this.localGroups.groupIds()) {
+            const renewedAt = this.#lastRenewed.get(groupId) ?? Number.NEGATIVE_INFINITY;
+            let closed = 0;
+            let sinceMs = 0;
+            for (const { member, attachedAt } of this.localGroups.attachedMembers(groupId)) {
+                const since = now - Math.max(renewedAt, attachedAt);
+                if (!member.registered || since < limit || this.#closedLate.has(member)) continue;
+                this.#closedLate.add(member);
+                member.close(CloseCode.TRY_AGAIN_LATER, 'presence renewal late');
+                closed += 1;
+                sinceMs = Math.max(sinceMs, since);
+            }
+            if (closed > 0) {
+                this.ctx.logger.warn('presence renewal late: closing sessions of the group here', {
+                    group: groupId.slice(0, 8),
+                    sessions: closed,
+                    sinceMs,
+                });
+            }
         }
     }
 

@@ -17,8 +17,16 @@ export interface GroupMember {
     close(code: number, reason: string): void;
 }
 
+/** A member and when it attached (before its login wrote its presence). */
+export interface AttachedMember {
+    readonly member: GroupMember;
+    /** Clock of the LocalGroups (the mediator's `now`), ms. */
+    readonly attachedAt: number;
+}
+
 interface LocalGroup {
     readonly members: Map<ConnectionId, GroupMember>;
+    readonly attachedAt: Map<ConnectionId, number>;
     /** Resolves once the bus subscription is active; then holds the unsubscribe function. */
     readonly subscribed: Promise<() => Promise<void>>;
 }
@@ -29,6 +37,8 @@ export class LocalGroups {
     public constructor(
         private readonly coordinator: GroupCoordinator,
         private readonly logger: Logger,
+        /** The clock of attach times (the mediator's `now`). */
+        private readonly now: () => number = Date.now,
     ) {}
 
     /** Adds a session; resolves once events of the group reach it. */
@@ -37,7 +47,7 @@ export class LocalGroups {
         if (group === undefined) {
             const members = new Map<ConnectionId, GroupMember>();
             const subscribed = this.coordinator.subscribe(groupId, (event) => this.#dispatch(members, event));
-            group = { members, subscribed };
+            group = { members, attachedAt: new Map(), subscribed };
             this.#groups.set(groupId, group);
             subscribed.catch(() => {
                 // A failed subscription is retried by the next attach.
@@ -45,6 +55,7 @@ export class LocalGroups {
             });
         }
         group.members.set(member.connectionId, member);
+        group.attachedAt.set(member.connectionId, this.now());
         await group.subscribed;
     }
 
@@ -53,6 +64,7 @@ export class LocalGroups {
         const group = this.#groups.get(groupId);
         if (group === undefined || group.members.get(member.connectionId) !== member) return;
         group.members.delete(member.connectionId);
+        group.attachedAt.delete(member.connectionId);
         if (group.members.size > 0) return;
         this.#groups.delete(groupId);
         group.subscribed
@@ -68,6 +80,20 @@ export class LocalGroups {
     /** The local sessions of a group. */
     public members(groupId: GroupId): GroupMember[] {
         return [...(this.#groups.get(groupId)?.members.values() ?? [])];
+    }
+
+    /**
+     * The local sessions of a group with their attach times: a member's
+     * presence, written by its login after it attached, lasts at least the
+     * presence TTL from then (group-maintenance.ts deadlines).
+     */
+    public attachedMembers(groupId: GroupId): AttachedMember[] {
+        const group = this.#groups.get(groupId);
+        if (group === undefined) return [];
+        return [...group.members.values()].map((member) => ({
+            member,
+            attachedAt: group.attachedAt.get(member.connectionId) ?? this.now(),
+        }));
     }
 
     /** Number of groups with at least one local session. */

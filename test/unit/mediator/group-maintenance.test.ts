@@ -49,7 +49,7 @@ describe('group maintenance (presence deadlines)', function () {
             metrics: NOOP_MEDIATOR_METRICS,
             now: () => clock,
         };
-        groups = new LocalGroups(backend.coordinator, silentLogger);
+        groups = new LocalGroups(backend.coordinator, silentLogger, () => clock);
         maintenance = new GroupMaintenance(ctx, groups);
         member = new Member('c1');
         await groups.attach(GROUP, member);
@@ -120,6 +120,52 @@ describe('group maintenance (presence deadlines)', function () {
         const items = await queue.read(GROUP, receiver, 0, 10, 1_000);
         expect(items.map((item) => [...item.envelope])).to.deep.equal([[1]]);
         expect(await queue.staleHeldTokens(GROUP, clock)).to.deep.equal([]);
+    });
+
+    it('gives a session a deadline from its login, before its group was ever renewed here (a node paused after a login)', function () {
+        // No renewal has run: the node paused right after the login.
+        clock += TTL - INTERVAL - 1;
+        maintenance.enforceDeadlines();
+        expect(member.closed).to.equal(undefined);
+        clock += 1;
+        maintenance.enforceDeadlines();
+        expect(member.closed).to.equal(CloseCode.TRY_AGAIN_LATER);
+    });
+
+    it('counts a session that logged in after the last renewal from its own login', async function () {
+        await maintenance.runOnce();
+        clock += TTL - INTERVAL - 10;
+        const later = new Member('c2');
+        await groups.attach(GROUP, later);
+        clock += 10;
+        maintenance.enforceDeadlines();
+        expect(member.closed).to.equal(CloseCode.TRY_AGAIN_LATER);
+        expect(later.closed).to.equal(undefined);
+        clock += TTL - INTERVAL - 10;
+        maintenance.enforceDeadlines();
+        expect(later.closed).to.equal(CloseCode.TRY_AGAIN_LATER);
+    });
+
+    it('keeps idle sessions at the smallest accepted TTL (3 intervals) while the timer ticks late', async function () {
+        expect(() => buildConfig({ presenceTtlMs: 3 * INTERVAL - 1, presenceRenewIntervalMs: INTERVAL })).to.throw(
+            'presenceTtlMs must be at least three times presenceRenewIntervalMs',
+        );
+        ctx = { ...ctx, config: buildConfig({ presenceTtlMs: 3 * INTERVAL, presenceRenewIntervalMs: INTERVAL }) };
+        maintenance = new GroupMaintenance(ctx, groups);
+        // The interval timer fires four times per interval, each tick up to 40 % of a quarter late, and
+        // every renewal takes a further 200 ms to answer: the deadline check still never fires.
+        for (let tick = 0; tick < 200; tick++) {
+            clock += INTERVAL / 4 + (tick % 3 === 0 ? 100 : 20);
+            maintenance.enforceDeadlines();
+            if (tick % 4 === 0) {
+                const renewal = maintenance.runOnce();
+                clock += 200;
+                maintenance.enforceDeadlines();
+                await renewal;
+            }
+        }
+        expect(member.closed).to.equal(undefined);
+        expect((await ctx.backend.coordinator.listPresence(GROUP, clock)).length).to.equal(1);
     });
 
     it('closes a session whose own presence expired before the renewal ran (never revived)', async function () {
