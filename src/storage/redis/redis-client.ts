@@ -109,14 +109,35 @@ export function bufferCommander(client: RedisClient): RedisCommander {
     return client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
 }
 
-/** Closes a connection, waiting for pending replies when it is up; never rejects. */
+/** How long a close waits for pending replies before it drops the connection. */
+export const CLOSE_TIMEOUT_MS = 5_000;
+
+/**
+ * Closes gracefully, waiting for pending replies, but at most `CLOSE_TIMEOUT_MS`
+ * (a Redis that stops answering would otherwise hold shutdown forever); then
+ * `destroy`. Never rejects.
+ */
+export async function closeWithin(close: () => Promise<unknown>, destroy: () => void): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('close timed out')), CLOSE_TIMEOUT_MS);
+    });
+    try {
+        await Promise.race([close(), late]);
+    } catch {
+        destroy();
+    } finally {
+        clearTimeout(timer);
+    }
+}
+
+/** Closes a connection, waiting (bounded) for pending replies when it is up; never rejects. */
 export async function closeRedis(client: RedisClient): Promise<void> {
     if (!client.isOpen) return;
-    try {
-        await client.close();
-    } catch {
-        client.destroy();
-    }
+    await closeWithin(
+        () => client.close(),
+        () => client.destroy(),
+    );
 }
 
 /** Failures of the connection rather than of the command. */

@@ -17,6 +17,7 @@ import { StorageError } from '../../errors.js';
 import type { BusConnection, ChannelFilter } from './bus-connection.js';
 import { commandKeys, commonSlot, keySlot } from './key-slot.js';
 import {
+    closeWithin,
     COMMAND_OPTIONS,
     CONNECT_TIMEOUT_MS,
     reconnectStrategy,
@@ -97,14 +98,13 @@ export async function connectRedisCluster(options: RedisClusterConnectionOptions
     return cluster;
 }
 
-/** Closes the cluster's connections, waiting for pending replies; never rejects. */
+/** Closes the cluster's connections, waiting (bounded) for pending replies; never rejects. */
 export async function closeRedisCluster(cluster: RedisClusterClient): Promise<void> {
     if (!cluster.isOpen) return;
-    try {
-        await cluster.close();
-    } catch {
-        cluster.destroy();
-    }
+    await closeWithin(
+        () => cluster.close(),
+        () => cluster.destroy(),
+    );
 }
 
 /**

@@ -11,6 +11,7 @@ import { expect } from 'chai';
 import { CloseCode } from '../../../d2m/index.js';
 import { StorageError } from '../../../src/errors.js';
 import type { RedisPostgresBackend } from '../../../src/storage/redis-postgres-backend.js';
+import { CLOSE_TIMEOUT_MS } from '../../../src/storage/redis/redis-client.js';
 import { TestGroup } from '../../helpers/devices.js';
 import { startTestMediator } from '../../helpers/mediator.js';
 import {
@@ -102,6 +103,22 @@ describe('storage timeouts (redis+postgres behind a blackholing proxy)', functio
                 expect(await backend.queue.listSlots(group)).to.deep.equal([deviceId(2)]);
             });
             await backend.queue.deleteGroup(group);
+        });
+
+        it('closes within a bounded time while Redis does not answer', async function () {
+            const other = await createTestRedisPostgresBackend({
+                redisUrl: `redis://127.0.0.1:${proxy.port}`,
+                storageTimeoutMs: TIMEOUT_MS,
+            });
+            try {
+                proxy.blackhole();
+                await failsWithin(() => other.queue.listSlots(randomGroupId()));
+                const started = performance.now();
+                await other.close();
+                expect(performance.now() - started).to.be.below(CLOSE_TIMEOUT_MS + 2_000);
+            } finally {
+                await proxy.resume();
+            }
         });
     });
 
