@@ -174,7 +174,7 @@ export class GroupMaintenance {
                     member.close(CloseCode.TRY_AGAIN_LATER, 'storage unavailable');
                 }
             }
-            if (!this.#lastRenewed.has(groupId)) this.#lastRenewed.set(groupId, now);
+            // A group never renewed here keeps the deadline its sessions got at login (enforceDeadlines).
         }
     }
 }

@@ -132,6 +132,16 @@ describe('group maintenance (presence deadlines)', function () {
         expect(member.closed).to.equal(CloseCode.TRY_AGAIN_LATER);
     });
 
+    it('keeps the login deadline when the group’s first renewal here fails', async function () {
+        ctx.backend.coordinator.renewPresence = () => Promise.reject(new Error('storage down'));
+        clock += INTERVAL;
+        await maintenance.runOnce();
+        expect(member.closed).to.equal(undefined);
+        clock += TTL - 2 * INTERVAL;
+        maintenance.enforceDeadlines();
+        expect(member.closed).to.equal(CloseCode.TRY_AGAIN_LATER);
+    });
+
     it('counts a session that logged in after the last renewal from its own login', async function () {
         await maintenance.runOnce();
         clock += TTL - INTERVAL - 10;
