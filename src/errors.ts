@@ -20,6 +20,8 @@ export const SERVER_ERROR_CODES = [
     'invalid-config',
     /** A decision of the mediator that ends a connection with a specific close code. */
     'session-closed',
+    /** A step under the transaction lock came after that lock had ended elsewhere (1013). */
+    'lock-lost',
 ] as const;
 
 export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
@@ -52,6 +54,20 @@ export class StorageError extends MediatorError {
     public constructor(message: string, options: { readonly cause?: unknown; readonly retryable: boolean }) {
         super('storage-failed', message, options);
         this.retryable = options.retryable;
+    }
+}
+
+/**
+ * A step a device wanted to take under its transaction lock was refused
+ * because that lock is no longer the group's current one (it expired, was
+ * ended elsewhere, or another device holds the lock now): a Reflect inside
+ * the transaction or its CommitTransaction. Nothing was stored or
+ * acknowledged; the connection closes with 1013 and the device retries
+ * its transaction on a new connection.
+ */
+export class LockLostError extends MediatorError {
+    public constructor(message = 'the transaction lock is no longer held', options?: { readonly cause?: unknown }) {
+        super('lock-lost', message, options);
     }
 }
 
@@ -115,6 +131,7 @@ export class ChatServerProxyError extends SessionClosedError {
 export function closeCodeForError(error: unknown): CloseCode {
     if (error instanceof SessionClosedError) return error.closeCode;
     if (error instanceof D2mProtocolError || error instanceof AuthenticationError) return CloseCode.PROTOCOL_ERROR;
+    if (error instanceof LockLostError) return CloseCode.TRY_AGAIN_LATER;
     if (error instanceof StorageError) return error.retryable ? CloseCode.TRY_AGAIN_LATER : CloseCode.INTERNAL_ERROR;
     return CloseCode.INTERNAL_ERROR;
 }

@@ -46,6 +46,7 @@ export async function createBackend(config: MediatorConfig, logger: Logger): Pro
             redisUrl: config.redisUrl,
             redisCluster: config.redisMode === 'cluster',
             databaseUrl: config.databaseUrl,
+            storageTimeoutMs: config.storageTimeoutMs,
             migrate: true,
         });
     }

@@ -29,7 +29,7 @@ import { Session } from './session/session.js';
 import { SessionDrain } from './session/drain.js';
 import type { ConnectionTransport } from './transport/connection-transport.js';
 import type { StorageBackend } from './storage/backend.js';
-import { groupIdFromBytes, shortGroupId, type NodeId } from './storage/types.js';
+import { connectionIdOf, groupIdFromBytes, newIncarnation, shortGroupId, type NodeId } from './storage/types.js';
 import { startWebSocketServer, type ConnectionHandler, type UpgradeRefusal } from './transport/uws-server.js';
 import { ChatServerProxy } from './upstream/chat-server-proxy.js';
 import type { ProxyMetrics } from './upstream/metrics.js';
@@ -69,6 +69,8 @@ export interface NodeServices {
 export interface MediatorServer {
     readonly port: number;
     readonly nodeId: string;
+    /** Random per process run; part of every connection id (see `connectionIdOf`). */
+    readonly incarnation: string;
     /** The node's services (the admin API is built from them). */
     readonly context: NodeServices;
     readonly sweeper: SlotSweeper;
@@ -96,6 +98,8 @@ export interface MediatorServer {
 export async function startMediatorServer(options: MediatorServerOptions): Promise<MediatorServer> {
     const { config, backend, crypto, logger } = options;
     const nodeId = config.nodeId ?? `n${randomBytes(4).toString('hex')}`;
+    // Unique per process run: connection ids stay unique across restarts under the same node id.
+    const incarnation = newIncarnation();
     const ctx: NodeServices = {
         backend,
         config,
@@ -105,7 +109,9 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
         metrics: options.metrics ?? NOOP_MEDIATOR_METRICS,
         now: options.now ?? Date.now,
     };
-    const localGroups = new LocalGroups(backend.coordinator, ctx.logger.child({ component: 'groups' }));
+    const localGroups = new LocalGroups(backend.coordinator, ctx.logger.child({ component: 'groups' }), () =>
+        ctx.now(),
+    );
     const chatServer = ChatServerProxy.fromConfig(config, options.proxyMetrics);
     const sessionPorts: SessionPorts = {
         crypto,
@@ -167,7 +173,7 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
             },
             transport,
             urlInfo,
-            `${nodeId}/${counter.toString(36)}`,
+            connectionIdOf(nodeId, incarnation, counter),
         );
         sessions.add(session);
         session.start();
@@ -203,6 +209,7 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
     const maintenance = new GroupMaintenance(ctx, localGroups);
     maintenance.start();
     ctx.logger.info('mediator listening', {
+        incarnation,
         host: config.host,
         port: server.port,
         tls: server.tls,
@@ -213,6 +220,7 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
     return {
         port: server.port,
         nodeId,
+        incarnation,
         context: ctx,
         sweeper,
         maintenance,

@@ -4,8 +4,9 @@
  * - forward: new and open connections pass bytes both ways;
  * - blackhole: every connection stays open, but nothing passes in either
  *   direction (new ones are accepted too): a network partition as the
- *   client sees it, with no reset and no close, until `forward` again;
- *   what was held back is dropped, as a partition would;
+ *   client sees it, with no reset and no close. The proxy stops reading,
+ *   so bytes wait (in the socket buffers), none are lost, and they pass on
+ *   once it forwards again, as TCP delivers after a healed partition;
  * - swallow: open connections are cut, new ones are accepted and never
  *   answered;
  * - stopped: not listening, every connection cut (the service looks down).
@@ -42,6 +43,10 @@ export class TcpProxy {
     /** Listens again (on the same port) and forwards, on new connections and on those held open. */
     public async resume(): Promise<void> {
         this.#mode = 'forward';
+        for (const pair of this.#pairs) {
+            pair.client.resume();
+            pair.upstream?.resume();
+        }
         if (this.#server !== undefined) return;
         const server = createServer((client) => this.#accept(client));
         await new Promise<void>((resolve, reject) => {
@@ -58,9 +63,13 @@ export class TcpProxy {
         return this.resume();
     }
 
-    /** Keeps every connection open and passes nothing either way (a partition). */
+    /** Keeps every connection open and passes nothing either way (a partition); bytes wait. */
     public blackhole(): void {
         this.#mode = 'blackhole';
+        for (const pair of this.#pairs) {
+            pair.client.pause();
+            pair.upstream?.pause();
+        }
     }
 
     /** Accepts connections but passes nothing on; every open connection is cut first. */
@@ -98,13 +107,13 @@ export class TcpProxy {
         upstream.on('error', () => undefined);
         const pair: Pair = { client, upstream };
         this.#pairs.add(pair);
-        // Bytes pass only in forward mode; in a blackhole they are read and dropped.
-        client.on('data', (chunk: Buffer) => {
-            if (this.#mode === 'forward') upstream.write(chunk);
-        });
-        upstream.on('data', (chunk: Buffer) => {
-            if (this.#mode === 'forward') client.write(chunk);
-        });
+        // In a blackhole neither side is read: bytes wait until the proxy forwards again.
+        if (this.#mode === 'blackhole') {
+            client.pause();
+            upstream.pause();
+        }
+        client.on('data', (chunk: Buffer) => upstream.write(chunk));
+        upstream.on('data', (chunk: Buffer) => client.write(chunk));
         const end = (): void => {
             this.#pairs.delete(pair);
             client.destroy();

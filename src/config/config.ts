@@ -94,11 +94,13 @@ export function configProblems(config: MediatorConfig): ConfigProblem[] {
     integer('deliveryHighWaterBytes', config.deliveryHighWaterBytes, 65536);
     integer('deliveryBatchItems', config.deliveryBatchItems, 1, 100_000);
     limitProblems(config, problem, integer);
+    integer('storageTimeoutMs', config.storageTimeoutMs, 100, 600_000);
     integer('sweepIntervalMs', config.sweepIntervalMs, 10);
     integer('presenceRenewIntervalMs', config.presenceRenewIntervalMs, 10);
     integer('presenceTtlMs', config.presenceTtlMs, 100);
-    if (config.presenceTtlMs < 2 * config.presenceRenewIntervalMs) {
-        problem('presenceTtlMs', 'presenceTtlMs must be at least twice presenceRenewIntervalMs');
+    // The deadline (TTL minus one interval) must leave a whole interval after the next renewal is due.
+    if (config.presenceTtlMs < 3 * config.presenceRenewIntervalMs) {
+        problem('presenceTtlMs', 'presenceTtlMs must be at least three times presenceRenewIntervalMs');
     }
     if (config.idleTimeoutS !== 0) integer('idleTimeoutS', config.idleTimeoutS, 8, 960);
     if (config.chatServerAddress !== undefined) {

@@ -22,6 +22,11 @@ export interface MediatorConfig {
     /** Whether `redisUrl` is one Redis server or a Redis Cluster. */
     readonly redisMode: RedisMode;
     readonly databaseUrl: string | undefined;
+    /**
+     * Longest any Redis or PostgreSQL call may take; a call still unanswered
+     * then fails as retryable (devices are refused or closed with 1013).
+     */
+    readonly storageTimeoutMs: number;
     /** Names this process in presence records and logs; random when not set. */
     readonly nodeId: string | undefined;
     /** Processes that serve the WebSocket port together: a count, or `auto` for one per core. */
@@ -206,7 +211,9 @@ export const SETTINGS: SettingsTable = {
         unit: 'name',
         default: undefined,
         defaultText: 'random',
-        description: "this node's name in presence records, connection ids and logs (letters, digits, '.', '_', '-')",
+        description:
+            "this node's name in presence records, connection ids and logs (letters, digits, '.', '_', '-'); " +
+            'connection ids also carry a random name of each process run, so a restart under the same name never reuses one',
     },
     workers: {
         section: 'Listening',
@@ -285,6 +292,16 @@ export const SETTINGS: SettingsTable = {
         secret: true,
         description:
             'PostgreSQL (postgres: or postgresql:) for device groups, slots, shared data, policies, tombstones; with --redis-url',
+    },
+    storageTimeoutMs: {
+        section: 'Storage',
+        flag: 'storage-timeout-ms',
+        env: 'MEDIATOR_STORAGE_TIMEOUT_MS',
+        type: 'integer',
+        unit: 'ms',
+        default: 5 * SECOND_MS,
+        description:
+            'longest a Redis command or PostgreSQL query may stay unanswered before it fails (devices then get 1013); 100-600000',
     },
     'policy.maxDeviceSlots': {
         section: 'Slot policy',
@@ -494,7 +511,7 @@ export const SETTINGS: SettingsTable = {
         unit: 'ms',
         default: 30 * SECOND_MS,
         description:
-            "how long a dead node's devices keep their presence, leader roles and locks (at least twice the renew interval)",
+            "how long a dead node's devices keep their presence, leader roles and locks (at least three times the renew interval)",
     },
     presenceRenewIntervalMs: {
         section: 'Cluster',

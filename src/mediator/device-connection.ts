@@ -26,6 +26,7 @@ import {
     type DeviceId,
 } from '../../d2m/index.js';
 import { startRealTimer, type StartTimer } from '../clock.js';
+import { LockLostError } from '../errors.js';
 import type { MediatorConfig } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import type { MediatorMetricsHooks } from '../metrics/hooks.js';
@@ -223,7 +224,10 @@ export class DeviceConnection {
         if (this.#lock === undefined) {
             throw new D2mProtocolError('unexpected-message', 'CommitTransaction without holding the lock');
         }
-        await this.#release();
+        if (!(await this.#release())) {
+            // Fenced commit: the lock ended elsewhere (or another device holds it now): no ack, close 1013.
+            throw new LockLostError('CommitTransaction refused: the transaction lock ended before the commit');
+        }
         this.#link.reply({ type: D2mPayloadType.COMMIT_TRANSACTION_ACK, body: {} });
     }
 
@@ -269,14 +273,19 @@ export class DeviceConnection {
         this.#ports.metrics.lockAcquired(this.#identity.groupId, lock.token);
     }
 
-    /** The one release path: held reflections delivered, then the lock ended (TransactionEnded). */
-    async #release(): Promise<void> {
+    /**
+     * The one release path: held reflections delivered, then the lock ended
+     * (TransactionEnded). Resolves whether the lock was still this
+     * connection's under its token when it was released.
+     */
+    async #release(): Promise<boolean> {
         const held = this.#lock;
-        if (held === undefined) return;
+        if (held === undefined) return false;
         held.cancelTimer();
         this.#lock = undefined;
         const { groupId, policy } = this.#identity;
-        await releaseLock(this.#ports, groupId, held.lock, policy);
+        const ended = await releaseLock(this.#ports, groupId, held.lock, policy);
         this.#ports.metrics.lockReleased(groupId, held.lock.token);
+        return ended;
     }
 }

@@ -9,7 +9,9 @@
  *   held the role;
  * - ends a transaction lock that expired without being released, or whose
  *   holder's presence is gone (its node died): the held reflections are
- *   delivered, then TransactionEnded goes to every device;
+ *   delivered, then TransactionEnded goes to every device; and delivers
+ *   whatever is still held for a lock that ended any other way (the sweep:
+ *   `releaseStaleHeld`), so no acknowledged reflection stays held;
  * - when renewal keeps failing (storage unreachable) or comes late (an
  *   overloaded node or store), closes the group's sessions with 1013 before
  *   their presence can expire, so no device acts as leader or lock holder
@@ -17,15 +19,20 @@
  *
  * Groups are renewed a few at a time, so a pass does not grow with the
  * number of groups times the store's latency. A deadline check, run four
- * times per interval even while a slow pass is still going, enforces the last point: a
- * group whose last successful renewal started more than
- * `presenceTtlMs - presenceRenewIntervalMs` ago loses its sessions.
+ * times per interval even while a slow pass is still going, enforces the
+ * last point: a session whose presence was last written (its group's last
+ * successful renewal, or its own login) more than
+ * `presenceTtlMs - presenceRenewIntervalMs` ago is closed. The
+ * configuration requires `presenceTtlMs >= 3 * presenceRenewIntervalMs`,
+ * so that limit is at least two intervals: the next renewal is due after
+ * one, and a late timer or a slow store has a whole interval of room before
+ * an idle session would be closed for nothing.
  */
 import { CloseCode } from '../../d2m/index.js';
 import type { MediatorConfig } from '../config/config.js';
 import type { GroupCoordinator } from '../storage/group-coordinator.js';
 import { shortGroupId, type GroupId, type NodeId } from '../storage/types.js';
-import type { LocalGroups } from './local-groups.js';
+import type { GroupMember, LocalGroups } from './local-groups.js';
 import { endExpiredLock, type AbandonedLockPorts } from './transactions.js';
 
 /** What group maintenance reads and changes. */
@@ -33,9 +40,12 @@ export interface MaintenancePorts extends AbandonedLockPorts {
     readonly backend: AbandonedLockPorts['backend'] & {
         readonly coordinator: Pick<GroupCoordinator, 'renewPresence' | 'electLeader'>;
     };
-    readonly config: AbandonedLockPorts['config'] & Pick<MediatorConfig, 'presenceTtlMs' | 'presenceRenewIntervalMs'>;
+    readonly config: AbandonedLockPorts['config'] &
+        Pick<MediatorConfig, 'presenceTtlMs' | 'presenceRenewIntervalMs' | 'storageTimeoutMs'>;
     readonly nodeId: NodeId;
 }
+
+type MaintainedGroups = Pick<LocalGroups, 'groupIds' | 'members' | 'attachedMembers'>;
 
 /** Groups renewed at the same time during a pass. */
 const RENEW_CONCURRENCY = 16;
@@ -45,11 +55,13 @@ export class GroupMaintenance {
     #running: Promise<void> | undefined;
     /** When the last successful renewal of each group started (its presence lasts `presenceTtlMs` from there). */
     readonly #lastRenewed = new Map<GroupId, number>();
+    /** Sessions this closed for a late renewal (they stay attached until their cleanup ends). */
+    readonly #closedLate = new WeakSet<GroupMember>();
 
     readonly #ports: MaintenancePorts;
-    readonly #localGroups: Pick<LocalGroups, 'groupIds' | 'members'>;
+    readonly #localGroups: MaintainedGroups;
 
-    public constructor(ports: MaintenancePorts, localGroups: Pick<LocalGroups, 'groupIds' | 'members'>) {
+    public constructor(ports: MaintenancePorts, localGroups: MaintainedGroups) {
         this.#ports = ports;
         this.#localGroups = localGroups;
     }
@@ -83,22 +95,37 @@ export class GroupMaintenance {
     }
 
     /**
-     * Closes (1013) the sessions of every group whose presence was not renewed
-     * in time: other nodes may treat them as gone before the next renewal.
+     * Closes (1013) every logged-in session whose presence was not renewed in
+     * time: other nodes may treat it as gone before the next renewal. A
+     * session's presence lasts `presenceTtlMs` from its group's last
+     * successful renewal, or from its login when that came later (its
+     * attach time, which precedes the login's write, stands in for it): so
+     * a session logged in just before the node paused has a deadline even
+     * before its group's first renewal here.
      */
     public enforceDeadlines(): void {
         const { presenceTtlMs, presenceRenewIntervalMs } = this.#ports.config;
+        const limit = presenceTtlMs - presenceRenewIntervalMs;
         const now = this.#ports.now();
-        for (const [groupId, renewedAt] of this.#lastRenewed) {
-            if (now - renewedAt < presenceTtlMs - presenceRenewIntervalMs) continue;
-            this.#lastRenewed.delete(groupId);
-            const members = this.#localGroups.members(groupId);
-            if (members.length === 0) continue;
-            this.#ports.logger.warn('presence renewal late: closing the group here', {
-                group: shortGroupId(groupId),
-                sinceMs: now - renewedAt,
-            });
-            for (const member of members) member.close(CloseCode.TRY_AGAIN_LATER, 'presence renewal late');
+        for (const groupId of this.#localGroups.groupIds()) {
+            const renewedAt = this.#lastRenewed.get(groupId) ?? Number.NEGATIVE_INFINITY;
+            let closed = 0;
+            let sinceMs = 0;
+            for (const { member, attachedAt } of this.#localGroups.attachedMembers(groupId)) {
+                const since = now - Math.max(renewedAt, attachedAt);
+                if (!member.registered || since < limit || this.#closedLate.has(member)) continue;
+                this.#closedLate.add(member);
+                member.close(CloseCode.TRY_AGAIN_LATER, 'presence renewal late');
+                closed += 1;
+                sinceMs = Math.max(sinceMs, since);
+            }
+            if (closed > 0) {
+                this.#ports.logger.warn('presence renewal late: closing sessions of the group here', {
+                    group: shortGroupId(groupId),
+                    sessions: closed,
+                    sinceMs,
+                });
+            }
         }
     }
 
@@ -110,11 +137,28 @@ export class GroupMaintenance {
         }
         let next = 0;
         const worker = async (): Promise<void> => {
-            for (let groupId = groups[next++]; groupId !== undefined; groupId = groups[next++]) {
-                await this.#maintain(groupId);
-            }
+            while (next < groups.length) await this.#maintainBounded(groups[next++]!);
         };
         await Promise.all(Array.from({ length: Math.min(RENEW_CONCURRENCY, groups.length) }, worker));
+    }
+
+    /**
+     * Maintains one group, but moves on after the storage timeout plus one
+     * interval: every storage call has its own time limit, and this bound
+     * keeps a pass finite whatever a call does, so `runOnce` never keeps
+     * a pass that cannot end (the abandoned group's deadline still holds).
+     */
+    async #maintainBounded(groupId: GroupId): Promise<void> {
+        const limitMs = this.#ports.config.storageTimeoutMs + this.#ports.config.presenceRenewIntervalMs;
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<boolean>((resolve) => {
+            timer = setTimeout(() => resolve(true), limitMs);
+        });
+        const overdue = await Promise.race([this.#maintain(groupId).then(() => false), late]);
+        clearTimeout(timer);
+        if (overdue) {
+            this.#ports.logger.warn('group maintenance overdue: moving on', { group: shortGroupId(groupId), limitMs });
+        }
     }
 
     async #maintain(groupId: GroupId): Promise<void> {
@@ -146,7 +190,7 @@ export class GroupMaintenance {
                     member.close(CloseCode.TRY_AGAIN_LATER, 'storage unavailable');
                 }
             }
-            if (!this.#lastRenewed.has(groupId)) this.#lastRenewed.set(groupId, now);
+            // A group never renewed here keeps the deadline its sessions got at login (enforceDeadlines).
         }
     }
 }

@@ -23,6 +23,15 @@ export interface GroupMember {
 interface Attached {
     readonly member: GroupMember;
     readonly deviceId: DeviceId | undefined;
+    /** Clock of the LocalGroups (the mediator's `now`), ms. */
+    readonly attachedAt: number;
+}
+
+/** A member and when it attached (before its login wrote its presence). */
+export interface AttachedMember {
+    readonly member: GroupMember;
+    /** Clock of the LocalGroups (the mediator's `now`), ms. */
+    readonly attachedAt: number;
 }
 
 interface LocalGroup {
@@ -36,10 +45,13 @@ export class LocalGroups {
 
     readonly #coordinator: GroupCoordinator;
     readonly #logger: Logger;
+    /** The clock of attach times (the mediator's `now`). */
+    readonly #now: () => number;
 
-    public constructor(coordinator: GroupCoordinator, logger: Logger) {
+    public constructor(coordinator: GroupCoordinator, logger: Logger, now: () => number = Date.now) {
         this.#coordinator = coordinator;
         this.#logger = logger;
+        this.#now = now;
     }
 
     /**
@@ -59,7 +71,7 @@ export class LocalGroups {
                 if (this.#groups.get(groupId) === group) this.#groups.delete(groupId);
             });
         }
-        group.members.set(member.connectionId, { member, deviceId });
+        group.members.set(member.connectionId, { member, deviceId, attachedAt: this.#now() });
         await group.subscribed;
     }
 
@@ -83,6 +95,18 @@ export class LocalGroups {
     /** The local sessions of a group. */
     public members(groupId: GroupId): GroupMember[] {
         return [...(this.#groups.get(groupId)?.members.values() ?? [])].map((attached) => attached.member);
+    }
+
+    /**
+     * The local sessions of a group with their attach times: a member's
+     * presence, written by its login after it attached, lasts at least the
+     * presence TTL from then (group-maintenance.ts deadlines).
+     */
+    public attachedMembers(groupId: GroupId): AttachedMember[] {
+        return [...(this.#groups.get(groupId)?.members.values() ?? [])].map(({ member, attachedAt }) => ({
+            member,
+            attachedAt,
+        }));
     }
 
     /** Number of groups with at least one local session. */

@@ -27,7 +27,7 @@ import {
     type SlotPolicy,
 } from '../storage/types.js';
 import { closeDevice, effectivePolicy } from './slots.js';
-import { endLockOfOldConnection, type AbandonedLockPorts } from './transactions.js';
+import { endLockOfOldConnection, releaseStaleHeld, type AbandonedLockPorts } from './transactions.js';
 
 /** What login and logout read and change. */
 export interface LoginPorts extends AbandonedLockPorts {
@@ -118,6 +118,8 @@ export async function login(ports: LoginPorts, request: LoginRequest): Promise<L
     });
     // A lock the device still holds under a connection that ended without releasing it.
     await endLockOfOldConnection(ports, groupId, hello.deviceId, connectionId);
+    // And what is still held for a lock of its that ended otherwise: before the device reflects again.
+    await releaseStaleHeld(ports, groupId, now);
     const [stats, encryptedSharedDeviceData] = await Promise.all([
         queue.stats(groupId, hello.deviceId),
         groups.getSharedDeviceData(groupId),
@@ -134,8 +136,10 @@ export async function login(ports: LoginPorts, request: LoginRequest): Promise<L
 
 /**
  * Ends a connection's hold on its slot: removes its presence (if still
- * current), records the disconnect time and, since the connection may have
- * been the leader, elects again. Resolves whether it was current.
+ * current), elects a new leader when it was the leader, and records the
+ * disconnect time. The election comes first: it needs only the
+ * coordinator, and the leader role must not wait for PostgreSQL (slow or
+ * unreachable). Resolves whether the connection was current.
  */
 export async function logout(
     ports: LoginPorts,
@@ -145,9 +149,11 @@ export async function logout(
 ): Promise<boolean> {
     const { coordinator, groups } = ports.backend;
     const current = await coordinator.unregister(groupId, deviceId, connectionId);
-    if (current) {
-        await groups.recordDisconnect(groupId, deviceId, ports.now());
+    if (!current) return false;
+    try {
         await coordinator.electLeader(groupId, ports.now());
+    } finally {
+        await groups.recordDisconnect(groupId, deviceId, ports.now());
     }
-    return current;
+    return true;
 }

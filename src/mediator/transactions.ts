@@ -20,10 +20,17 @@ export interface ReleaseLockPorts extends OverflowPorts {
     };
 }
 
-/** What ending an abandoned lock reads and changes. */
-export interface AbandonedLockPorts extends ReleaseLockPorts, PolicyPorts {
+/** What delivering the held reflections of ended locks reads and changes. */
+export interface StaleHeldPorts extends ReleaseLockPorts, PolicyPorts {
     readonly backend: ReleaseLockPorts['backend'] &
-        PolicyPorts['backend'] & { readonly coordinator: Pick<GroupCoordinator, 'getLockRecord' | 'listPresence'> };
+        PolicyPorts['backend'] & { readonly queue: Pick<ReflectionQueue, 'staleHeldTokens'> };
+}
+
+/** What ending an abandoned lock reads and changes. */
+export interface AbandonedLockPorts extends StaleHeldPorts {
+    readonly backend: StaleHeldPorts['backend'] & {
+        readonly coordinator: Pick<GroupCoordinator, 'getLockRecord' | 'listPresence'>;
+    };
     readonly metrics: ReleaseLockPorts['metrics'] & Pick<MediatorMetricsHooks, 'lockExpired'>;
 }
 
@@ -55,14 +62,28 @@ export async function releaseLock(
  * died, or it is about to be closed with 4011), or, with `alsoWhenHolderGone`,
  * whose holder's presence is gone (its node died): delivers the reflections held
  * for it, then releases it with TransactionEnded to every device. Fenced by
- * the lock's token, so it never touches a later grant. Resolves whether a
- * lock was ended.
+ * the lock's token, so it never touches a later grant. Then delivers what
+ * is still held for any lock that ended otherwise (`releaseStaleHeld`).
+ * Resolves whether a lock was ended.
  */
 export async function endExpiredLock(
     ports: AbandonedLockPorts,
     groupId: GroupId,
     now: number,
     options: { readonly alsoWhenHolderGone?: boolean } = {},
+): Promise<boolean> {
+    const ended = await endExpiredLockOnly(ports, groupId, now, options);
+    // Whatever else ended a lock without its release (a takeover after expiry, the
+    // lock key's safety expiry, a crash between two steps), its held items go out now.
+    await releaseStaleHeld(ports, groupId, now);
+    return ended;
+}
+
+async function endExpiredLockOnly(
+    ports: AbandonedLockPorts,
+    groupId: GroupId,
+    now: number,
+    options: { readonly alsoWhenHolderGone?: boolean },
 ): Promise<boolean> {
     const { coordinator } = ports.backend;
     const lock = await coordinator.getLockRecord(groupId);
@@ -74,6 +95,29 @@ export async function endExpiredLock(
         if (presence.some((entry) => entry.connectionId === lock.connectionId)) return false;
     }
     return endAbandonedLock(ports, groupId, lock);
+}
+
+/**
+ * Delivers the reflections held for every token that is no longer the
+ * group's current lock (see ReflectionQueue.staleHeldTokens), so no
+ * acknowledged reflection stays held for a lock that ended. Reads the
+ * group's policy only when there is something to release. Resolves the
+ * number of items released.
+ */
+export async function releaseStaleHeld(ports: StaleHeldPorts, groupId: GroupId, now: number): Promise<number> {
+    const { queue } = ports.backend;
+    const stale = await queue.staleHeldTokens(groupId, now);
+    if (stale.length === 0) return 0;
+    const policy = await effectivePolicy(ports, groupId);
+    const limits = { maxCount: policy.queueMaxCount, maxBytes: policy.queueMaxBytes };
+    let released = 0;
+    for (const token of stale) {
+        const result = await queue.releaseHeld(groupId, token, limits);
+        if (result.overflowed.length > 0) await handleOverflow(ports, groupId, result.overflowed, policy);
+        released += result.released;
+    }
+    ports.logger.info('held reflections of ended locks delivered', { group: shortGroupId(groupId), released });
+    return released;
 }
 
 /**

@@ -181,6 +181,11 @@ export interface GroupCoordinator {
     /**
      * Releases the lock if `connectionId` holds it (and `token` matches when
      * given), publishing `transaction-ended`. Resolves the released lock.
+     * Fencing for CommitTransaction: undefined means the caller's grant was
+     * no longer the stored lock (ended elsewhere, or taken over after it
+     * expired), and the commit must not be acknowledged. A grant that
+     * expired but was not taken over is still released (nobody else held
+     * the lock meanwhile).
      */
     endTransaction(groupId: GroupId, connectionId: ConnectionId, token?: string): Promise<TransactionLock | undefined>;
 

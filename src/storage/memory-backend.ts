@@ -17,8 +17,12 @@ export interface MemoryBackend extends StorageBackend {
 export function createMemoryBackend(options: MemoryGroupCoordinatorOptions = {}): MemoryBackend {
     const groups = new MemoryDeviceGroupStore();
     const coordinator = new MemoryGroupCoordinator(options);
-    // The queue publishes `appended` on the coordinator's bus in the same step as the append.
-    const queue = new MemoryReflectionQueue((groupId, event) => coordinator.publish(groupId, event));
+    // The queue publishes `appended` on the coordinator's bus in the same step as the append,
+    // and checks a held append against the coordinator's lock in that step too.
+    const queue = new MemoryReflectionQueue(
+        (groupId, event) => coordinator.publish(groupId, event),
+        (groupId) => coordinator.lockRecordNow(groupId),
+    );
     return {
         kind: 'embedded',
         durable: false,

@@ -175,6 +175,15 @@ export class MemoryGroupCoordinator implements GroupCoordinator {
         return this.#run(() => this.#groups.get(groupId)?.lock);
     }
 
+    /**
+     * The stored lock, read synchronously: the embedded reflection queue
+     * checks a held append against it in the append's own step. Not part of
+     * the GroupCoordinator contract.
+     */
+    public lockRecordNow(groupId: GroupId): TransactionLock | undefined {
+        return this.#closed ? undefined : this.#groups.get(groupId)?.lock;
+    }
+
     public getTransaction(groupId: GroupId, now: number): Promise<TransactionLock | undefined> {
         return this.#run(() => {
             const lock = this.#groups.get(groupId)?.lock;

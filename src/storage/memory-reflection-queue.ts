@@ -6,7 +6,7 @@
  * items without the event having been published (see reflection-queue.ts).
  */
 import type { DeviceId } from '../../d2m/index.js';
-import { StorageError } from '../errors.js';
+import { LockLostError, StorageError } from '../errors.js';
 import type { GroupEvent } from './group-coordinator.js';
 import type {
     AppendRequest,
@@ -25,6 +25,18 @@ import type { GroupId } from './types.js';
  * append and its event one step.
  */
 export type PublishGroupEvent = (groupId: GroupId, event: GroupEvent) => Promise<void> | void;
+
+/**
+ * Reads the group's transaction lock as the coordinator stores it now
+ * (synchronously, so a fenced append checks it in its own atomic step).
+ */
+export type CurrentLock = (groupId: GroupId) => { readonly token: string; readonly expiresAt: number } | undefined;
+
+/** Whether `token` is the token of the group's lock, unexpired at `now`. */
+function isCurrentToken(lockOf: CurrentLock, groupId: GroupId, token: string, now: number): boolean {
+    const lock = lockOf(groupId);
+    return lock !== undefined && lock.token === token && lock.expiresAt > now;
+}
 
 /** The first seq of a slot, and again after `removeSlot` resets it. */
 const FIRST_SEQ = 1;
@@ -83,11 +95,13 @@ function emptySlot(): SlotQueue {
 
 export class MemoryReflectionQueue implements ReflectionQueue {
     readonly #publish: PublishGroupEvent;
+    readonly #lockOf: CurrentLock;
     readonly #groups = new Map<GroupId, QueueGroup>();
     #closed = false;
 
-    public constructor(publish: PublishGroupEvent) {
+    public constructor(publish: PublishGroupEvent, lockOf: CurrentLock) {
         this.#publish = publish;
+        this.#lockOf = lockOf;
     }
 
     public addSlot(groupId: GroupId, deviceId: DeviceId): Promise<void> {
@@ -112,6 +126,12 @@ export class MemoryReflectionQueue implements ReflectionQueue {
 
     public async append(request: AppendRequest): Promise<AppendResult> {
         const { result, event } = await this.#run(() => {
+            if (
+                request.hold !== undefined &&
+                !isCurrentToken(this.#lockOf, request.groupId, request.hold, request.timestamp)
+            ) {
+                throw new LockLostError('refused a held reflection: its transaction lock is no longer current');
+            }
             const group = this.#groupFor(request.groupId);
             // Callers pass views into received frames: keep a copy of our own.
             const payload: Payload = {
@@ -157,6 +177,14 @@ export class MemoryReflectionQueue implements ReflectionQueue {
         });
         await event;
         return result;
+    }
+
+    public staleHeldTokens(groupId: GroupId, now: number): Promise<readonly string[]> {
+        return this.#run(() => {
+            const held = this.#groups.get(groupId)?.held;
+            if (held === undefined) return [];
+            return [...held.keys()].filter((token) => !isCurrentToken(this.#lockOf, groupId, token, now));
+        });
     }
 
     public read(

@@ -11,12 +11,19 @@
  * master and routes each command by its first key; the subscriber one opens
  * a connection per master only for the shards it subscribes on.
  * `close()` closes all of them.
+ *
+ * Every call has a time limit (`storageTimeoutMs`): Redis commands and bus
+ * subscriptions through one CommandWatchdog (no timer per command),
+ * PostgreSQL queries and pool connects through the driver's timeouts. A
+ * store that stops answering makes calls fail with a retryable
+ * `StorageError` (close or refusal with 1013) instead of hanging.
  */
 import { StorageError } from '../errors.js';
 import type { HealthCheck, StorageBackend } from './backend.js';
 import { closeDatabase, createDatabase, type Database } from './postgres/db.js';
 import { migrate as applyMigrations, pendingMigrations } from './postgres/migrate.js';
 import { PgDeviceGroupStore } from './postgres/pg-device-group-store.js';
+import { CommandWatchdog } from './redis/command-watchdog.js';
 import { RedisKeys } from './redis/keys.js';
 import { standaloneBusConnection, type BusConnection } from './redis/bus-connection.js';
 import {
@@ -51,6 +58,8 @@ export interface RedisPostgresBackendOptions {
     readonly schema?: string;
     /** Apply pending migrations at start; otherwise start fails when any are pending. */
     readonly migrate?: boolean;
+    /** Longest any Redis or PostgreSQL call may take before it fails (retryable); default 5 s. */
+    readonly storageTimeoutMs?: number;
     /** PostgreSQL pool size; default 10. */
     readonly maxDatabaseConnections?: number;
     /** Connection-level errors (both clients reconnect by themselves); for logging. */
@@ -87,6 +96,18 @@ function healthProbe(name: string, probe: () => Promise<unknown>): (timeoutMs: n
         } finally {
             clearTimeout(timer);
         }
+    };
+}
+
+/** The default of `storageTimeoutMs` (and of the `--storage-timeout-ms` setting). */
+export const DEFAULT_STORAGE_TIMEOUT_MS = 5_000;
+
+/** The bus with its subscription calls under the watchdog (a subscription Redis never confirms fails too). */
+function watchedBus(bus: BusConnection, watchdog: CommandWatchdog): BusConnection {
+    return {
+        ...bus,
+        subscribe: (channel, listener) => watchdog.track('SSUBSCRIBE', () => bus.subscribe(channel, listener)),
+        unsubscribe: (channel, listener) => watchdog.track('SUNSUBSCRIBE', () => bus.unsubscribe(channel, listener)),
     };
 }
 
@@ -165,16 +186,26 @@ async function connectCluster(seeds: string, report: ConnectionErrorReporter): P
 export async function createRedisPostgresBackend(options: RedisPostgresBackendOptions): Promise<RedisPostgresBackend> {
     const report = options.onConnectionError;
     const keys = new RedisKeys(options.keyPrefix);
+    const timeoutMs = options.storageTimeoutMs ?? DEFAULT_STORAGE_TIMEOUT_MS;
+    const watchdog = new CommandWatchdog({ timeoutMs });
     let db: Database | undefined;
     let redis: RedisConnections | undefined;
     try {
         db = createDatabase(options.databaseUrl, {
             schema: options.schema,
             maxConnections: options.maxDatabaseConnections,
+            queryTimeoutMs: timeoutMs,
+            connectTimeoutMs: timeoutMs,
             onError: (error) => report?.(error, 'postgres'),
         });
         if (options.migrate === true) {
-            await applyMigrations(db);
+            // Migrations may run long: on a pool of their own, without the query timeout.
+            const migrations = createDatabase(options.databaseUrl, { schema: options.schema, maxConnections: 1 });
+            try {
+                await applyMigrations(migrations);
+            } finally {
+                await closeDatabase(migrations);
+            }
         } else {
             const pending = await pendingMigrations(db);
             if (pending.length > 0) {
@@ -191,12 +222,16 @@ export async function createRedisPostgresBackend(options: RedisPostgresBackendOp
                 ? await connectCluster(options.redisUrl, report)
                 : await connectStandalone(options.redisUrl, report);
         const connections = redis;
-        const scripts = await LuaScripts.load(await connections.scriptTargets());
+        watchdog.start();
+        const scripts = await LuaScripts.load(
+            (await connections.scriptTargets()).map((target) => watchdog.commander(target)),
+        );
         const groups = new PgDeviceGroupStore(db);
-        const queue = new RedisReflectionQueue({ client: connections.commander, scripts, keys });
+        const commander = watchdog.commander(connections.commander);
+        const queue = new RedisReflectionQueue({ client: commander, scripts, keys });
         const coordinator = new RedisGroupCoordinator({
-            client: connections.commander,
-            bus: connections.bus,
+            client: commander,
+            bus: watchedBus(connections.bus, watchdog),
             scripts,
             keys,
         });
@@ -220,11 +255,13 @@ export async function createRedisPostgresBackend(options: RedisPostgresBackendOp
                 closing ??= (async () => {
                     await Promise.allSettled([queue.close(), coordinator.close(), groups.close()]);
                     await connections.close();
+                    watchdog.stop();
                 })();
                 return closing;
             },
         };
     } catch (error) {
+        watchdog.stop();
         await Promise.allSettled([
             db === undefined ? undefined : closeDatabase(db),
             redis?.close(),

@@ -35,9 +35,25 @@
  *   queues of the members other than its sender at that moment (limits
  *   apply), publishes `appended`, and keeps each item's original timestamp.
  *   It is idempotent.
+ * - Fenced holds: the queue reads the group's transaction lock (the one the
+ *   backend's GroupCoordinator grants). An append with `hold` stores the
+ *   item only if `hold` is the token of the group's current lock and that
+ *   lock has not expired at `timestamp` (the caller's clock), checked in
+ *   the same atomic step as the store; otherwise it rejects with
+ *   `LockLostError` (src/errors.ts; the session closes with 1013) and
+ *   stores nothing, so nothing is ever held for a lock that has ended.
+ * - Stale held items: a token is *stale* once it is not the current,
+ *   unexpired lock's token. Staleness is final (tokens only increase, a
+ *   lock's expiry never moves, and a stale token takes no new items), so
+ *   `staleHeldTokens` followed by `releaseHeld` for each token returned is
+ *   safe without further locking. Whatever ended a lock (commit, TTL, the
+ *   holder's node dying, a takeover of an expired lock, a crash between two
+ *   steps), its held items are delivered by the next such sweep: group
+ *   maintenance runs one per group and renewal interval.
  * - Acks: `ack` removes exactly one item (acks may come out of order);
  *   unknown seqs resolve false and change nothing.
- * - Errors: storage failures reject with `StorageError` (src/errors.ts).
+ * - Errors: storage failures reject with `StorageError`, a hold under a
+ *   lock that is no longer current with `LockLostError` (src/errors.ts).
  */
 import type { DeviceId } from '../../d2m/index.js';
 import type { GroupId } from './types.js';
@@ -57,7 +73,11 @@ export interface AppendRequest {
     /** Unix ms: the timestamp of ReflectAck and of every Reflected made from it. */
     readonly timestamp: number;
     readonly limits: QueueLimits;
-    /** Transaction token of the sender's lock: hold delivery until `releaseHeld`. */
+    /**
+     * Transaction token of the sender's lock: hold delivery until
+     * `releaseHeld`. Refused with `LockLostError` unless it is the group's
+     * current lock token, unexpired at `timestamp`.
+     */
     readonly hold?: string | undefined;
 }
 
@@ -103,6 +123,13 @@ export interface ReflectionQueue {
 
     /** Moves the items held for `token` to the recipients' queues; see the contract. */
     releaseHeld(groupId: GroupId, token: string, limits: QueueLimits): Promise<ReleaseResult>;
+
+    /**
+     * Tokens that have held items but are not the token of the group's
+     * current lock unexpired at `now` (see the contract: stale tokens stay
+     * stale). Read-only; empty in the common case.
+     */
+    staleHeldTokens(groupId: GroupId, now: number): Promise<readonly string[]>;
 
     /**
      * Items of the slot with `seq > afterSeq`, in order, at most `maxItems`

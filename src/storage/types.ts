@@ -1,6 +1,7 @@
 /**
  * Domain types shared by the storage contracts and the mediator core.
  */
+import { randomBytes } from 'node:crypto';
 import { bytesToHex, DeviceSlotExpirationPolicy, type DeviceId } from '../../d2m/index.js';
 
 declare const GROUP_ID_BRAND: unique symbol;
@@ -30,8 +31,26 @@ export function deviceIdHex(deviceId: DeviceId): string {
     return deviceId.toString(16).padStart(16, '0');
 }
 
-/** Identifies one WebSocket connection across all nodes: `<nodeId>/<counter>`. */
+/**
+ * Identifies one WebSocket connection across all nodes and restarts:
+ * `<nodeId>/<incarnation>.<counter>` (see `connectionIdOf`).
+ */
 export type ConnectionId = string;
+
+/**
+ * A random name for one run of a node process (8 hex digits), drawn at
+ * start. Connection ids carry it, so a node restarted under the same
+ * `--node-id`, or a second live process with that id, never reuses a
+ * connection id whose presence, kick, lock or promotion is still around.
+ */
+export function newIncarnation(): string {
+    return randomBytes(4).toString('hex');
+}
+
+/** The id of the `counter`-th connection of this node incarnation. */
+export function connectionIdOf(nodeId: NodeId, incarnation: string, counter: number): ConnectionId {
+    return `${nodeId}/${incarnation}.${counter.toString(36)}`;
+}
 
 /** Identifies one mediator process. */
 export type NodeId = string;

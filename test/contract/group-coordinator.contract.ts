@@ -322,6 +322,24 @@ export function groupCoordinatorContract(name: string, factory: BackendFactory):
                 expect((await begin(B, conn('b1'), t0 + 2)).status).to.equal('acquired');
             });
 
+            it('fences a commit: ending under a token that lost the lock resolves undefined and changes nothing', async function () {
+                const first = await begin(A, conn('a1'), t0);
+                if (first.status !== 'acquired') expect.fail('expected acquired');
+                // The lock expired and B took it over: A's late commit must not succeed.
+                const later = t0 + TTL_MS + 1;
+                const second = await begin(B, conn('b1'), later);
+                if (second.status !== 'acquired') expect.fail('expected acquired');
+                expect(await coordinator().endTransaction(group, conn('a1'), first.lock.token)).to.equal(undefined);
+                expect(await coordinator().getTransaction(group, later)).to.deep.include({ token: second.lock.token });
+                expect(await eventsAfterFlush()).to.deep.equal([]);
+                // An expired lock nobody took over is still its holder's to end (nobody else held it meanwhile).
+                const third = await begin(C, conn('c1'), later + TTL_MS + 1);
+                if (third.status !== 'acquired') expect.fail('expected acquired');
+                expect(await coordinator().endTransaction(group, conn('c1'), third.lock.token)).to.deep.include({
+                    token: third.lock.token,
+                });
+            });
+
             it('is released by its holder without a token', async function () {
                 await begin(A, conn('a1'));
                 expect(await coordinator().endTransaction(group, conn('a1'))).to.deep.include({ deviceId: A });

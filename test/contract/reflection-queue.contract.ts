@@ -5,6 +5,7 @@
  */
 import { expect } from 'chai';
 import type { DeviceId } from '../../d2m/index.js';
+import { LockLostError } from '../../src/errors.js';
 import type { GroupEvent } from '../../src/storage/group-coordinator.js';
 import type { AppendRequest, AppendResult, QueueItem, QueueLimits } from '../../src/storage/reflection-queue.js';
 import type { GroupId } from '../../src/storage/types.js';
@@ -49,6 +50,25 @@ export function reflectionQueueContract(name: string, factory: BackendFactory): 
                 limits: LIMITS,
                 ...options,
             });
+        }
+
+        /** Takes the group's transaction lock for `connectionId` (granted at t0) and resolves its token. */
+        async function takeLock(device: DeviceId, connectionId: string, ttlMs = 60_000): Promise<string> {
+            const result = await context.backend().coordinator.beginTransaction(group, {
+                deviceId: device,
+                connectionId,
+                encryptedScope: bytes(0xc0),
+                ttlMs,
+                now: t0,
+            });
+            if (result.status !== 'acquired') expect.fail(`lock not acquired: ${result.status}`);
+            return result.lock.token;
+        }
+
+        async function endLock(connectionId: string, token: string): Promise<void> {
+            expect(await context.backend().coordinator.endTransaction(group, connectionId, token)).to.not.equal(
+                undefined,
+            );
         }
 
         function readAll(device: DeviceId, afterSeq = -1): Promise<readonly QueueItem[]> {
@@ -310,7 +330,7 @@ export function reflectionQueueContract(name: string, factory: BackendFactory): 
                 await members(S);
                 await append(S, bytes(1));
                 await members(X);
-                await append(S, bytes(2), { hold: 'token-1' });
+                await append(S, bytes(2), { hold: await takeLock(S, 'c-s') });
                 await recorder.flush();
                 expect(recorder.withoutMarkers()).to.deep.equal([]);
             });
@@ -329,7 +349,7 @@ export function reflectionQueueContract(name: string, factory: BackendFactory): 
         describe('held reflections', function () {
             it('holds items out of every queue until released', async function () {
                 await members(S, X);
-                expect(await append(S, bytes(1), { hold: 'token-1' })).to.deep.equal({
+                expect(await append(S, bytes(1), { hold: await takeLock(S, 'c-s') })).to.deep.equal({
                     recipients: [],
                     overflowed: [],
                 });
@@ -340,12 +360,13 @@ export function reflectionQueueContract(name: string, factory: BackendFactory): 
             it('releases in order to the members other than the sender at release time, with original timestamps', async function () {
                 const recorder = await context.recorder(group);
                 await members(S, X, Y);
-                await append(S, bytes(1), { hold: 'token-1', timestamp: t0 + 1, flags: 0x0004 });
+                const token = await takeLock(S, 'c-s');
+                await append(S, bytes(1), { hold: token, timestamp: t0 + 1, flags: 0x0004 });
                 await append(X, bytes(9), { timestamp: t0 + 2 });
-                await append(S, bytes(2), { hold: 'token-1', timestamp: t0 + 3 });
+                await append(S, bytes(2), { hold: token, timestamp: t0 + 3 });
                 await queue().removeSlot(group, Y);
                 await members(Z);
-                const result = await queue().releaseHeld(group, 'token-1', LIMITS);
+                const result = await queue().releaseHeld(group, token, LIMITS);
                 expect(result).to.deep.equal({ released: 2, overflowed: [] });
                 const xs = await readAll(X);
                 expect(xs.map((item) => [hex(item.envelope), item.timestamp, item.flags])).to.deep.equal([
@@ -363,10 +384,11 @@ export function reflectionQueueContract(name: string, factory: BackendFactory): 
 
             it('is idempotent', async function () {
                 await members(X);
-                await append(S, bytes(1), { hold: 'token-1' });
-                await queue().releaseHeld(group, 'token-1', LIMITS);
+                const token = await takeLock(S, 'c-s');
+                await append(S, bytes(1), { hold: token });
+                await queue().releaseHeld(group, token, LIMITS);
                 const recorder = await context.recorder(group);
-                expect(await queue().releaseHeld(group, 'token-1', LIMITS)).to.deep.equal({
+                expect(await queue().releaseHeld(group, token, LIMITS)).to.deep.equal({
                     released: 0,
                     overflowed: [],
                 });
@@ -377,11 +399,14 @@ export function reflectionQueueContract(name: string, factory: BackendFactory): 
 
             it('keeps the items of other tokens held', async function () {
                 await members(X);
-                await append(S, bytes(1), { hold: 'token-1' });
-                await append(S, bytes(2), { hold: 'token-2' });
-                expect((await queue().releaseHeld(group, 'token-2', LIMITS)).released).to.equal(1);
+                const token1 = await takeLock(S, 'c-s');
+                await append(S, bytes(1), { hold: token1 });
+                await endLock('c-s', token1);
+                const token2 = await takeLock(Y, 'c-y');
+                await append(Y, bytes(2), { hold: token2 });
+                expect((await queue().releaseHeld(group, token2, LIMITS)).released).to.equal(1);
                 expect(await envelopesOf(X)).to.deep.equal(['02']);
-                expect((await queue().releaseHeld(group, 'token-1', LIMITS)).released).to.equal(1);
+                expect((await queue().releaseHeld(group, token1, LIMITS)).released).to.equal(1);
                 expect(await envelopesOf(X)).to.deep.equal(['02', '01']);
             });
 
@@ -389,8 +414,9 @@ export function reflectionQueueContract(name: string, factory: BackendFactory): 
                 await members(X, Y);
                 await append(S, bytes(1));
                 await queue().ack(group, Y, (await seqsOf(Y))[0] ?? -1);
-                await append(S, bytes(2), { hold: 'token-1' });
-                const result = await queue().releaseHeld(group, 'token-1', { maxCount: 1, maxBytes: 100 });
+                const token = await takeLock(S, 'c-s');
+                await append(S, bytes(2), { hold: token });
+                const result = await queue().releaseHeld(group, token, { maxCount: 1, maxBytes: 100 });
                 expect(result).to.deep.equal({ released: 1, overflowed: [X] });
                 expect(await queue().listSlots(group)).to.deep.equal([Y]);
                 expect(await envelopesOf(Y)).to.deep.equal(['02']);
@@ -401,6 +427,88 @@ export function reflectionQueueContract(name: string, factory: BackendFactory): 
                     released: 0,
                     overflowed: [],
                 });
+            });
+        });
+
+        describe('fenced holds and stale held items', function () {
+            async function expectLockLost(promise: Promise<unknown>): Promise<void> {
+                const error = await promise.then(
+                    () => expect.fail('expected LockLostError'),
+                    (reason: unknown) => reason,
+                );
+                expect(error).to.be.instanceOf(LockLostError);
+            }
+
+            async function expectNothingStored(): Promise<void> {
+                expect(await readAll(X)).to.deep.equal([]);
+                expect(await queue().staleHeldTokens(group, t0)).to.deep.equal([]);
+            }
+
+            it('refuses a hold when the group has no lock, storing nothing', async function () {
+                await members(X);
+                await expectLockLost(append(S, bytes(1), { hold: '1' }));
+                await expectNothingStored();
+            });
+
+            it('refuses a hold under a token that was ended, and under another holder’s lock', async function () {
+                await members(X);
+                const ended = await takeLock(S, 'c-s');
+                await endLock('c-s', ended);
+                await expectLockLost(append(S, bytes(1), { hold: ended }));
+                const other = await takeLock(Y, 'c-y');
+                await expectLockLost(append(S, bytes(2), { hold: ended }));
+                expect(other).to.not.equal(ended);
+                await expectNothingStored();
+            });
+
+            it('refuses a hold under a lock that has expired at the append’s timestamp', async function () {
+                await members(X);
+                const token = await takeLock(S, 'c-s', 1_000);
+                await append(S, bytes(1), { hold: token, timestamp: t0 + 999 });
+                await expectLockLost(append(S, bytes(2), { hold: token, timestamp: t0 + 1_000 }));
+                await queue().releaseHeld(group, token, LIMITS);
+                expect(await envelopesOf(X)).to.deep.equal(['01']);
+            });
+
+            it('reports no stale token while the lock holding the items is current', async function () {
+                await members(X);
+                const token = await takeLock(S, 'c-s');
+                await append(S, bytes(1), { hold: token });
+                expect(await queue().staleHeldTokens(group, t0 + 1)).to.deep.equal([]);
+                expect(await queue().staleHeldTokens(context.groupId(), t0)).to.deep.equal([]);
+            });
+
+            it('reports the token once its lock was ended, expired or replaced, and the sweep strands nothing', async function () {
+                await members(X, Y);
+                // Ended (as by a holder whose node died after the end, before its release).
+                const ended = await takeLock(S, 'c-s');
+                await append(S, bytes(1), { hold: ended });
+                await append(S, bytes(2), { hold: ended });
+                await endLock('c-s', ended);
+                // Expired, then taken over by another device.
+                const expired = await takeLock(Y, 'c-y', 1_000);
+                await append(Y, bytes(3), { hold: expired, timestamp: t0 + 10 });
+                expect(await queue().staleHeldTokens(group, t0 + 10)).to.deep.equal([ended]);
+                expect(await queue().staleHeldTokens(group, t0 + 1_000)).to.deep.equal([ended, expired]);
+                const current = await context.backend().coordinator.beginTransaction(group, {
+                    deviceId: X,
+                    connectionId: 'c-x',
+                    encryptedScope: bytes(1),
+                    ttlMs: 60_000,
+                    now: t0 + 1_000,
+                });
+                expect(current.status).to.equal('acquired');
+                const live = current.status === 'acquired' ? current.lock.token : '';
+                await append(X, bytes(4), { hold: live, timestamp: t0 + 1_001 });
+                // The sweep: every stale token is released; the current one stays held.
+                const stale = await queue().staleHeldTokens(group, t0 + 1_001);
+                expect(stale).to.deep.equal([ended, expired]);
+                for (const token of stale) await queue().releaseHeld(group, token, LIMITS);
+                expect(await envelopesOf(X)).to.deep.equal(['01', '02', '03']);
+                expect(await envelopesOf(Y)).to.deep.equal(['01', '02']);
+                expect(await queue().staleHeldTokens(group, t0 + 1_001)).to.deep.equal([]);
+                expect((await queue().releaseHeld(group, live, LIMITS)).released).to.equal(1);
+                expect(await envelopesOf(Y)).to.deep.equal(['01', '02', '04']);
             });
         });
 
@@ -448,12 +556,14 @@ export function reflectionQueueContract(name: string, factory: BackendFactory): 
             it('deletes queues, membership and held items, and may be repeated', async function () {
                 await members(X, Y);
                 await append(S, bytes(1));
-                await append(S, bytes(2), { hold: 'token-1' });
+                const token = await takeLock(S, 'c-s');
+                await append(S, bytes(2), { hold: token });
                 await queue().deleteGroup(group);
                 await queue().deleteGroup(group);
                 expect(await queue().listSlots(group)).to.deep.equal([]);
                 expect(await readAll(X)).to.deep.equal([]);
-                expect(await queue().releaseHeld(group, 'token-1', LIMITS)).to.deep.equal({
+                expect(await queue().staleHeldTokens(group, t0 + 60_000)).to.deep.equal([]);
+                expect(await queue().releaseHeld(group, token, LIMITS)).to.deep.equal({
                     released: 0,
                     overflowed: [],
                 });

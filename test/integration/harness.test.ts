@@ -152,7 +152,7 @@ describe('test harness', function () {
     });
 
     describe('TCP proxy', () => {
-        it('forwards, blackholes both ways while keeping the connection open, and forwards again', async () => {
+        it('forwards, blackholes both ways while keeping the connection open, then passes on what waited', async () => {
             const echo = createServer((socket) => socket.pipe(socket));
             await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
             const address = echo.address();
@@ -173,15 +173,24 @@ describe('test harness', function () {
                 expect(received).to.equal('one;');
                 proxy.blackhole();
                 expect(proxy.mode).to.equal('blackhole');
-                client.write('lost;');
+                client.write('held;');
                 await settle(300);
                 expect(received).to.equal('one;');
                 expect(closed).to.equal(false);
+                // A connection opened during the partition waits too.
+                const late: Socket = createConnection({ host: '127.0.0.1', port: proxy.port });
+                let lateReceived = '';
+                late.setEncoding('utf8').on('data', (chunk: string) => (lateReceived += chunk));
+                late.write('late;');
+                await settle(300);
+                expect(lateReceived).to.equal('');
                 await proxy.forward();
                 client.write('two;');
-                await settle(200);
-                expect(received).to.equal('one;two;');
+                await settle(300);
+                expect(received).to.equal('one;held;two;');
+                expect(lateReceived).to.equal('late;');
                 expect(closed).to.equal(false);
+                late.destroy();
             } finally {
                 client.destroy();
                 await proxy.stop();

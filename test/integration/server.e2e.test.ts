@@ -19,6 +19,7 @@ import { TestChatServer } from '../../src/dev/test-chat-server.js';
 import { ALL_BACKEND_KINDS, startTestMediator, type ConfigOverrides, type TestMediator } from '../helpers/mediator.js';
 import { deviceId, numberedEnvelope, TestGroup, waitUntil, withTimeout, type TestDevice } from '../helpers/devices.js';
 import { RawClient, rawHandshake } from '../helpers/raw-client.js';
+import { groupIdFromBytes } from '../../src/storage/types.js';
 
 const { NEW, EXISTING } = DeviceSlotState;
 
@@ -459,6 +460,69 @@ for (const kind of ALL_BACKEND_KINDS) {
                 await raw.nextOf(D2mPayloadType.BEGIN_TRANSACTION_ACK);
                 raw.send(begin);
                 expect((await raw.closed).code).to.equal(CloseCode.PROTOCOL_ERROR);
+            });
+        });
+
+        describe('fenced transactions', function () {
+            /** A raw device 1 holding the lock, and a function ending that lock as another node would. */
+            async function holderWhoseLockEnds(): Promise<{ raw: RawClient; endLock: () => Promise<void> }> {
+                const g = group();
+                const url = buildClientUrl(mediator.url, {
+                    deviceGroupId: g.keys.deviceGroupId,
+                    serverGroup: ensureServerGroup('4f'),
+                });
+                const raw = await RawClient.open(url);
+                await rawHandshake(raw, { dgpkSecretKey: g.keys.dgpk.secretKey, deviceId: 1n });
+                raw.send({
+                    type: D2mPayloadType.BEGIN_TRANSACTION,
+                    body: { encryptedScope: new Uint8Array(1), ttl: 0 },
+                });
+                await raw.nextOf(D2mPayloadType.BEGIN_TRANSACTION_ACK);
+                const groupId = groupIdFromBytes(g.keys.deviceGroupId);
+                const endLock = async (): Promise<void> => {
+                    const lock = await mediator.backend.coordinator.getLockRecord(groupId);
+                    if (lock === undefined) expect.fail('no lock');
+                    await mediator.backend.coordinator.endTransaction(groupId, lock.connectionId, lock.token);
+                };
+                return { raw, endLock };
+            }
+
+            /** Every frame type the client received until the close, and the close code. */
+            async function untilClosed(raw: RawClient): Promise<{ types: D2mPayloadType[]; code: number }> {
+                const types: D2mPayloadType[] = [];
+                for (;;) {
+                    try {
+                        types.push((await raw.next()).type);
+                    } catch {
+                        return { types, code: (await raw.closed).code };
+                    }
+                }
+            }
+
+            it('refuses a Reflect inside a transaction whose lock ended elsewhere: no ReflectAck, 1013', async function () {
+                const { raw, endLock } = await holderWhoseLockEnds();
+                raw.send({
+                    type: D2mPayloadType.REFLECT,
+                    body: { flags: 0, reflectId: 1, envelope: new Uint8Array(3) },
+                });
+                await raw.nextOf(D2mPayloadType.REFLECT_ACK);
+                await endLock();
+                raw.send({
+                    type: D2mPayloadType.REFLECT,
+                    body: { flags: 0, reflectId: 2, envelope: new Uint8Array(3) },
+                });
+                const { types, code } = await untilClosed(raw);
+                expect(code).to.equal(CloseCode.TRY_AGAIN_LATER);
+                expect(types).to.not.include(D2mPayloadType.REFLECT_ACK);
+            });
+
+            it('refuses a CommitTransaction whose lock ended elsewhere: no CommitTransactionAck, 1013', async function () {
+                const { raw, endLock } = await holderWhoseLockEnds();
+                await endLock();
+                raw.send({ type: D2mPayloadType.COMMIT_TRANSACTION, body: {} });
+                const { types, code } = await untilClosed(raw);
+                expect(code).to.equal(CloseCode.TRY_AGAIN_LATER);
+                expect(types).to.not.include(D2mPayloadType.COMMIT_TRANSACTION_ACK);
             });
         });
 

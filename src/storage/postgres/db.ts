@@ -33,6 +33,13 @@ export interface DatabaseOptions {
     readonly maxConnections?: number | undefined;
     /** Shown in pg_stat_activity; default `d2m-mediator`. */
     readonly applicationName?: string | undefined;
+    /**
+     * A query unanswered this long fails (pg's `query_timeout`; the call
+     * rejects with a retryable StorageError). Default: no limit.
+     */
+    readonly queryTimeoutMs?: number | undefined;
+    /** Getting a pooled connection (connecting included) may take this long; default: no limit. */
+    readonly connectTimeoutMs?: number | undefined;
     /** Errors of idle pooled connections (the pool replaces them). */
     readonly onError?: ((error: unknown) => void) | undefined;
 }
@@ -86,6 +93,10 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
             connectionString: url,
             max: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
             application_name: options.applicationName ?? 'd2m-mediator',
+            query_timeout: options.queryTimeoutMs,
+            connectionTimeoutMillis: options.connectTimeoutMs,
+            // Probes an idle connection whose peer vanished, so the pool finds out.
+            keepAlive: true,
         },
         context,
     );

@@ -5,7 +5,10 @@
  * Connections reject commands while disconnected (no offline queue), so a
  * Redis outage surfaces as a retryable `StorageError` at once instead of
  * commands piling up; the client keeps reconnecting in the background. The
- * first connect fails fast, so a wrong URL stops start-up.
+ * first connect fails fast, so a wrong URL stops start-up. node-redis's own
+ * per-command timeout (an AbortSignal timer for every command) is turned
+ * off: a connected Redis that stops answering is caught by the backend's
+ * CommandWatchdog (command-watchdog.ts), one timer for all commands.
  */
 import {
     ClientClosedError,
@@ -48,6 +51,9 @@ export interface RedisConnectionOptions {
 
 /** How long one connection attempt may take (single server and cluster nodes alike). */
 export const CONNECT_TIMEOUT_MS = 5_000;
+
+/** Options of every command connection: no per-command timer (0 turns node-redis's default 5 s off). */
+export const COMMAND_OPTIONS = { timeout: 0 } as const;
 const RECONNECT_MAX_DELAY_MS = 2_000;
 const INITIAL_CONNECT_ATTEMPTS = 3;
 
@@ -74,6 +80,7 @@ function newClient(options: RedisConnectionOptions) {
         // RESP2 keeps replies plain arrays (HGETALL included) whatever the server version.
         RESP: 2,
         disableOfflineQueue: true,
+        commandOptions: COMMAND_OPTIONS,
         socket: {
             connectTimeout: CONNECT_TIMEOUT_MS,
             reconnectStrategy: reconnectStrategy(() => ready),
@@ -102,14 +109,35 @@ export function bufferCommander(client: RedisClient): RedisCommander {
     return client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
 }
 
-/** Closes a connection, waiting for pending replies when it is up; never rejects. */
+/** How long a close waits for pending replies before it drops the connection. */
+export const CLOSE_TIMEOUT_MS = 5_000;
+
+/**
+ * Closes gracefully, waiting for pending replies, but at most `CLOSE_TIMEOUT_MS`
+ * (a Redis that stops answering would otherwise hold shutdown forever); then
+ * `destroy`. Never rejects.
+ */
+export async function closeWithin(close: () => Promise<unknown>, destroy: () => void): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('close timed out')), CLOSE_TIMEOUT_MS);
+    });
+    try {
+        await Promise.race([close(), late]);
+    } catch {
+        destroy();
+    } finally {
+        clearTimeout(timer);
+    }
+}
+
+/** Closes a connection, waiting (bounded) for pending replies when it is up; never rejects. */
 export async function closeRedis(client: RedisClient): Promise<void> {
     if (!client.isOpen) return;
-    try {
-        await client.close();
-    } catch {
-        client.destroy();
-    }
+    await closeWithin(
+        () => client.close(),
+        () => client.destroy(),
+    );
 }
 
 /** Failures of the connection rather than of the command. */

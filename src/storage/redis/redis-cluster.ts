@@ -17,6 +17,8 @@ import { StorageError } from '../../errors.js';
 import type { BusConnection, ChannelFilter } from './bus-connection.js';
 import { commandKeys, commonSlot, keySlot } from './key-slot.js';
 import {
+    closeWithin,
+    COMMAND_OPTIONS,
     CONNECT_TIMEOUT_MS,
     reconnectStrategy,
     redactUrl,
@@ -59,6 +61,7 @@ function nodeDefaults(urls: readonly string[], name: string | undefined, isConne
     return {
         name,
         disableOfflineQueue: true,
+        commandOptions: COMMAND_OPTIONS,
         username: first.username === '' ? undefined : decodeURIComponent(first.username),
         password: first.password === '' ? undefined : decodeURIComponent(first.password),
         socket: first.protocol === 'rediss:' ? { ...socket, tls: true as const } : socket,
@@ -95,14 +98,13 @@ export async function connectRedisCluster(options: RedisClusterConnectionOptions
     return cluster;
 }
 
-/** Closes the cluster's connections, waiting for pending replies; never rejects. */
+/** Closes the cluster's connections, waiting (bounded) for pending replies; never rejects. */
 export async function closeRedisCluster(cluster: RedisClusterClient): Promise<void> {
     if (!cluster.isOpen) return;
-    try {
-        await cluster.close();
-    } catch {
-        cluster.destroy();
-    }
+    await closeWithin(
+        () => cluster.close(),
+        () => cluster.destroy(),
+    );
 }
 
 /**

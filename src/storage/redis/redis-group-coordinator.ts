@@ -295,6 +295,7 @@ export class RedisGroupCoordinator implements GroupCoordinator {
             case ScriptStatus.REJECTED:
                 return { status: 'rejected', holder: lock };
             case ScriptStatus.NOT_FOUND:
+            case ScriptStatus.LOCK_LOST:
             case ScriptStatus.BAD_ARGUMENT:
             case ScriptStatus.CORRUPT_STATE:
                 throw new StorageError(`lock-begin answered status ${status}`, { retryable: false });

@@ -5,7 +5,7 @@
  * disk before it resolves, which is what ReflectAck promises.
  */
 import type { DeviceId } from '../../../d2m/index.js';
-import { StorageError } from '../../errors.js';
+import { LockLostError, StorageError } from '../../errors.js';
 import type {
     AppendRequest,
     AppendResult,
@@ -26,6 +26,7 @@ import {
     replyBytes,
     replyDeviceId,
     replyInteger,
+    replyText,
     type RedisCommander,
 } from './redis-client.js';
 import type { LuaScripts } from './scripts.js';
@@ -83,10 +84,11 @@ export class RedisReflectionQueue implements ReflectionQueue {
 
     public async append(request: AppendRequest): Promise<AppendResult> {
         const keys = this.#open().queue(request.groupId);
-        const { values } = await this.#scripts.run(
+        const { lock } = this.#keys.coordinator(request.groupId);
+        const { status, values } = await this.#scripts.run(
             this.#client,
             'reflect-append',
-            [keys.slots, keys.queue, keys.counters, keys.payloads, keys.held],
+            [keys.slots, keys.queue, keys.counters, keys.payloads, keys.held, lock],
             [
                 this.#keys.channel(request.groupId),
                 deviceIdText(request.senderDeviceId),
@@ -99,6 +101,9 @@ export class RedisReflectionQueue implements ReflectionQueue {
                 request.hold ?? '',
             ],
         );
+        if (status === ScriptStatus.LOCK_LOST) {
+            throw new LockLostError('refused a held reflection: its transaction lock is no longer current');
+        }
         return {
             recipients: deviceIdList(values[0], 'recipients'),
             overflowed: deviceIdList(values[1], 'overflowed'),
@@ -117,6 +122,18 @@ export class RedisReflectionQueue implements ReflectionQueue {
             released: replyInteger(values[0], 'released'),
             overflowed: deviceIdList(values[1], 'overflowed'),
         };
+    }
+
+    public async staleHeldTokens(groupId: GroupId, now: number): Promise<readonly string[]> {
+        const keys = this.#open().queue(groupId);
+        const { lock } = this.#keys.coordinator(groupId);
+        const { values } = await this.#scripts.run(
+            this.#client,
+            'held-stale',
+            [keys.held, lock],
+            [integerArg(now, 'now')],
+        );
+        return values.map((value) => replyText(value, 'stale token'));
     }
 
     public async read(

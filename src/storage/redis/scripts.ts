@@ -25,6 +25,7 @@ export const SCRIPT_NAMES = [
     'slot-remove',
     'reflect-append',
     'reflect-release',
+    'held-stale',
     'reflect-ack',
     'queue-read',
     'queue-stats',

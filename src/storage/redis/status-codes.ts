@@ -15,6 +15,8 @@ export enum ScriptStatus {
     REJECTED = 2,
     /** The requesting connection already holds the transaction lock. */
     ALREADY_HOLDER = 3,
+    /** A held append's token is not the group's current lock: nothing was stored (LockLostError). */
+    LOCK_LOST = 4,
     /** The script was called with a malformed argument: a bug in the wrapper. */
     BAD_ARGUMENT = -1,
     /** Stored data did not have the expected shape. */
@@ -27,6 +29,7 @@ export const DOMAIN_STATUSES: ReadonlySet<number> = new Set<number>([
     ScriptStatus.NOT_FOUND,
     ScriptStatus.REJECTED,
     ScriptStatus.ALREADY_HOLDER,
+    ScriptStatus.LOCK_LOST,
 ]);
 
 const FAILURES: ReadonlyMap<number, string> = new Map([

@@ -129,6 +129,7 @@ describe('redis cluster slots', function () {
             expect(lock.status).to.equal('acquired');
             const token = lock.status === 'acquired' ? lock.lock.token : '';
             await queue.append({ ...common, envelope: bytes(4), hold: token });
+            await queue.staleHeldTokens(group, now);
             await coordinator.getTransaction(group, now);
             await coordinator.getLockRecord(group);
             await coordinator.endTransaction(group, 'c-a', token);

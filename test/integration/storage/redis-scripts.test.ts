@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { CloseCode, type DeviceId } from '../../../d2m/index.js';
-import { StorageError } from '../../../src/errors.js';
+import { LockLostError, StorageError } from '../../../src/errors.js';
 import type { GroupEvent } from '../../../src/storage/group-coordinator.js';
 import type { QueueLimits } from '../../../src/storage/reflection-queue.js';
 import type { RedisPostgresBackend } from '../../../src/storage/redis-postgres-backend.js';
@@ -116,6 +116,18 @@ describe('redis Lua scripts', function () {
         });
     }
 
+    /** Takes the group's lock for `connectionId`, granted at 0 (the appends here are at 1000). */
+    async function takeLock(device: DeviceId, connectionId: string, ttlMs = 59_000): Promise<string> {
+        const result = await backend.coordinator.beginTransaction(group, {
+            deviceId: device,
+            connectionId,
+            encryptedScope: bytes(),
+            ttlMs,
+            now: 0,
+        });
+        return result.status === 'acquired' ? result.lock.token : expect.fail(`lock: ${result.status}`);
+    }
+
     describe('queue scripts', function () {
         it('slot-add: idempotent re-add keeps the queue and the seq counter', async function () {
             await backend.queue.addSlot(group, X);
@@ -173,16 +185,19 @@ describe('redis Lua scripts', function () {
 
         it('reflect-release: moves held items in order once, converting the held reference', async function () {
             await backend.queue.addSlot(group, X);
-            await append(S, bytes(1), { hold: 'tx:7' });
-            await append(S, bytes(2), { hold: 'tx:8' });
-            await append(S, bytes(3), { hold: 'tx:7' });
+            const first = await takeLock(S, 'c-s');
+            await append(S, bytes(1), { hold: first });
+            await append(S, bytes(3), { hold: first });
+            await backend.coordinator.endTransaction(group, 'c-s', first);
+            const second = await takeLock(Y, 'c-y');
+            await append(Y, bytes(2), { hold: second });
             expect(await payloadCount()).to.equal(3);
             expect(await command('LLEN', keys.queue(group).held)).to.equal(3);
-            expect(await backend.queue.releaseHeld(group, 'tx:7', LIMITS)).to.deep.equal({
+            expect(await backend.queue.releaseHeld(group, first, LIMITS)).to.deep.equal({
                 released: 2,
                 overflowed: [],
             });
-            expect(await backend.queue.releaseHeld(group, 'tx:7', LIMITS)).to.deep.equal({
+            expect(await backend.queue.releaseHeld(group, first, LIMITS)).to.deep.equal({
                 released: 0,
                 overflowed: [],
             });
@@ -190,9 +205,42 @@ describe('redis Lua scripts', function () {
             const items = await backend.queue.read(group, X, 0, 10, 1_000);
             expect(items.map((item) => hex(item.envelope))).to.deep.equal(['01', '03']);
             for (const item of items) await backend.queue.ack(group, X, item.seq);
-            // Only the payload still held for tx:8 remains.
+            // Only the payload still held for the second lock remains.
             expect(await payloadCount()).to.equal(1);
-            expect(await settle()).to.deep.equal([{ type: 'appended', deviceIds: [X], seqs: [2] }]);
+            expect(await settle()).to.deep.equal([
+                { type: 'transaction-ended', deviceId: S, connectionId: 'c-s', encryptedScope: bytes() },
+                { type: 'appended', deviceIds: [X], seqs: [2] },
+            ]);
+        });
+
+        it('reflect-append: holds only under the current unexpired lock token, else stores nothing (LOCK_LOST)', async function () {
+            await backend.queue.addSlot(group, X);
+            const error = await rejection(append(S, bytes(1), { hold: '1' }));
+            expect(error).to.be.instanceOf(LockLostError);
+            const token = await takeLock(S, 'c-s', 500);
+            // The lock (granted at 0, TTL 500) has expired at the append's timestamp (1000).
+            expect(await rejection(append(S, bytes(2), { hold: token }))).to.be.instanceOf(LockLostError);
+            expect(await command('EXISTS', keys.queue(group).held)).to.equal(0);
+            expect(await payloadCount()).to.equal(0);
+        });
+
+        it('held-stale: names the held tokens that are not the current unexpired lock', async function () {
+            await backend.queue.addSlot(group, X);
+            expect(await backend.queue.staleHeldTokens(group, 1_000)).to.deep.equal([]);
+            const first = await takeLock(S, 'c-s');
+            await append(S, bytes(1), { hold: first });
+            await append(S, bytes(2), { hold: first });
+            expect(await backend.queue.staleHeldTokens(group, 1_000)).to.deep.equal([]);
+            // Past the lock's expiry the token is stale even though the lock key is still there.
+            expect(await backend.queue.staleHeldTokens(group, 60_000)).to.deep.equal([first]);
+            await command('DEL', keys.coordinator(group).lock);
+            expect(await backend.queue.staleHeldTokens(group, 1_000)).to.deep.equal([first]);
+            const second = await takeLock(Y, 'c-y');
+            await append(Y, bytes(3), { hold: second });
+            expect(await backend.queue.staleHeldTokens(group, 1_000)).to.deep.equal([first]);
+            await command('RPUSH', keys.queue(group).held, 'garbage');
+            const error = await rejection(backend.queue.staleHeldTokens(group, 1_000));
+            expect((error as StorageError).message).to.include('corrupt state');
         });
 
         it('reflect-ack: removes one item in any order and frees the payload with the last reference', async function () {
@@ -345,17 +393,10 @@ describe('redis Lua scripts', function () {
         it('puts every key of a group under the group’s hash tag and the prefix', async function () {
             await backend.queue.addSlot(group, X);
             await append(S, bytes(1));
-            await append(S, bytes(2), { hold: 't' });
+            await append(S, bytes(2), { hold: await takeLock(X, 'c') });
             await backend.coordinator.register(group, presence(X));
             await backend.coordinator.updatePresence(group, X, 'c', { eligible: true });
             await backend.coordinator.electLeader(group, Date.now());
-            await backend.coordinator.beginTransaction(group, {
-                deviceId: X,
-                connectionId: 'c',
-                encryptedScope: bytes(),
-                ttlMs: 1_000,
-                now: 1,
-            });
             const found = (await command('KEYS', `${keys.prefix}*`)) as Buffer[];
             const names = found.map((name) => name.toString()).sort();
             expect(names).to.have.length(9);
@@ -411,7 +452,7 @@ describe('redis Lua scripts', function () {
             const scripts = LuaScripts.read();
             expect(scripts.all().map((script) => script.name)).to.deep.equal([...SCRIPT_NAMES]);
             const append = scripts.get('reflect-append');
-            expect([append.keyCount, append.argCount]).to.deep.equal([5, 9]);
+            expect([append.keyCount, append.argCount]).to.deep.equal([6, 9]);
             expect(append.source).to.not.match(/^--@include/mu);
             expect(append.source).to.include('local function fanOut(');
             expect(append.versionedName).to.match(/^reflect-append@[0-9a-f]{12}$/u);

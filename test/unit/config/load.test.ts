@@ -134,7 +134,7 @@ describe('configuration loading', function () {
             'policy.maxDeviceSlots must be an integer from 1 to 1000, got 0 (from /m.json)',
             'idleTimeoutS must be an integer from 8 to 960, got 3 (from /m.json)',
             'presenceTtlMs must be an integer of at least 100, got 50 (from --presence-ttl-ms)',
-            'presenceTtlMs must be at least twice presenceRenewIntervalMs (from --presence-ttl-ms)',
+            'presenceTtlMs must be at least three times presenceRenewIntervalMs (from --presence-ttl-ms)',
             'logLevel must be one of debug, info, warn, error, silent, got loud (from MEDIATOR_LOG_LEVEL)',
             'redisUrl and databaseUrl go together: give both (Redis + PostgreSQL) or neither (embedded) (from REDIS_URL)',
         ];

@@ -86,11 +86,19 @@ describe('memory backend', function () {
             const { queue } = backend;
             const group = randomGroupId();
             await queue.addSlot(group, X);
-            const request = { groupId: group, senderDeviceId: S, flags: 0, timestamp: 1, limits: LIMITS, hold: 't' };
+            const lock = await backend.coordinator.beginTransaction(group, {
+                deviceId: S,
+                connectionId: 'c',
+                encryptedScope: bytes(),
+                ttlMs: 1_000,
+                now: 0,
+            });
+            const hold = lock.status === 'acquired' ? lock.lock.token : expect.fail('lock not acquired');
+            const request = { groupId: group, senderDeviceId: S, flags: 0, timestamp: 1, limits: LIMITS, hold };
             await queue.append({ ...request, envelope: bytes(1, 1) });
             await queue.append({ ...request, envelope: bytes(2) });
             expect(await queue.payloadStats(group)).to.deep.equal({ count: 2, bytes: 3 });
-            await queue.releaseHeld(group, 't', LIMITS);
+            await queue.releaseHeld(group, hold, LIMITS);
             expect(await queue.payloadStats(group)).to.deep.equal({ count: 2, bytes: 3 });
             for (const item of await queue.read(group, X, 0, 10, 100)) await queue.ack(group, X, item.seq);
             expect(await queue.payloadStats(group)).to.deep.equal({ count: 0, bytes: 0 });

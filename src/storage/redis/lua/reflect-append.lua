@@ -1,6 +1,8 @@
 --[[
 reflect-append: stores one reflection for every member slot except the
-sender, or holds it for a transaction. The payload is stored once with a
+sender, or holds it for a transaction. A held item is fenced: it is stored
+only while its token is the group's current, unexpired lock (read from the
+lock key in this same step); otherwise nothing is stored. The payload is stored once with a
 reference count. A slot the item would take beyond its limits is removed
 instead (reported as overflowed). The `appended` event is published in the
 same step, so no item is visible without its event.
@@ -10,10 +12,11 @@ KEYS[2] queueKey     ZSET of queued items (see lib/queue.lua)
 KEYS[3] countersKey  HASH of per-slot counters and the payload id counter
 KEYS[4] payloadsKey  HASH of payloads and reference counts
 KEYS[5] heldKey      LIST of held items `<pid>:<sender>:<token>`
+KEYS[6] lockKey      HASH transaction lock (see lock-begin.lua): t = token, e = expiresAt
 ARGV[1] channel      the group's bus channel (same hash tag)
 ARGV[2] sender       decimal u64 device id of the sender
 ARGV[3] flags        decimal u16 reflect flags
-ARGV[4] timestamp    decimal Unix ms
+ARGV[4] timestamp    decimal Unix ms (also the clock a held item's lock expiry is compared with)
 ARGV[5] envelope     bytes
 ARGV[6] maxCount     decimal item limit per slot
 ARGV[7] maxBytes     decimal byte limit per slot
@@ -23,13 +26,15 @@ ARGV[9] token        transaction token (when held)
 Returns {status, recipients, overflowed}
   0 OK            recipients: device ids that received the item (empty when held);
                   overflowed: device ids removed for exceeding their limits
-  -1 BAD_ARGUMENT a limit is not a number
+  4 LOCK_LOST     (held only) the token is not the current unexpired lock: nothing stored
+  -1 BAD_ARGUMENT a limit or the timestamp is not a number
 ]]
 local slotsKey = KEYS[1] -- SET
 local queueKey = KEYS[2] -- ZSET
 local countersKey = KEYS[3] -- HASH
 local payloadsKey = KEYS[4] -- HASH
 local heldKey = KEYS[5] -- LIST
+local lockKey = KEYS[6] -- HASH
 local channel = ARGV[1] -- string
 local sender = ARGV[2] -- decimal string
 local flags = ARGV[3] -- decimal string
@@ -42,8 +47,15 @@ local holdToken = ARGV[9] -- string
 
 --@include lib/queue.lua
 
-if maxCount == nil or maxBytes == nil then
-    return { -1, 'limits must be numbers' }
+if maxCount == nil or maxBytes == nil or tonumber(timestamp) == nil then
+    return { -1, 'limits and timestamp must be numbers' }
+end
+
+if held then
+    local lock = redis.call('HMGET', lockKey, 't', 'e')
+    if lock[1] ~= holdToken or tonumber(lock[2]) == nil or tonumber(lock[2]) <= tonumber(timestamp) then
+        return { 4 }
+    end
 end
 
 -- Nobody to deliver to: store nothing (not even a payload id).
