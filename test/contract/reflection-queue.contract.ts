@@ -304,12 +304,14 @@ export function reflectionQueueContract(name: string, factory: BackendFactory): 
                 await append(S, bytes(1));
                 await append(S, bytes(2));
                 await append(X, bytes(3));
-                await append(S, bytes(4), { hold: 'token-1' });
-                await append(S, bytes(5), { hold: 'token-1' });
-                await queue().releaseHeld(group, 'token-1', LIMITS);
+                const token = await takeLock(S, 'c-s');
+                await append(S, bytes(4), { hold: token });
+                await append(S, bytes(5), { hold: token });
+                await queue().releaseHeld(group, token, LIMITS);
                 await recorder.flush();
                 const newest = async (device: DeviceId): Promise<number> => (await readAll(device)).at(-1)!.seq;
                 const events = recorder.withoutMarkers().filter((event) => event.type === 'appended');
+                // Four appended events: two appends to X and Y, one to S and Y, the release to X and Y.
                 expect(events).to.have.length(4);
                 const seqOf = (event: GroupEvent, device: DeviceId): number | undefined =>
                     event.type === 'appended' ? event.seqs?.[event.deviceIds.indexOf(device)] : undefined;
