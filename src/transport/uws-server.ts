@@ -107,6 +107,9 @@ interface SocketData {
     lastInputMs: number;
     /** Whether the idle check pinged the peer since its last input. */
     pinged: boolean;
+    /** Frames sent during this event-loop turn, written together (corked) at its end. */
+    outbox: Uint8Array[] | undefined;
+    outboxBytes: number;
 }
 
 /**
@@ -165,6 +168,23 @@ function parsePath(url: string): { urlInfo?: ParsedClientUrlInfo; urlError?: str
 
 export async function startWebSocketServer(options: WebSocketServerOptions): Promise<WebSocketServer> {
     const sockets = new Set<uWS.WebSocket<SocketData>>();
+    /** Sockets with frames in their outbox, written at the end of this event-loop turn. */
+    const pendingWrites = new Set<uWS.WebSocket<SocketData>>();
+    let writesScheduled = false;
+    const writeAll = (): void => {
+        writesScheduled = false;
+        for (const ws of pendingWrites) {
+            writeOutbox(ws);
+            // Whoever waited for room (it counted the outbox) looks again now that uWS has the frames.
+            const data = ws.getUserData();
+            if (!data.closed) data.handler?.onDrain();
+        }
+    };
+    const scheduleWrites = (): void => {
+        if (writesScheduled) return;
+        writesScheduled = true;
+        setImmediate(writeAll);
+    };
     const app =
         options.tls === undefined
             ? uWS.App()
@@ -206,6 +226,8 @@ export async function startWebSocketServer(options: WebSocketServerOptions): Pro
                 closed: false,
                 lastInputMs: performance.now(),
                 pinged: false,
+                outbox: undefined,
+                outboxBytes: 0,
             };
             res.upgrade(
                 data,
@@ -226,10 +248,22 @@ export async function startWebSocketServer(options: WebSocketServerOptions): Pro
             }
             const transport: ConnectionTransport = {
                 remoteAddress: data.remoteAddress,
-                send: (frame) => !data.closed && ws.send(frame, true, false) !== SEND_DROPPED,
-                bufferedAmount: () => (data.closed ? 0 : ws.getBufferedAmount()),
+                send: (frame) => {
+                    if (data.closed) return false;
+                    if (data.outbox === undefined) {
+                        data.outbox = [];
+                        pendingWrites.add(ws);
+                        scheduleWrites();
+                    }
+                    data.outbox.push(frame);
+                    data.outboxBytes += frame.byteLength;
+                    return true;
+                },
+                bufferedAmount: () => (data.closed ? 0 : ws.getBufferedAmount() + data.outboxBytes),
                 close: (code, reason) => {
                     if (data.closed) return;
+                    // What was sent before the close goes out before the close frame.
+                    writeOutbox(ws);
                     data.closed = true;
                     ws.end(code, reason);
                 },
@@ -241,6 +275,7 @@ export async function startWebSocketServer(options: WebSocketServerOptions): Pro
             if (data.closed) return;
             noteInput(ws);
             if (!isBinary) {
+                writeOutbox(ws);
                 data.closed = true;
                 ws.end(CloseCode.PROTOCOL_ERROR, 'text messages are not allowed');
                 return;
@@ -259,10 +294,34 @@ export async function startWebSocketServer(options: WebSocketServerOptions): Pro
         close: (ws) => {
             const data = ws.getUserData();
             sockets.delete(ws);
+            pendingWrites.delete(ws);
+            data.outbox = undefined;
+            data.outboxBytes = 0;
             data.closed = true;
             data.handler?.onClosed();
         },
     });
+
+    /**
+     * Writes a socket's outbox in one corked batch: every frame a session
+     * sent during an event-loop turn leaves in one write instead of one
+     * system call each. A frame uWS drops (the socket over its send buffer
+     * limit) ends the batch: uWS closes that socket, and its close handler
+     * tells the session.
+     */
+    function writeOutbox(ws: uWS.WebSocket<SocketData>): void {
+        const data = ws.getUserData();
+        const frames = data.outbox;
+        pendingWrites.delete(ws);
+        data.outbox = undefined;
+        data.outboxBytes = 0;
+        if (frames === undefined || data.closed) return;
+        ws.cork(() => {
+            for (const frame of frames) {
+                if (ws.send(frame, true, false) === SEND_DROPPED) return;
+            }
+        });
+    }
 
     function closeFromTransport(ws: uWS.WebSocket<SocketData>, code: CloseCode, reason: string): void {
         const data = ws.getUserData();
@@ -270,6 +329,7 @@ export async function startWebSocketServer(options: WebSocketServerOptions): Pro
         if (data.handler !== undefined) {
             data.handler.onTransportClose(code, reason);
         } else {
+            writeOutbox(ws);
             data.closed = true;
             ws.end(code, reason);
         }
@@ -337,6 +397,7 @@ export async function startWebSocketServer(options: WebSocketServerOptions): Pro
             for (const ws of [...sockets]) {
                 const data = ws.getUserData();
                 if (data.closed) continue;
+                writeOutbox(ws);
                 data.closed = true;
                 ws.end(code, reason);
             }
