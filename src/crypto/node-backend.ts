@@ -219,8 +219,9 @@ function refillKeyPool(): void {
 function scheduleRefill(): void {
     if (refillScheduled || keyPool.length >= KEY_POOL_SIZE) return;
     refillScheduled = true;
-    // unref: a prepared key never keeps a process alive.
-    setImmediate(refillKeyPool).unref();
+    // Not unref'd: an unref'd Immediate can leave the event loop blocked in its poll phase
+    // with other Immediates pending (seen as a stall of the test runner); a refill is short.
+    setImmediate(refillKeyPool);
 }
 
 function takeKeyPair(): KeyPair {
