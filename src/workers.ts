@@ -87,10 +87,14 @@ export class WorkerPool {
     #nextId = 1;
     #stopping = false;
 
-    public constructor(private readonly options: WorkerPoolOptions) {}
+    readonly #options: WorkerPoolOptions;
+
+    public constructor(options: WorkerPoolOptions) {
+        this.#options = options;
+    }
 
     public get count(): number {
-        return this.options.count;
+        return this.#options.count;
     }
 
     /** Workers listening right now. */
@@ -100,7 +104,7 @@ export class WorkerPool {
 
     /** Forks every worker; resolves once all listen, rejects (every worker stopped) when one cannot start. */
     public async start(): Promise<void> {
-        const started = Array.from({ length: this.options.count }, (_, index) => this.#spawn(index));
+        const started = Array.from({ length: this.#options.count }, (_, index) => this.#spawn(index));
         try {
             await Promise.all(started);
         } catch (error) {
@@ -110,15 +114,15 @@ export class WorkerPool {
     }
 
     #nodeId(index: number): string {
-        return `${this.options.nodeId}-w${index + 1}`;
+        return `${this.#options.nodeId}-w${index + 1}`;
     }
 
     #spawn(index: number): Promise<void> {
-        const child = fork(this.options.script, [...this.options.args], {
+        const child = fork(this.#options.script, [...this.#options.args], {
             env: {
-                ...this.options.env,
+                ...this.#options.env,
                 [WORKER_ENV.index]: String(index + 1),
-                [WORKER_ENV.port]: String(this.options.port),
+                [WORKER_ENV.port]: String(this.#options.port),
                 [WORKER_ENV.nodeId]: this.#nodeId(index),
             },
             detached: true,
@@ -148,7 +152,7 @@ export class WorkerPool {
                     return;
                 }
                 if (this.#stopping) return;
-                this.options.logger.error('worker exited; starting it again', {
+                this.#options.logger.error('worker exited; starting it again', {
                     worker: index + 1,
                     code,
                     signal,
@@ -157,7 +161,7 @@ export class WorkerPool {
                 setTimeout(() => {
                     if (this.#stopping) return;
                     this.#spawn(index).catch((error: unknown) => {
-                        this.options.logger.error('worker could not be started again', { worker: index + 1, error });
+                        this.#options.logger.error('worker could not be started again', { worker: index + 1, error });
                     });
                 }, RESTART_DELAY_MS);
             });
@@ -167,7 +171,7 @@ export class WorkerPool {
     #onMessage(worker: Worker, message: WorkerToPrimary): void {
         if (message.type === 'ready') {
             worker.ready = true;
-            this.options.logger.info('worker listening', { worker: worker.index + 1, node: message.nodeId });
+            this.#options.logger.info('worker listening', { worker: worker.index + 1, node: message.nodeId });
         } else {
             const resolve = this.#waiting.get(message.id);
             this.#waiting.delete(message.id);

@@ -90,11 +90,17 @@ interface MediatorSample {
 
 /** `mediator serve` in a child process, with its admin port for metrics. */
 class MediatorProcess {
+    readonly #node: SpawnedMediator;
+    readonly #adminUrl: string;
+
     private constructor(
-        private readonly node: SpawnedMediator,
+        node: SpawnedMediator,
         public readonly url: string,
-        private readonly adminUrl: string,
-    ) {}
+        adminUrl: string,
+    ) {
+        this.#node = node;
+        this.#adminUrl = adminUrl;
+    }
 
     public static async start(flags: readonly string[], nodeOptions: readonly string[]): Promise<MediatorProcess> {
         const args = ['--host', '127.0.0.1', '--port', '0', '--admin-port', '0'];
@@ -104,7 +110,7 @@ class MediatorProcess {
     }
 
     public async sample(): Promise<MediatorSample> {
-        const text = await (await fetch(`${this.adminUrl}metrics`)).text();
+        const text = await (await fetch(`${this.#adminUrl}metrics`)).text();
         const sum = (name: string): number => {
             let total = 0;
             for (const line of text.split('\n')) {
@@ -115,7 +121,7 @@ class MediatorProcess {
             return total;
         };
         return {
-            rssBytes: processRssBytes(this.node.child.pid),
+            rssBytes: processRssBytes(this.#node.child.pid),
             heapUsedBytes: sum('nodejs_heap_size_used_bytes'),
             externalBytes: sum('nodejs_external_memory_bytes'),
             sessions: sum('d2m_connections'),
@@ -123,7 +129,7 @@ class MediatorProcess {
     }
 
     public async stop(): Promise<void> {
-        await this.node.stop(15_000);
+        await this.#node.stop(15_000);
     }
 }
 
@@ -240,10 +246,13 @@ class UnansweredPool {
     public refused = 0;
     public failed = 0;
 
-    public constructor(
-        private readonly port: number,
-        private readonly paths: readonly string[],
-    ) {}
+    readonly #port: number;
+    readonly #paths: readonly string[];
+
+    public constructor(port: number, paths: readonly string[]) {
+        this.#port = port;
+        this.#paths = paths;
+    }
 
     public get open(): number {
         return this.#sockets.size;
@@ -260,7 +269,7 @@ class UnansweredPool {
     async #openOne(index: number): Promise<void> {
         if (this.#stopped) return;
         try {
-            const { socket, status } = await openUnanswered(this.port, this.paths[index % this.paths.length]!);
+            const { socket, status } = await openUnanswered(this.#port, this.#paths[index % this.#paths.length]!);
             if (status !== 101) {
                 this.refused++;
                 socket.destroy();

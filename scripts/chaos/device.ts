@@ -85,13 +85,18 @@ export class ChaosDevice {
     #holdsLock = false;
     #wake: (() => void) | undefined;
 
+    readonly #keys: DeviceGroupKeys;
+    readonly #env: DeviceEnvironment;
+
     public constructor(
         public readonly group: number,
         id: bigint,
-        private readonly keys: DeviceGroupKeys,
-        private readonly env: DeviceEnvironment,
+        keys: DeviceGroupKeys,
+        env: DeviceEnvironment,
     ) {
         this.deviceId = ensureDeviceId(id);
+        this.#keys = keys;
+        this.#env = env;
     }
 
     public get idText(): string {
@@ -121,9 +126,9 @@ export class ChaosDevice {
 
     /** Connects, reconnecting as described above, until the phase is `done` or a 41xx close stops it. */
     public async run(): Promise<void> {
-        while (this.env.phase() !== 'done' && this.stoppedBy === undefined) {
+        while (this.#env.phase() !== 'done' && this.stoppedBy === undefined) {
             const wait = await this.#connectOnce();
-            if (this.env.phase() === 'done' || this.stoppedBy !== undefined) break;
+            if (this.#env.phase() === 'done' || this.stoppedBy !== undefined) break;
             await this.#sleepInterruptibly(wait);
         }
     }
@@ -132,13 +137,13 @@ export class ChaosDevice {
     public async close(): Promise<void> {
         const client = this.#client;
         if (client === undefined) return;
-        this.events.push({ k: 'local-close', t: this.env.now(), conn: this.#conn });
+        this.events.push({ k: 'local-close', t: this.#env.now(), conn: this.#conn });
         await client.close(1000, 'chaos run over').catch(() => undefined);
     }
 
     /** One attempt; resolves with how long to wait before the next one. */
     async #connectOnce(): Promise<number> {
-        const { env } = this;
+        const env = this.#env;
         const conn = ++this.#conn;
         const node = env.pickNode();
         const started = env.now();
@@ -147,7 +152,7 @@ export class ChaosDevice {
         try {
             client = await DeviceClient.connect({
                 url: node.url,
-                keys: this.keys,
+                keys: this.#keys,
                 serverGroup: SERVER_GROUP,
                 deviceId: this.deviceId,
                 crypto: nodeCryptoBackend,
@@ -222,7 +227,7 @@ export class ChaosDevice {
 
     #onReflected(conn: number, client: DeviceClient, event: ReflectedEvent): void {
         if (event.ephemeral) return;
-        const { env } = this;
+        const env = this.#env;
         const seq = numberOf(event);
         const sender = event.envelope?.deviceId.toString() ?? 'undecryptable';
         const record: ReflectedRecord = {
@@ -255,7 +260,7 @@ export class ChaosDevice {
     }
 
     async #reflectLoop(conn: number, client: DeviceClient): Promise<void> {
-        const { env } = this;
+        const env = this.#env;
         // Nobody reflects before every device has its slot (set-up), so every reflection has all receivers.
         while ((env.phase() === 'setup' || env.phase() === 'chaos') && client.closeError === undefined) {
             await new Promise((resolve) => setTimeout(resolve, env.batchIntervalMs * (0.5 + env.random.next())));
@@ -274,7 +279,7 @@ export class ChaosDevice {
 
     /** Sends one Reflect; never rejects (an unanswered Reflect stays in doubt). */
     #reflect(conn: number, client: DeviceClient, inTransaction: boolean): Promise<void> {
-        const { env } = this;
+        const env = this.#env;
         const seq = this.#nextSeq++;
         const event: ReflectEvent = {
             k: 'reflect',
@@ -297,7 +302,7 @@ export class ChaosDevice {
     }
 
     async #transaction(conn: number, client: DeviceClient): Promise<void> {
-        const { env } = this;
+        const env = this.#env;
         const send = ++this.#send;
         this.events.push({ k: 'begin', t: env.now(), conn, send });
         let result;

@@ -128,7 +128,11 @@ class Fuzzer {
     readonly targets: Record<string, TargetStats> = {};
     readonly failures: string[] = [];
 
-    public constructor(private readonly seed: number) {}
+    readonly #seed: number;
+
+    public constructor(seed: number) {
+        this.#seed = seed;
+    }
 
     /** Runs one input; `expected` tells whether a thrown error is the decoder's typed error. */
     public run(
@@ -148,7 +152,7 @@ class Fuzzer {
             if (code === undefined) {
                 this.failures.push(
                     `${target}: unexpected ${error instanceof Error ? error.name + ': ' + error.message : String(error)} ` +
-                        `(seed ${this.seed}, input ${typeof input === 'string' ? input.slice(0, 200) : bytesToHex(input.subarray(0, 200))})`,
+                        `(seed ${this.#seed}, input ${typeof input === 'string' ? input.slice(0, 200) : bytesToHex(input.subarray(0, 200))})`,
                 );
             } else {
                 stats.rejected.set(code, (stats.rejected.get(code) ?? 0) + 1);
@@ -157,7 +161,7 @@ class Fuzzer {
         const elapsed = performance.now() - started;
         if (elapsed > stats.maxMs) stats.maxMs = elapsed;
         if (elapsed > HANG_MS)
-            this.failures.push(`${target}: one input took ${elapsed.toFixed(0)} ms (seed ${this.seed})`);
+            this.failures.push(`${target}: one input took ${elapsed.toFixed(0)} ms (seed ${this.#seed})`);
     }
 }
 

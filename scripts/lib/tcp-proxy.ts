@@ -25,10 +25,14 @@ export class TcpProxy {
     #server: Server | undefined;
     #mode: Mode = 'forward';
 
+    readonly #target: { readonly host: string; readonly port: number };
+
     private constructor(
-        private readonly target: { readonly host: string; readonly port: number },
+        target: { readonly host: string; readonly port: number },
         public port: number,
-    ) {}
+    ) {
+        this.#target = target;
+    }
 
     public static async start(target: { readonly host: string; readonly port: number }): Promise<TcpProxy> {
         const proxy = new TcpProxy(target, 0);
@@ -103,7 +107,7 @@ export class TcpProxy {
             client.resume();
             return;
         }
-        const upstream = createConnection(this.target);
+        const upstream = createConnection(this.#target);
         upstream.on('error', () => undefined);
         const pair: Pair = { client, upstream };
         this.#pairs.add(pair);

@@ -61,15 +61,15 @@ function sampleFrames(seed: number): Uint8Array[] {
 
 /** A device group whose devices speak one revision of ClientUrlInfo. */
 class RevisionGroup extends TestGroup {
-    public constructor(
-        url: string,
-        private readonly revision: ProtocolRevision,
-    ) {
+    readonly #revision: ProtocolRevision;
+
+    public constructor(url: string, revision: ProtocolRevision) {
         super(url);
+        this.#revision = revision;
     }
 
     public override connect(deviceId: bigint, options: Parameters<TestGroup['connect']>[1] = {}): Promise<TestDevice> {
-        return super.connect(deviceId, { protocolRevision: this.revision, ...options });
+        return super.connect(deviceId, { protocolRevision: this.#revision, ...options });
     }
 }
 
