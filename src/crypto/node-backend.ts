@@ -21,10 +21,8 @@
  * Per handshake the server makes one ephemeral key pair and computes one
  * shared key with the device group's public key. So that this costs as
  * little as it can:
- * - key pairs come from OpenSSL's own generator (`generateKeyPairSync`, one
- *   scalar multiplication) and are exported as JWK (a copy, no DER
- *   encoder); a small pool of them is prepared off the connection path, in
- *   `setImmediate` turns after connections took some;
+ * - a small pool of ephemeral key pairs is prepared off the connection
+ *   path, in `setImmediate` turns after connections took some;
  * - device group public keys, which reconnecting devices present again and
  *   again, stay imported in a bounded cache;
  * - random bytes are cut from a pooled CSPRNG buffer (one `randomFillSync`
@@ -35,14 +33,7 @@
  * `D2mCryptoError('invalid-key')` where tweetnacl would return a key that
  * anybody can compute.
  */
-import {
-    createPrivateKey,
-    createPublicKey,
-    diffieHellman,
-    generateKeyPairSync,
-    randomFillSync,
-    type KeyObject,
-} from 'node:crypto';
+import { createPrivateKey, createPublicKey, diffieHellman, randomFillSync, type KeyObject } from 'node:crypto';
 import nacl from 'tweetnacl';
 import {
     constantTimeEqual,
@@ -189,19 +180,17 @@ function randomBytes(byteLength: number): Uint8Array {
     return bytes;
 }
 
-function base64urlBytes(text: string | undefined): Uint8Array {
-    const bytes = text === undefined ? new Uint8Array(0) : new Uint8Array(Buffer.from(text, 'base64url'));
-    if (bytes.byteLength !== KEY_BYTE_LENGTH) throw new Error('X25519 key export gave no 32-byte key');
-    return bytes;
-}
-
-/** A new key pair from OpenSSL, with its private key object remembered for `boxSharedKey`. */
+/**
+ * A new key pair: 32 random bytes imported as the private key (JWK), and the
+ * public key computed by OpenSSL. (`generateKeyPairSync('x25519')` with a
+ * JWK export was faster, but under Node 20's OpenSSL it deadlocked the main
+ * thread now and then while the libuv thread pool ran crypto work.)
+ */
 function newKeyPair(): KeyPair {
-    const pair = generateKeyPairSync('x25519');
-    const jwk = pair.privateKey.export({ format: 'jwk' });
-    const secretKey = base64urlBytes(jwk.d) as SecretKey;
-    generatedPrivateKeys.set(secretKey, { bytes: secretKey.slice(), key: pair.privateKey });
-    return { publicKey: base64urlBytes(jwk.x) as PublicKey, secretKey };
+    const secretKey = randomBytes(KEY_BYTE_LENGTH) as SecretKey;
+    const key = importPrivateKey(secretKey);
+    generatedPrivateKeys.set(secretKey, { bytes: secretKey.slice(), key });
+    return { publicKey: publicKeyOf(key), secretKey };
 }
 
 /** Key pairs prepared ahead; refilled in `setImmediate` turns after some were taken. */
