@@ -208,29 +208,38 @@ async function servePrimary(config: MediatorConfig, count: number, logger: Logge
     process.stdout.write(
         `mediator listening on ${scheme}://${config.host}:${port}/ (node ${nodeId}) with ${count} workers\n`,
     );
+    onDrainSignals(
+        (signal) => {
+            draining = true;
+            logger.info('draining the workers on signal', { signal, workers: count });
+            void pool
+                .stop()
+                .then(async (clean) => {
+                    await admin?.close();
+                    await backend?.close();
+                    if (clean) process.stdout.write(`mediator drained after ${signal}; exiting with 0\n`);
+                    else logger.error('a worker did not drain cleanly; exiting with 1');
+                    process.exit(clean ? 0 : 1);
+                })
+                .catch((error: unknown) => {
+                    logger.error('drain failed', { error });
+                    process.exit(1);
+                });
+        },
+        (signal) => {
+            logger.warn('second signal: the workers close their remaining devices at once', { signal });
+            void pool.stop();
+        },
+    );
+}
+
+/** Runs `drain` on the first SIGTERM or SIGINT, and `hurry` on every later one. */
+function onDrainSignals(drain: (signal: NodeJS.Signals) => void, hurry: (signal: NodeJS.Signals) => void): void {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals): void => {
         signals++;
-        if (signals > 1) {
-            logger.warn('second signal: the workers close their remaining devices at once', { signal });
-            void pool.stop();
-            return;
-        }
-        draining = true;
-        logger.info('draining the workers on signal', { signal, workers: count });
-        void pool
-            .stop()
-            .then(async (clean) => {
-                await admin?.close();
-                await backend?.close();
-                if (clean) process.stdout.write(`mediator drained after ${signal}; exiting with 0\n`);
-                else logger.error('a worker did not drain cleanly; exiting with 1');
-                process.exit(clean ? 0 : 1);
-            })
-            .catch((error: unknown) => {
-                logger.error('drain failed', { error });
-                process.exit(1);
-            });
+        if (signals > 1) hurry(signal);
+        else drain(signal);
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
@@ -249,38 +258,39 @@ function installDrainOnSignals(
     logger: Logger,
     admin: AdminServer | undefined,
 ): void {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals): void => {
-        signals++;
-        if (signals > 1) {
+    onDrainSignals(
+        (signal) => {
+            logger.info('draining on signal', {
+                signal,
+                windowMs: config.drainWindowMs,
+                sessions: server.sessionCount,
+            });
+            const deadline = setTimeout(() => {
+                logger.error('drain did not finish in time; exiting', { graceMs: DRAIN_CLEANUP_GRACE_MS });
+                process.exit(1);
+            }, config.drainWindowMs + DRAIN_CLEANUP_GRACE_MS);
+            deadline.unref();
+            server
+                .drain()
+                .then(() => admin?.close())
+                .then(() => backend.close())
+                .then(
+                    () => {
+                        logger.info('drained; exiting');
+                        process.stdout.write(`mediator drained after ${signal}; exiting with 0\n`);
+                        process.exit(0);
+                    },
+                    (error: unknown) => {
+                        logger.error('drain failed', { error });
+                        process.exit(1);
+                    },
+                );
+        },
+        (signal) => {
             logger.warn('second signal: closing the remaining devices at once', { signal });
             void server.stop();
-            return;
-        }
-        logger.info('draining on signal', { signal, windowMs: config.drainWindowMs, sessions: server.sessionCount });
-        const deadline = setTimeout(() => {
-            logger.error('drain did not finish in time; exiting', { graceMs: DRAIN_CLEANUP_GRACE_MS });
-            process.exit(1);
-        }, config.drainWindowMs + DRAIN_CLEANUP_GRACE_MS);
-        deadline.unref();
-        server
-            .drain()
-            .then(() => admin?.close())
-            .then(() => backend.close())
-            .then(
-                () => {
-                    logger.info('drained; exiting');
-                    process.stdout.write(`mediator drained after ${signal}; exiting with 0\n`);
-                    process.exit(0);
-                },
-                (error: unknown) => {
-                    logger.error('drain failed', { error });
-                    process.exit(1);
-                },
-            );
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+        },
+    );
 }
 
 async function migrate(args: Readonly<Record<string, unknown>>): Promise<void> {

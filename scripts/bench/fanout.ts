@@ -5,10 +5,10 @@
  * to the other D-1 devices, which acknowledge each delivery (ReflectedAck /
  * PUBACK).
  *
- * Payloads: on the mediator, real D2D envelopes encrypted with the group's
- * key (as devices send them; the receiving SDK decrypts each one), sized to
- * 256 bytes; on MQTT, 256 bytes. Either way the first 6 bytes are random (the
- * nonce of an envelope) and identify the payload, so the driver knows when
+ * Payloads: with the device SDK, real D2D envelopes encrypted with the
+ * group's key (the receiving SDK decrypts each one), sized to 256 bytes;
+ * with lean devices and on MQTT, 256 opaque bytes. Either way the first 6
+ * bytes are random (the nonce of an envelope) and identify the payload, so the driver knows when
  * one has reached all D-1 receivers: "reflect-to-all-delivered" latency.
  *
  * - Closed loop: each sender keeps `window` payloads unacknowledged by the
@@ -28,7 +28,6 @@ import { performance } from 'node:perf_hooks';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { encodeEnvelope, encryptEnvelope, type DeviceGroupKeys, type Envelope } from '../../d2d/index.js';
 import { nodeCryptoBackend } from '../../src/crypto/index.js';
-import type { DeviceClient } from '../../src/device/index.js';
 import { closeAll, connectDevice, mapBounded, newGroupKeys } from './devices.js';
 import { LeanDevice } from './lean-device.js';
 import { sleep } from './services.js';
@@ -307,6 +306,27 @@ export function sealBenchEnvelope(keys: DeviceGroupKeys, data: Uint8Array = enve
     );
 }
 
+/**
+ * Connects devices 2..D of every group (receivers), then device 1 (the
+ * sender), 16 groups at a time; `connect` gets the group's index and the
+ * device number. Resolves every device and each group's sender.
+ */
+async function connectGroups<G, D>(
+    groups: readonly G[],
+    devicesPerGroup: number,
+    connect: (group: G, index: number, deviceId: number) => Promise<D>,
+): Promise<{ readonly senders: D[]; readonly all: D[] }> {
+    const senders: D[] = [];
+    const all: D[] = [];
+    await mapBounded(groups, 16, async (group, index) => {
+        for (let deviceId = 2; deviceId <= devicesPerGroup; deviceId++) all.push(await connect(group, index, deviceId));
+        const sender = await connect(group, index, 1);
+        all.push(sender);
+        senders[index] = sender;
+    });
+    return { senders, all };
+}
+
 /** G groups of D devices on the mediator through the device SDK; device 1 sends. */
 export async function connectMediatorFleet(
     url: string,
@@ -316,17 +336,10 @@ export async function connectMediatorFleet(
 ): Promise<FanoutFleet> {
     const keys = newGroupKeys(groups);
     const contentBytes = envelopeContentBytes();
-    const senders: DeviceClient[] = [];
-    const all: DeviceClient[] = [];
-    await mapBounded(keys, 16, async (groupKeys, group) => {
-        for (let deviceId = 2; deviceId <= devicesPerGroup; deviceId++) {
-            const receiver = await connectDevice(url, groupKeys, deviceId);
-            receiver.on('reflected', (event) => onDelivery(group, event.envelopeBytes));
-            all.push(receiver);
-        }
-        const sender = await connectDevice(url, groupKeys, 1);
-        all.push(sender);
-        senders[group] = sender;
+    const { senders, all } = await connectGroups(keys, devicesPerGroup, async (groupKeys, group, deviceId) => {
+        const device = await connectDevice(url, groupKeys, deviceId);
+        if (deviceId !== 1) device.on('reflected', (event) => onDelivery(group, event.envelopeBytes));
+        return device;
     });
     return {
         groups,
@@ -356,16 +369,14 @@ export async function connectLeanFleet(
     onDelivery: DeliveryHandler,
 ): Promise<FanoutFleet> {
     const keys = newGroupKeys(groups);
-    const senders: LeanDevice[] = [];
-    const all: LeanDevice[] = [];
-    await mapBounded(keys, 16, async (groupKeys, group) => {
-        for (let deviceId = 2; deviceId <= devicesPerGroup; deviceId++) {
-            all.push(await LeanDevice.connect(url, groupKeys, deviceId, (envelope) => onDelivery(group, envelope)));
-        }
-        const sender = await LeanDevice.connect(url, groupKeys, 1);
-        all.push(sender);
-        senders[group] = sender;
-    });
+    const { senders, all } = await connectGroups(keys, devicesPerGroup, (groupKeys, group, deviceId) =>
+        LeanDevice.connect(
+            url,
+            groupKeys,
+            deviceId,
+            deviceId === 1 ? undefined : (envelope) => onDelivery(group, envelope),
+        ),
+    );
     const template = new Uint8Array(PAYLOAD_BYTES).fill(0x5a);
     return {
         groups,
@@ -391,8 +402,6 @@ export async function connectMqttFleet(
     onDelivery: DeliveryHandler,
 ): Promise<FanoutFleet> {
     const topics = Array.from({ length: groups }, (_, group) => `bench/${runId}/g${group}`);
-    const senders: MqttClient[] = [];
-    const all: MqttClient[] = [];
     const connect = (clientId: string): Promise<MqttClient> =>
         connectAsync(url, {
             clientId,
@@ -403,16 +412,14 @@ export async function connectMqttFleet(
             connectTimeout: 10_000,
         });
     const template = Buffer.alloc(PAYLOAD_BYTES, 0xa5);
-    await mapBounded(topics, 16, async (topic, group) => {
-        for (let deviceId = 2; deviceId <= devicesPerGroup; deviceId++) {
-            const receiver = await connect(`${runId}-g${group}-d${deviceId}`);
-            all.push(receiver);
-            receiver.on('message', (_topic, payload) => onDelivery(group, payload));
-            await receiver.subscribeAsync(topic, { qos: 1 });
+    // The sender does not subscribe: a device never receives its own reflections.
+    const { senders, all } = await connectGroups(topics, devicesPerGroup, async (topic, group, deviceId) => {
+        const client = await connect(`${runId}-g${group}-d${deviceId}`);
+        if (deviceId !== 1) {
+            client.on('message', (_topic, payload) => onDelivery(group, payload));
+            await client.subscribeAsync(topic, { qos: 1 });
         }
-        const sender = await connect(`${runId}-g${group}-d1`);
-        all.push(sender);
-        senders[group] = sender;
+        return client;
     });
     return {
         groups,

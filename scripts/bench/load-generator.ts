@@ -102,10 +102,6 @@ class Worker {
         });
     }
 
-    public get pid(): number | undefined {
-        return this.#child.pid;
-    }
-
     public request<T extends WorkerReply['type']>(
         body: RequestBody,
         expect: T,
@@ -240,10 +236,6 @@ export class LoadGenerator {
             throw error;
         }
         return generator;
-    }
-
-    public get pids(): (number | undefined)[] {
-        return this.#workers.map((worker) => worker.pid);
     }
 
     async #all<T extends WorkerReply['type']>(body: (worker: Worker) => RequestBody, expect: T): Promise<Reply<T>[]> {

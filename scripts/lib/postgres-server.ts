@@ -27,8 +27,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { atExit, freePort, isMissingBinary, MissingBinaryError, sleep, tcpOpen } from './processes.js';
 
-export { MissingBinaryError };
-
 const READY_TIMEOUT_MS = 30_000;
 const TOOL_TIMEOUT_MS = 90_000;
 
