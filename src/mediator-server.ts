@@ -25,6 +25,7 @@ import { SlotSweeper } from './mediator/sweeper.js';
 import { DeviceConnection } from './mediator/device-connection.js';
 import { login, logout } from './mediator/login.js';
 import type { SessionPorts, SessionStats } from './session/ports.js';
+import { MAX_REFLECTS_IN_FLIGHT } from './session/reflect-pipeline.js';
 import { Session } from './session/session.js';
 import { SessionDrain } from './session/drain.js';
 import type { ConnectionTransport } from './transport/connection-transport.js';
@@ -125,6 +126,8 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
         openDevice: (identity, link) => new DeviceConnection(ctx, identity, link),
         chatServer,
         now: () => ctx.now(),
+        // Pipelined appends only where the queue applies them in call order (not on a Redis Cluster).
+        reflectsInFlight: backend.queue.appendsInCallOrder ? MAX_REFLECTS_IN_FLIGHT : 1,
     };
     const sessions = new Set<Session>();
     const finished = new Set<Promise<void>>();

@@ -13,7 +13,9 @@
  * promoted to lives here.
  *
  * The session (src/session/) runs one request at a time, in arrival order,
- * and turns what a request throws into a close.
+ * except that it starts stored Reflects (`startReflect`) while earlier ones
+ * are still being stored; it runs every other request only once those have
+ * completed, and turns what a request throws into a close.
  */
 import {
     CloseCode,
@@ -32,7 +34,7 @@ import type { Logger } from '../log/logger.js';
 import type { MediatorMetricsHooks } from '../metrics/hooks.js';
 import type { DeviceGroupStore } from '../storage/device-group-store.js';
 import type { GroupCoordinator, TransactionLock } from '../storage/group-coordinator.js';
-import type { ReflectionQueue } from '../storage/reflection-queue.js';
+import type { AppendResult, ReflectionQueue } from '../storage/reflection-queue.js';
 import type { ConnectionId, GroupId, SlotPolicy } from '../storage/types.js';
 import { devicesInfo, type DevicesInfoPorts } from './devices-info.js';
 import { dropSlot, handleOverflow, type DropSlotPorts } from './slots.js';
@@ -89,6 +91,25 @@ export interface DeviceLink {
     ackReflected(reflectedId: number): Promise<boolean>;
 }
 
+/** A stored Reflect whose append was started (`DeviceConnection.startReflect`). */
+export interface StartedReflect {
+    /** Settles like the append. */
+    readonly stored: Promise<AppendResult>;
+    /** Sends the ReflectAck (nothing once the connection closed). */
+    acknowledge(result: AppendResult): void;
+    /** Tombstones and closes the slots the append removed (queue overflow); after every append that resolved. */
+    afterStored(result: AppendResult): Promise<void>;
+}
+
+function checkEnvelope(reflect: ReflectMessage.Type): void {
+    if (reflect.envelope.byteLength > Reflected.ENVELOPE_MAX_BYTE_LENGTH) {
+        throw new D2mProtocolError(
+            'invalid-field',
+            `envelope of ${reflect.envelope.byteLength} bytes does not fit a Reflected`,
+        );
+    }
+}
+
 export class DeviceConnection {
     readonly #ports: DeviceConnectionPorts;
     readonly #identity: DeviceIdentity;
@@ -118,31 +139,51 @@ export class DeviceConnection {
         return this.#leader;
     }
 
-    /** Reflect: stores it for every other slot (or holds it for the transaction), then ReflectAck. */
+    /**
+     * Reflect, one at a time: an ephemeral one is published to the devices
+     * online now (no ReflectAck); any other is stored (`startReflect`), then
+     * acknowledged, then overflowed slots are handled. The session pipelines
+     * stored Reflects through `startReflect` instead (src/session/reflect-pipeline.ts).
+     */
     public async reflect(reflect: ReflectMessage.Type): Promise<void> {
+        if (!ReflectMessage.isEphemeral(reflect)) {
+            const started = this.startReflect(reflect);
+            const result = await started.stored;
+            started.acknowledge(result);
+            await started.afterStored(result);
+            return;
+        }
+        const { backend, metrics } = this.#ports;
+        const { groupId, deviceId } = this.#identity;
+        metrics.reflectReceived(true);
+        checkEnvelope(reflect);
+        await backend.coordinator.publish(groupId, {
+            type: 'ephemeral',
+            senderDeviceId: deviceId,
+            flags: reflect.flags,
+            timestamp: this.#ports.now(),
+            envelope: reflect.envelope.slice(),
+        });
+    }
+
+    /**
+     * A stored (not ephemeral) Reflect, first step: checks it and starts its
+     * append (held under the lock this connection holds now, if any) before
+     * it returns, so appends started one after another reach the queue in
+     * that order. The caller sends the ReflectAck (`acknowledge`) once the
+     * append resolved, and runs `afterStored` for every append that resolved.
+     */
+    public startReflect(reflect: ReflectMessage.Type): StartedReflect {
         const { backend, metrics } = this.#ports;
         const { groupId, deviceId, policy } = this.#identity;
         const handlingSince = performance.now();
-        const ephemeral = ReflectMessage.isEphemeral(reflect);
-        metrics.reflectReceived(ephemeral);
-        if (reflect.envelope.byteLength > Reflected.ENVELOPE_MAX_BYTE_LENGTH) {
-            throw new D2mProtocolError(
-                'invalid-field',
-                `envelope of ${reflect.envelope.byteLength} bytes does not fit a Reflected`,
-            );
+        if (ReflectMessage.isEphemeral(reflect)) {
+            throw new Error('startReflect called for an ephemeral Reflect (it is published, not stored)');
         }
+        metrics.reflectReceived(false);
+        checkEnvelope(reflect);
         const timestamp = this.#ports.now();
-        if (ephemeral) {
-            await backend.coordinator.publish(groupId, {
-                type: 'ephemeral',
-                senderDeviceId: deviceId,
-                flags: reflect.flags,
-                timestamp,
-                envelope: reflect.envelope.slice(),
-            });
-            return;
-        }
-        const result = await backend.queue.append({
+        const stored = backend.queue.append({
             groupId,
             senderDeviceId: deviceId,
             flags: reflect.flags,
@@ -151,11 +192,21 @@ export class DeviceConnection {
             limits: { maxCount: policy.queueMaxCount, maxBytes: policy.queueMaxBytes },
             hold: this.#lock?.lock.token,
         });
-        this.#link.reply({ type: D2mPayloadType.REFLECT_ACK, body: { reflectId: reflect.reflectId, timestamp } });
-        metrics.reflectAcked(performance.now() - handlingSince);
-        if (result.overflowed.length > 0) {
-            await handleOverflow(this.#ports, groupId, result.overflowed, policy);
-        }
+        return {
+            stored,
+            acknowledge: () => {
+                this.#link.reply({
+                    type: D2mPayloadType.REFLECT_ACK,
+                    body: { reflectId: reflect.reflectId, timestamp },
+                });
+                metrics.reflectAcked(performance.now() - handlingSince);
+            },
+            afterStored: async (result) => {
+                if (result.overflowed.length > 0) {
+                    await handleOverflow(this.#ports, groupId, result.overflowed, policy);
+                }
+            },
+        };
     }
 
     /** ReflectedAck: removes the item; an unknown or ephemeral id is ignored. */

@@ -64,6 +64,12 @@ export interface SessionPorts {
     now(): number;
     /** Starts a timer; resolves a function that cancels it. Default: `setTimeout`. */
     readonly startTimer?: StartTimer;
+    /**
+     * Stored Reflects of one connection whose appends may be in flight at
+     * once (reflect-pipeline.ts); more than 1 only with a queue whose
+     * `appendsInCallOrder` holds. Default 1: one at a time.
+     */
+    readonly reflectsInFlight?: number;
 }
 
 /** Callbacks of one session. */

@@ -14,16 +14,29 @@
  * stage (it buffers them until the device is authenticated). Errors that
  * escape a handler close the connection with the code from
  * `closeCodeForError`, the only place errors become close codes.
+ *
+ * One exception to "one at a time": a stored (not ephemeral) Reflect is
+ * done with once its append has been started; the reflect pipeline
+ * (reflect-pipeline.ts) sends its ReflectAck after the earlier ones', once
+ * the append resolved, while the inbox goes on (at most `reflectsInFlight`
+ * appends in flight). A ReflectedAck and a Proxy frame do not wait for
+ * those appends (neither depends on them); every other request (ephemeral
+ * Reflect, BeginTransaction, CommitTransaction, DropDevice, ...) waits until
+ * they have completed, and so does a frame whose handling fails, so that the
+ * acks of the Reflects before it go out before the close. The first failed
+ * append closes the connection; no ReflectAck follows it.
  */
 import {
     CloseCode,
     D2mPayloadType,
     D2mProtocolError,
     decodeMessage,
+    ReflectMessage,
     DeviceSlotState,
     encodeMessage,
     payloadTypeName,
     type ClientHello,
+    type D2mMessage,
     type DeviceId,
     type ParsedClientUrlInfo,
     type ServerChallenge,
@@ -42,6 +55,7 @@ import type { ConnectionTransport } from '../transport/connection-transport.js';
 import { Delivery } from './delivery.js';
 import { dispatchRequest } from './dispatch.js';
 import { Inbox } from './inbox.js';
+import { ReflectPipeline } from './reflect-pipeline.js';
 import { createServerChallenge, serverHelloFrame, verifyClientHello } from './handshake.js';
 import type { SessionHooks, SessionPorts, SessionStateKind, SessionStats } from './ports.js';
 
@@ -101,6 +115,8 @@ export class Session implements GroupMember {
     readonly #startTimer: StartTimer;
     readonly #relay: ProxyRelay;
     readonly #inbox: Inbox;
+    /** Stored Reflects whose appends are in flight (active state only). */
+    readonly #reflects: ReflectPipeline;
     #state: State = { kind: 'awaiting-hello' };
     #logger: Logger;
     #cancelHandshakeTimer: () => void = () => undefined;
@@ -127,6 +143,7 @@ export class Session implements GroupMember {
             (frame) => this.#handleFrame(frame),
             (error) => this.#fail(error),
         );
+        this.#reflects = new ReflectPipeline(ports.reflectsInFlight ?? 1, (error) => this.#fail(error));
     }
 
     /** Sends ServerHello and starts the handshake timeout. */
@@ -250,6 +267,8 @@ export class Session implements GroupMember {
         if (state.kind === 'closed') return state.finished;
         this.#cancelHandshakeTimer();
         this.#inbox.close();
+        // Appends still in flight send nothing; the cleanup waits for them to complete.
+        this.#reflects.close();
         this.#relay.close();
         if (state.kind !== 'awaiting-hello') state.delivery.stop();
         const finished = this.#cleanup(state, handoffGrace).finally(() => this.#hooks.onFinished?.());
@@ -269,7 +288,16 @@ export class Session implements GroupMember {
     }
 
     async #handleFrame(frame: Uint8Array): Promise<void> {
-        const message = decodeMessage(frame);
+        try {
+            await this.#handleMessage(decodeMessage(frame));
+        } catch (error) {
+            // The acks of the Reflects before this frame go out before the close.
+            await this.#reflects.settled();
+            throw error;
+        }
+    }
+
+    async #handleMessage(message: D2mMessage): Promise<void> {
         if (message.type === D2mPayloadType.PROXY) {
             this.#relay.onProxy(message.body);
             return;
@@ -288,12 +316,28 @@ export class Session implements GroupMember {
                 // Not reached: the inbox waits for the ClientHello's handling to finish.
                 throw new D2mProtocolError('unexpected-message', 'not authenticated');
             case 'active':
-                return dispatchRequest(message, state.device, this.#relay);
+                return this.#handleRequest(state, message);
             case 'closed':
                 return;
             default:
                 return state satisfies never;
         }
+    }
+
+    /** A request of an active device: see the header for what waits for the Reflects in flight. */
+    async #handleRequest(state: Active, message: D2mMessage): Promise<void> {
+        if (message.type === D2mPayloadType.REFLECT && !ReflectMessage.isEphemeral(message.body)) {
+            // Nothing may be awaited between `whenReady` and the start of the append (call order).
+            if (!(await this.#reflects.whenReady())) return;
+            this.#reflects.add(state.device.startReflect(message.body));
+            return;
+        }
+        if (message.type !== D2mPayloadType.REFLECTED_ACK) {
+            await this.#reflects.settled();
+            // An append failed, or the connection closed, meanwhile: the request is dropped.
+            if (this.#state !== state || this.#reflects.stopped) return;
+        }
+        return dispatchRequest(message, state.device, this.#relay);
     }
 
     async #authenticate(hello: ClientHello.Type): Promise<void> {
@@ -383,8 +427,10 @@ export class Session implements GroupMember {
 
     /** Undoes what the connection registered, in order, once its last frame was handled. */
     async #cleanup(last: OpenState, handoffGrace: boolean): Promise<void> {
-        // Let a half-done login finish, so that what it registered is undone below.
+        // Let a half-done login finish, so that what it registered is undone below, and let
+        // the appends in flight complete (no ack; overflowed slots handled) before the lock is released.
         await this.#inbox.idle();
+        await this.#reflects.settled();
         if (last.kind === 'awaiting-hello') return;
         const attached = last.kind === 'active' || last.attached;
         try {

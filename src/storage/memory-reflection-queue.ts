@@ -94,6 +94,8 @@ function emptySlot(): SlotQueue {
 }
 
 export class MemoryReflectionQueue implements ReflectionQueue {
+    /** Every append changes the state synchronously when it is called: call order is apply order. */
+    public readonly appendsInCallOrder = true;
     readonly #publish: PublishGroupEvent;
     readonly #lockOf: CurrentLock;
     readonly #groups = new Map<GroupId, QueueGroup>();

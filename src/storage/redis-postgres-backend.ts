@@ -228,7 +228,13 @@ export async function createRedisPostgresBackend(options: RedisPostgresBackendOp
         );
         const groups = new PgDeviceGroupStore(db);
         const commander = watchdog.commander(connections.commander);
-        const queue = new RedisReflectionQueue({ client: commander, scripts, keys });
+        const queue = new RedisReflectionQueue({
+            client: commander,
+            scripts,
+            keys,
+            // A cluster client may redirect a command to another node (MOVED/ASK): no pipelined appends.
+            appendsInCallOrder: options.redisCluster !== true,
+        });
         const coordinator = new RedisGroupCoordinator({
             client: commander,
             bus: watchedBus(connections.bus, watchdog),

@@ -21,6 +21,16 @@
  *   appended to that slot and never repeats while the slot exists
  *   (`removeSlot` resets it). `read` returns items in seq order. The
  *   Reflected id on the wire is `seq mod 2^32`.
+ * - Appends in call order (`appendsInCallOrder`): when true, appends of one
+ *   sender called one after another, each before the previous one resolved,
+ *   are applied in call order (each one's effects, event included, precede
+ *   the next one's), so a session may start the next append of a device
+ *   before the previous one resolved (src/session/reflect-pipeline.ts).
+ *   When false, a caller waits for each append before it starts the next.
+ *   A failed append never lets a later append of the same sender be retried
+ *   or reissued ahead of it by the queue; whether a later one that was
+ *   already issued is applied is not said (the caller sends no ReflectAck
+ *   for it, so the device sends it again).
  * - Notification: every append that adds items publishes one `appended`
  *   event on the group bus naming the recipients, atomically with the
  *   append (no item is visible without its event following, and no event
@@ -109,6 +119,9 @@ export interface QueueStats {
 }
 
 export interface ReflectionQueue {
+    /** Appends started before the previous one resolved are applied in call order (see the contract). */
+    readonly appendsInCallOrder: boolean;
+
     /** Makes the slot a member of its group's fan-out; keeps an existing queue. */
     addSlot(groupId: GroupId, deviceId: DeviceId): Promise<void>;
 

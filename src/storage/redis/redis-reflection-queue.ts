@@ -3,6 +3,15 @@
  * a group under its hash tag (keys.ts), the `appended` event published from
  * inside the scripts. With `appendfsync always`, a resolved `append` is on
  * disk before it resolves, which is what ReflectAck promises.
+ *
+ * Appends in call order: `append` issues its EVALSHA synchronously (no
+ * await before the command reaches the connection's queue, watchdog and
+ * timing wrappers included), and one connection's commands run in the
+ * order they were sent. The one retry, EVAL after NOSCRIPT, would be sent
+ * behind later appends already issued, so it is allowed only while the
+ * sender has no other append in flight; otherwise the append fails
+ * (retryable). A cluster connection may redirect a command to another node
+ * (MOVED/ASK), so there `appendsInCallOrder` is false.
  */
 import type { DeviceId } from '../../../d2m/index.js';
 import { LockLostError, StorageError } from '../../errors.js';
@@ -37,6 +46,8 @@ export interface RedisReflectionQueueOptions {
     readonly client: RedisCommander;
     readonly scripts: LuaScripts;
     readonly keys: RedisKeys;
+    /** Whether one connection carries every append of a group in order (false for a cluster); default true. */
+    readonly appendsInCallOrder?: boolean;
 }
 
 /** Numbers the scripts compare against; a missing limit means "no limit". */
@@ -50,12 +61,16 @@ function deviceIdList(value: unknown, what: string): DeviceId[] {
 }
 
 export class RedisReflectionQueue implements ReflectionQueue {
+    public readonly appendsInCallOrder: boolean;
     readonly #client: RedisCommander;
     readonly #scripts: LuaScripts;
     readonly #keys: RedisKeys;
+    /** Appends in flight per sender (group and device), for the NOSCRIPT fall-back. */
+    readonly #inFlight = new Map<string, number>();
     #closed = false;
 
     public constructor(options: RedisReflectionQueueOptions) {
+        this.appendsInCallOrder = options.appendsInCallOrder ?? true;
         this.#client = options.client;
         this.#scripts = options.scripts;
         this.#keys = options.keys;
@@ -85,22 +100,37 @@ export class RedisReflectionQueue implements ReflectionQueue {
     public async append(request: AppendRequest): Promise<AppendResult> {
         const keys = this.#open().queue(request.groupId);
         const { lock } = this.#keys.coordinator(request.groupId);
-        const { status, values } = await this.#scripts.run(
+        const args = [
+            this.#keys.channel(request.groupId),
+            deviceIdText(request.senderDeviceId),
+            integerArg(request.flags, 'flags'),
+            integerArg(request.timestamp, 'timestamp'),
+            bufferOf(request.envelope),
+            limitArg(request.limits.maxCount),
+            limitArg(request.limits.maxBytes),
+            request.hold === undefined ? '0' : '1',
+            request.hold ?? '',
+        ];
+        const sender = `${request.groupId}/${deviceIdText(request.senderDeviceId)}`;
+        this.#inFlight.set(sender, (this.#inFlight.get(sender) ?? 0) + 1);
+        // Sent before this method first awaits (see the header): call order is send order.
+        const reply = this.#scripts.run(
             this.#client,
             'reflect-append',
             [keys.slots, keys.queue, keys.counters, keys.payloads, keys.held, lock],
-            [
-                this.#keys.channel(request.groupId),
-                deviceIdText(request.senderDeviceId),
-                integerArg(request.flags, 'flags'),
-                integerArg(request.timestamp, 'timestamp'),
-                bufferOf(request.envelope),
-                limitArg(request.limits.maxCount),
-                limitArg(request.limits.maxBytes),
-                request.hold === undefined ? '0' : '1',
-                request.hold ?? '',
-            ],
+            args,
+            // EVAL again only when no later append of this sender can be ahead of it.
+            { evalOnNoScript: () => this.#inFlight.get(sender) === 1 },
         );
+        let status: ScriptStatus;
+        let values: readonly unknown[];
+        try {
+            ({ status, values } = await reply);
+        } finally {
+            const count = (this.#inFlight.get(sender) ?? 1) - 1;
+            if (count > 0) this.#inFlight.set(sender, count);
+            else this.#inFlight.delete(sender);
+        }
         if (status === ScriptStatus.LOCK_LOST) {
             throw new LockLostError('refused a held reflection: its transaction lock is no longer current');
         }

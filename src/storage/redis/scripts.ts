@@ -4,6 +4,9 @@
  * versioned name (`<name>@<sha1 prefix>`), and run with EVALSHA. When Redis
  * has lost its script cache (restart, failover, SCRIPT FLUSH) the NOSCRIPT
  * reply makes the runner fall back to EVAL, which caches the script again.
+ * That EVAL is a second command, sent after every command issued since the
+ * first: a caller that relies on the order of its calls says when the
+ * fall-back is allowed (`RunOptions.evalOnNoScript`).
  *
  * Each script binds every `KEYS[i]` and `ARGV[i]` to a named local at the
  * top, one per line; the loader checks that and derives the arity, so a
@@ -56,6 +59,15 @@ export interface ScriptReply {
     readonly status: ScriptStatus;
     /** The reply elements after the status. */
     readonly values: readonly unknown[];
+}
+
+export interface RunOptions {
+    /**
+     * Asked on a NOSCRIPT reply: true (the default) runs the script again
+     * with EVAL; false fails the call with a retryable `StorageError` (the
+     * script is loaded again in the background for later calls).
+     */
+    readonly evalOnNoScript?: () => boolean;
 }
 
 const DEFAULT_DIRECTORY = new URL('./lua/', import.meta.url);
@@ -168,6 +180,7 @@ export class LuaScripts {
         name: ScriptName,
         keys: readonly string[],
         args: readonly RedisArgument[],
+        options: RunOptions = {},
     ): Promise<ScriptReply> {
         const script = this.get(name);
         if (keys.length !== script.keyCount || args.length !== script.argCount) {
@@ -183,6 +196,12 @@ export class LuaScripts {
                 return await client.sendCommand(['EVALSHA', script.sha, ...tail]);
             } catch (error) {
                 if (!isNoScript(error)) throw error;
+                if (options.evalOnNoScript?.() === false) {
+                    client.sendCommand(['SCRIPT', 'LOAD', script.source]).catch(() => undefined);
+                    throw new StorageError(`${script.versionedName} is not in the Redis script cache`, {
+                        retryable: true,
+                    });
+                }
                 return await client.sendCommand(['EVAL', script.source, ...tail]);
             }
         });
