@@ -30,6 +30,8 @@ export interface SessionStats {
     readonly unackedReflections: number;
     /** Inbound bytes received and not processed yet. */
     readonly inboxBytes: number;
+    /** Stored Reflects whose appends were started and not completed (reflect-pipeline.ts). */
+    readonly reflectsInFlight: number;
 }
 
 /** What every session of a node uses; built once by the composition root (src/mediator-server.ts). */

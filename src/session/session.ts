@@ -171,6 +171,7 @@ export class Session implements GroupMember {
             bufferedAmount: this.#transport.bufferedAmount(),
             unackedReflections: known?.delivery.unackedCount ?? 0,
             inboxBytes: this.#inbox.bytes,
+            reflectsInFlight: this.#reflects.inFlight,
         };
     }
 

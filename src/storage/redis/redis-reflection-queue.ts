@@ -8,10 +8,15 @@
  * await before the command reaches the connection's queue, watchdog and
  * timing wrappers included), and one connection's commands run in the
  * order they were sent. The one retry, EVAL after NOSCRIPT, would be sent
- * behind later appends already issued, so it is allowed only while the
- * sender has no other append in flight; otherwise the append fails
- * (retryable). A cluster connection may redirect a command to another node
- * (MOVED/ASK), so there `appendsInCallOrder` is false.
+ * behind later appends already issued, so it is allowed only for an append
+ * that had the sender's connection to itself: no append of the sender was
+ * in flight when it was sent, and none was sent after it. Otherwise the
+ * append fails (retryable, the session closes with 1013); its neighbours
+ * in flight got NOSCRIPT too, unless another client reloaded the script
+ * between them, in which case a later one may be stored without the
+ * earlier one (not acknowledged; the device sends both again). A cluster
+ * connection may redirect a command to another node (MOVED/ASK), so there
+ * `appendsInCallOrder` is false.
  */
 import type { DeviceId } from '../../../d2m/index.js';
 import { LockLostError, StorageError } from '../../errors.js';
@@ -66,7 +71,7 @@ export class RedisReflectionQueue implements ReflectionQueue {
     readonly #scripts: LuaScripts;
     readonly #keys: RedisKeys;
     /** Appends in flight per sender (group and device), for the NOSCRIPT fall-back. */
-    readonly #inFlight = new Map<string, number>();
+    readonly #senders = new Map<string, { inFlight: number; issued: number }>();
     #closed = false;
 
     public constructor(options: RedisReflectionQueueOptions) {
@@ -111,25 +116,34 @@ export class RedisReflectionQueue implements ReflectionQueue {
             request.hold === undefined ? '0' : '1',
             request.hold ?? '',
         ];
-        const sender = `${request.groupId}/${deviceIdText(request.senderDeviceId)}`;
-        this.#inFlight.set(sender, (this.#inFlight.get(sender) ?? 0) + 1);
+        const senderKey = `${request.groupId}/${deviceIdText(request.senderDeviceId)}`;
+        let sender = this.#senders.get(senderKey);
+        if (sender === undefined) {
+            sender = { inFlight: 0, issued: 0 };
+            this.#senders.set(senderKey, sender);
+        }
+        // No earlier append of the sender is pending (none can fail behind this one's back) ...
+        const alone = sender.inFlight === 0;
+        sender.inFlight += 1;
+        sender.issued += 1;
+        const issued = sender.issued;
+        const state = sender;
         // Sent before this method first awaits (see the header): call order is send order.
         const reply = this.#scripts.run(
             this.#client,
             'reflect-append',
             [keys.slots, keys.queue, keys.counters, keys.payloads, keys.held, lock],
             args,
-            // EVAL again only when no later append of this sender can be ahead of it.
-            { evalOnNoScript: () => this.#inFlight.get(sender) === 1 },
+            // ... and none was sent after it (it would run before the EVAL): only then EVAL again.
+            { evalOnNoScript: () => alone && state.issued === issued },
         );
         let status: ScriptStatus;
         let values: readonly unknown[];
         try {
             ({ status, values } = await reply);
         } finally {
-            const count = (this.#inFlight.get(sender) ?? 1) - 1;
-            if (count > 0) this.#inFlight.set(sender, count);
-            else this.#inFlight.delete(sender);
+            state.inFlight -= 1;
+            if (state.inFlight === 0) this.#senders.delete(senderKey);
         }
         if (status === ScriptStatus.LOCK_LOST) {
             throw new LockLostError('refused a held reflection: its transaction lock is no longer current');

@@ -18,6 +18,7 @@ import {
     type RedisClient,
     type RedisCommander,
 } from '../../../src/storage/redis/redis-client.js';
+import { RedisReflectionQueue } from '../../../src/storage/redis/redis-reflection-queue.js';
 import { LuaScripts, SCRIPT_NAMES } from '../../../src/storage/redis/scripts.js';
 import { ScriptStatus } from '../../../src/storage/redis/status-codes.js';
 import type { GroupId } from '../../../src/storage/types.js';
@@ -478,6 +479,46 @@ describe('redis Lua scripts', function () {
                 const reply = await scripts.run(commander, 'slot-add', [keys.queue(group).slots], ['1']);
                 expect(reply.status).to.equal(ScriptStatus.OK);
                 expect(await commander.sendCommand(['SCRIPT', 'EXISTS', sha])).to.deep.equal([1]);
+            } finally {
+                await closeRedis(client);
+                await server.kill();
+            }
+        });
+
+        it('after a lost script cache, fails pipelined appends of one sender instead of reordering them', async function () {
+            const server = await startRedisServer();
+            const client = await connectRedis({ url: server.url });
+            try {
+                const commander = bufferCommander(client);
+                const scripts = await LuaScripts.load(commander);
+                const queue = new RedisReflectionQueue({ client: commander, scripts, keys });
+                await queue.addSlot(group, S);
+                await queue.addSlot(group, X);
+                const append = (marker: number) =>
+                    queue.append({
+                        groupId: group,
+                        senderDeviceId: S,
+                        flags: 0,
+                        envelope: bytes(marker),
+                        timestamp: 1_000,
+                        limits: LIMITS,
+                    });
+                await commander.sendCommand(['SCRIPT', 'FLUSH']);
+                // Two in flight: an EVAL of the first would run after the second; both fail instead.
+                const results = await Promise.allSettled([append(1), append(2)]);
+                for (const result of results) {
+                    expect(result.status).to.equal('rejected');
+                    const error = (result as PromiseRejectedResult).reason as StorageError;
+                    expect(error).to.be.instanceOf(StorageError);
+                    expect(error.retryable).to.equal(true);
+                }
+                expect((await queue.read(group, X, 0, 10, 10_000)).length).to.equal(0);
+                // A lone append falls back to EVAL (or finds the script reloaded).
+                await commander.sendCommand(['SCRIPT', 'FLUSH']);
+                await append(3);
+                expect((await queue.read(group, X, 0, 10, 10_000)).map((item) => hex(item.envelope))).to.deep.equal([
+                    hex(bytes(3)),
+                ]);
             } finally {
                 await closeRedis(client);
                 await server.kill();

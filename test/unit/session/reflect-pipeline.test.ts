@@ -51,7 +51,11 @@ class ControlledAppends {
     public constructor(inner: ReflectionQueue) {
         const append = (request: AppendRequest): Promise<AppendResult> =>
             new Promise<AppendResult>((resolve, reject) => {
-                this.calls.push({ request, resolve: () => inner.append(request).then(resolve, reject), reject });
+                this.calls.push({
+                    request,
+                    resolve: () => void inner.append(request).then(resolve, reject),
+                    reject,
+                });
             });
         this.queue = new Proxy(inner, {
             get: (target, property) => {
@@ -107,14 +111,11 @@ describe('Session: pipelined Reflects', function () {
             .slice(dry + 1)
             .filter((message) => message.type !== D2mPayloadType.ROLE_PROMOTED_TO_LEADER)
             .map((message) => {
-                switch (message.type) {
-                    case D2mPayloadType.REFLECT_ACK:
-                        return `ack${message.body.reflectId}`;
-                    case D2mPayloadType.REFLECTED:
-                        return `${message.body.flags === 1 ? 'ephemeral' : 'reflected'}${message.body.envelope[0]}`;
-                    default:
-                        return message.type;
+                if (message.type === D2mPayloadType.REFLECT_ACK) return `ack${message.body.reflectId}`;
+                if (message.type === D2mPayloadType.REFLECTED) {
+                    return `${message.body.flags === 1 ? 'ephemeral' : 'reflected'}${message.body.envelope[0]}`;
                 }
+                return message.type;
             });
     }
 
