@@ -125,6 +125,13 @@ interface RedisConnections {
     probe(): Promise<unknown>;
     /** Closes the command connection(s). */
     close(): Promise<void>;
+    /**
+     * Calls `listener` each time the command connection is ready again after
+     * a reconnect, before any other command can be sent on it (single
+     * server only: a cluster runs appends one at a time, see
+     * redis-reflection-queue.ts).
+     */
+    onReconnected(listener: () => void): void;
 }
 
 /** Connects both sides at once; when one fails, the other is closed. */
@@ -158,6 +165,8 @@ async function connectStandalone(url: string, report: ConnectionErrorReporter): 
         bus: standaloneBusConnection(subscriber),
         probe: () => client.sendCommand(['PING']),
         close: () => closeRedis(client),
+        // node-redis emits `ready` in the step that lets commands through again.
+        onReconnected: (listener) => void client.on('ready', listener),
     };
 }
 
@@ -180,6 +189,7 @@ async function connectCluster(seeds: string, report: ConnectionErrorReporter): P
         bus: clusterBusConnection(subscriber, cluster),
         probe: () => probeCluster(cluster),
         close: () => closeRedisCluster(cluster),
+        onReconnected: () => undefined,
     };
 }
 
@@ -226,6 +236,8 @@ export async function createRedisPostgresBackend(options: RedisPostgresBackendOp
         const scripts = await LuaScripts.load(
             (await connections.scriptTargets()).map((target) => watchdog.commander(target)),
         );
+        // A restarted Redis lost its scripts: load them before anything else on the new connection.
+        connections.onReconnected(() => scripts.reloadInto(connections.commander));
         const groups = new PgDeviceGroupStore(db);
         const commander = watchdog.commander(connections.commander);
         const queue = new RedisReflectionQueue({

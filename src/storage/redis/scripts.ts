@@ -164,6 +164,20 @@ export class LuaScripts {
         return scripts;
     }
 
+    /**
+     * Registers every script again without waiting; for a connection that
+     * is ready again after a reconnect (a restarted or failed-over Redis has
+     * an empty script cache). Sent before anything else on the connection,
+     * the SCRIPT LOADs run first, so no EVALSHA sent after them gets
+     * NOSCRIPT (its EVAL fall-back would be sent behind later commands).
+     * Failures are ignored: `run` still falls back where it may.
+     */
+    public reloadInto(client: RedisCommander): void {
+        for (const script of this.#scripts.values()) {
+            client.sendCommand(['SCRIPT', 'LOAD', script.source]).catch(() => undefined);
+        }
+    }
+
     public get(name: ScriptName): LuaScript {
         const script = this.#scripts.get(name);
         if (script === undefined) throw new StorageError(`unknown Lua script ${name}`, { retryable: false });

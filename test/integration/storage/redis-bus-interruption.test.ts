@@ -11,6 +11,8 @@ import type { GroupEvent } from '../../../src/storage/group-coordinator.js';
 import type { RedisPostgresBackend } from '../../../src/storage/redis-postgres-backend.js';
 import { keySlot } from '../../../src/storage/redis/key-slot.js';
 import { RedisKeys } from '../../../src/storage/redis/keys.js';
+import { closeRedis, connectRedis } from '../../../src/storage/redis/redis-client.js';
+import { LuaScripts } from '../../../src/storage/redis/scripts.js';
 import type { GroupId } from '../../../src/storage/types.js';
 import { deviceId, randomGroupId } from '../../contract/support.js';
 import {
@@ -138,6 +140,16 @@ describe('redis group bus interruption', function () {
 
             await server.restart();
             await publishUntilReceived(backend, group, first, 3);
+            // The reconnected command connection loaded the scripts before any other command (no NOSCRIPT).
+            const probe = await connectRedis({ url: server.url });
+            try {
+                const shas = LuaScripts.read()
+                    .all()
+                    .map((script) => script.sha);
+                expect(await probe.sendCommand(['SCRIPT', 'EXISTS', ...shas])).to.deep.equal(shas.map(() => 1));
+            } finally {
+                await closeRedis(probe);
+            }
             await waitUntil(() => second.appended(3), { timeoutMs: 5_000 });
             await publishUntilReceived(backend, other, third, 4);
             // One interruption per loss, however many reconnect attempts it took.
