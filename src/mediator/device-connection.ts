@@ -150,6 +150,7 @@ export class DeviceConnection {
             timestamp,
             limits: { maxCount: policy.queueMaxCount, maxBytes: policy.queueMaxBytes },
             hold: this.#lock?.lock.token,
+            senderConnectionId: this.#identity.connectionId,
         });
         this.#link.reply({ type: D2mPayloadType.REFLECT_ACK, body: { reflectId: reflect.reflectId, timestamp } });
         metrics.reflectAcked(performance.now() - handlingSince);

@@ -5,7 +5,7 @@
  * disk before it resolves, which is what ReflectAck promises.
  */
 import type { DeviceId } from '../../../d2m/index.js';
-import { LockLostError, StorageError } from '../../errors.js';
+import { LockLostError, PresenceLostError, StorageError } from '../../errors.js';
 import type {
     AppendRequest,
     AppendResult,
@@ -84,11 +84,11 @@ export class RedisReflectionQueue implements ReflectionQueue {
 
     public async append(request: AppendRequest): Promise<AppendResult> {
         const keys = this.#open().queue(request.groupId);
-        const { lock } = this.#keys.coordinator(request.groupId);
+        const { lock, presence } = this.#keys.coordinator(request.groupId);
         const { status, values } = await this.#scripts.run(
             this.#client,
             'reflect-append',
-            [keys.slots, keys.queue, keys.counters, keys.payloads, keys.held, lock],
+            [keys.slots, keys.queue, keys.counters, keys.payloads, keys.held, lock, presence],
             [
                 this.#keys.channel(request.groupId),
                 deviceIdText(request.senderDeviceId),
@@ -99,8 +99,12 @@ export class RedisReflectionQueue implements ReflectionQueue {
                 limitArg(request.limits.maxBytes),
                 request.hold === undefined ? '0' : '1',
                 request.hold ?? '',
+                request.senderConnectionId ?? '',
             ],
         );
+        if (status === ScriptStatus.PRESENCE_LOST) {
+            throw new PresenceLostError('refused a reflection: its connection is no longer the slot’s presence');
+        }
         if (status === ScriptStatus.LOCK_LOST) {
             throw new LockLostError('refused a held reflection: its transaction lock is no longer current');
         }
