@@ -61,8 +61,45 @@ export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
     return out;
 }
 
-export function dataView(bytes: Uint8Array): DataView {
-    return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/*
+ * Little-endian integers read and written byte by byte: a struct header is a
+ * few bytes, and a DataView (or a bigint for a u64) per frame would be
+ * garbage on the hottest path. Offsets must be in range (callers check the
+ * length first).
+ */
+
+export function readU16LE(bytes: Uint8Array, offset: number): number {
+    return bytes[offset]! | (bytes[offset + 1]! << 8);
+}
+
+export function readU32LE(bytes: Uint8Array, offset: number): number {
+    return (bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16)) + bytes[offset + 3]! * 0x100_0000;
+}
+
+/** A u64 as a number, or `undefined` when it exceeds 2^53 - 1. */
+export function readU53LE(bytes: Uint8Array, offset: number): number | undefined {
+    const high = readU32LE(bytes, offset + 4);
+    if (high > 0x1f_ffff) return undefined;
+    return high * 0x1_0000_0000 + readU32LE(bytes, offset);
+}
+
+export function writeU16LE(bytes: Uint8Array, offset: number, value: number): void {
+    bytes[offset] = value & 0xff;
+    bytes[offset + 1] = (value >>> 8) & 0xff;
+}
+
+export function writeU32LE(bytes: Uint8Array, offset: number, value: number): void {
+    bytes[offset] = value & 0xff;
+    bytes[offset + 1] = (value >>> 8) & 0xff;
+    bytes[offset + 2] = (value >>> 16) & 0xff;
+    bytes[offset + 3] = (value >>> 24) & 0xff;
+}
+
+/** Writes a non-negative safe integer as a u64. */
+export function writeU53LE(bytes: Uint8Array, offset: number, value: number): void {
+    const high = Math.floor(value / 0x1_0000_0000);
+    writeU32LE(bytes, offset, value - high * 0x1_0000_0000);
+    writeU32LE(bytes, offset + 4, high);
 }
 
 export const U16_MAX = 0xffff;
@@ -100,9 +137,4 @@ export function u64ToProtobuf(value: bigint): Long {
     const low = Number(value & 0xffff_ffffn) | 0;
     const high = Number((value >> 32n) & 0xffff_ffffn) | 0;
     return Long.fromBits(low, high, true);
-}
-
-/** Reads a u64 LE at `offset` as a bigint. */
-export function readU64Le(view: DataView, offset: number): bigint {
-    return view.getBigUint64(offset, true);
 }

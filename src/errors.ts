@@ -22,6 +22,8 @@ export const SERVER_ERROR_CODES = [
     'session-closed',
     /** A step under the transaction lock came after that lock had ended elsewhere (1013). */
     'lock-lost',
+    /** A device's step came after its connection's presence had ended or been replaced (1013). */
+    'presence-lost',
 ] as const;
 
 export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
@@ -68,6 +70,21 @@ export class StorageError extends MediatorError {
 export class LockLostError extends MediatorError {
     public constructor(message = 'the transaction lock is no longer held', options?: { readonly cause?: unknown }) {
         super('lock-lost', message, options);
+    }
+}
+
+/**
+ * A Reflect was refused because the sending connection is no longer the
+ * slot's current, unexpired presence: its node missed a renewal (a stall, a
+ * partition from Redis) and another node may already act on its absence, or
+ * the device has logged in again elsewhere. Nothing was stored or
+ * acknowledged; the connection closes with 1013 and the device sends the
+ * reflection again on its current connection, after everything it sent
+ * there, so per-sender order holds.
+ */
+export class PresenceLostError extends MediatorError {
+    public constructor(message = 'the connection is no longer present', options?: { readonly cause?: unknown }) {
+        super('presence-lost', message, options);
     }
 }
 
@@ -131,7 +148,7 @@ export class ChatServerProxyError extends SessionClosedError {
 export function closeCodeForError(error: unknown): CloseCode {
     if (error instanceof SessionClosedError) return error.closeCode;
     if (error instanceof D2mProtocolError || error instanceof AuthenticationError) return CloseCode.PROTOCOL_ERROR;
-    if (error instanceof LockLostError) return CloseCode.TRY_AGAIN_LATER;
+    if (error instanceof LockLostError || error instanceof PresenceLostError) return CloseCode.TRY_AGAIN_LATER;
     if (error instanceof StorageError) return error.retryable ? CloseCode.TRY_AGAIN_LATER : CloseCode.INTERNAL_ERROR;
     return CloseCode.INTERNAL_ERROR;
 }

@@ -5,7 +5,7 @@
  *   offset 4  u32 LE   reflect_id, copied from the Reflect
  *   offset 8  u64 LE   timestamp: when the reflection was stored (Unix ms)
  */
-import { dataView } from '../bytes.js';
+import { readU32LE, writeU32LE, writeU53LE } from '../bytes.js';
 import { checkTimestamp, checkU32, ensureExactLength, readTimestamp } from './struct.js';
 
 export const NAME = 'ReflectAck';
@@ -17,16 +17,15 @@ export interface Type {
 }
 
 export function decode(payload: Uint8Array): Type {
-    const view = ensureExactLength(NAME, payload, BYTE_LENGTH);
-    return { reflectId: view.getUint32(4, true), timestamp: readTimestamp(NAME, view, 8) };
+    ensureExactLength(NAME, payload, BYTE_LENGTH);
+    return { reflectId: readU32LE(payload, 4), timestamp: readTimestamp(NAME, payload, 8) };
 }
 
 export function encode(message: Type): Uint8Array {
     checkU32(NAME, 'reflect_id', message.reflectId);
     checkTimestamp(NAME, message.timestamp);
     const payload = new Uint8Array(BYTE_LENGTH);
-    const view = dataView(payload);
-    view.setUint32(4, message.reflectId, true);
-    view.setBigUint64(8, BigInt(message.timestamp), true);
+    writeU32LE(payload, 4, message.reflectId);
+    writeU53LE(payload, 8, message.timestamp);
     return payload;
 }

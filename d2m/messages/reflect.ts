@@ -9,7 +9,7 @@
  *
  * The envelope is read at `payload[header_length:]` so headers may grow.
  */
-import { dataView } from '../bytes.js';
+import { readU16LE, readU32LE, writeU16LE, writeU32LE } from '../bytes.js';
 import { checkU16, checkU32, ensureHeader, FLAG_EPHEMERAL, invalidStruct } from './struct.js';
 import { PAYLOAD_MAX_BYTE_LENGTH } from '../frame.js';
 
@@ -31,10 +31,9 @@ export function isEphemeral(message: Pick<Type, 'flags'>): boolean {
 
 export function decode(payload: Uint8Array): Type {
     const headerLength = ensureHeader(NAME, payload, HEADER_BYTE_LENGTH);
-    const view = dataView(payload);
     return {
-        flags: view.getUint16(2, true),
-        reflectId: view.getUint32(4, true),
+        flags: readU16LE(payload, 2),
+        reflectId: readU32LE(payload, 4),
         envelope: payload.subarray(headerLength),
     };
 }
@@ -46,10 +45,9 @@ export function encode(message: Type): Uint8Array {
         throw invalidStruct(NAME, `envelope of ${message.envelope.byteLength} bytes is too long`);
     }
     const payload = new Uint8Array(HEADER_BYTE_LENGTH + message.envelope.byteLength);
-    const view = dataView(payload);
     payload[0] = HEADER_BYTE_LENGTH;
-    view.setUint16(2, message.flags, true);
-    view.setUint32(4, message.reflectId, true);
+    writeU16LE(payload, 2, message.flags);
+    writeU32LE(payload, 4, message.reflectId);
     payload.set(message.envelope, HEADER_BYTE_LENGTH);
     return payload;
 }

@@ -4,7 +4,7 @@
  *   offset 0  4 bytes  reserved (zeros)
  *   offset 4  u32 LE   reflected_id, copied from the Reflected
  */
-import { dataView } from '../bytes.js';
+import { readU32LE, writeU32LE } from '../bytes.js';
 import { checkU32, ensureExactLength } from './struct.js';
 
 export const NAME = 'ReflectedAck';
@@ -15,13 +15,13 @@ export interface Type {
 }
 
 export function decode(payload: Uint8Array): Type {
-    const view = ensureExactLength(NAME, payload, BYTE_LENGTH);
-    return { reflectedId: view.getUint32(4, true) };
+    ensureExactLength(NAME, payload, BYTE_LENGTH);
+    return { reflectedId: readU32LE(payload, 4) };
 }
 
 export function encode(message: Type): Uint8Array {
     checkU32(NAME, 'reflected_id', message.reflectedId);
     const payload = new Uint8Array(BYTE_LENGTH);
-    dataView(payload).setUint32(4, message.reflectedId, true);
+    writeU32LE(payload, 4, message.reflectedId);
     return payload;
 }

@@ -9,7 +9,7 @@
  *   offset 8   u64 LE  timestamp: when the reflection was stored (Unix ms)
  *   offset HL  ...     envelope, exactly as the sender reflected it
  */
-import { dataView } from '../bytes.js';
+import { readU16LE, readU32LE, writeU16LE, writeU32LE, writeU53LE } from '../bytes.js';
 import { PAYLOAD_MAX_BYTE_LENGTH } from '../frame.js';
 import {
     checkTimestamp,
@@ -40,11 +40,10 @@ export function isEphemeral(message: Pick<Type, 'flags'>): boolean {
 
 export function decode(payload: Uint8Array): Type {
     const headerLength = ensureHeader(NAME, payload, HEADER_BYTE_LENGTH);
-    const view = dataView(payload);
     return {
-        flags: view.getUint16(2, true),
-        reflectedId: view.getUint32(4, true),
-        timestamp: readTimestamp(NAME, view, 8),
+        flags: readU16LE(payload, 2),
+        reflectedId: readU32LE(payload, 4),
+        timestamp: readTimestamp(NAME, payload, 8),
         envelope: payload.subarray(headerLength),
     };
 }
@@ -54,12 +53,11 @@ export function writeHeader(target: Uint8Array, message: Omit<Type, 'envelope'>)
     checkU16(NAME, 'flags', message.flags);
     checkU32(NAME, 'reflected_id', message.reflectedId);
     checkTimestamp(NAME, message.timestamp);
-    const view = dataView(target);
     target[0] = HEADER_BYTE_LENGTH;
     target[1] = 0;
-    view.setUint16(2, message.flags, true);
-    view.setUint32(4, message.reflectedId, true);
-    view.setBigUint64(8, BigInt(message.timestamp), true);
+    writeU16LE(target, 2, message.flags);
+    writeU32LE(target, 4, message.reflectedId);
+    writeU53LE(target, 8, message.timestamp);
 }
 
 export function encode(message: Type): Uint8Array {

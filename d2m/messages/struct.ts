@@ -2,7 +2,7 @@
  * Shared checks for the four struct (non-protobuf) payloads. All integers are
  * little-endian; timestamps are u64 Unix milliseconds.
  */
-import { dataView, isSafeU53, isU16, isU32 } from '../bytes.js';
+import { isSafeU53, isU16, isU32, readU53LE } from '../bytes.js';
 import { D2mProtocolError } from '../errors.js';
 
 /** Flag bit in Reflect/Reflected: deliver only to devices connected now; never acked. */
@@ -12,11 +12,10 @@ export function invalidStruct(name: string, problem: string): D2mProtocolError {
     return new D2mProtocolError('invalid-struct', `${name}: ${problem}`);
 }
 
-export function ensureExactLength(name: string, payload: Uint8Array, byteLength: number): DataView {
+export function ensureExactLength(name: string, payload: Uint8Array, byteLength: number): void {
     if (payload.byteLength !== byteLength) {
         throw invalidStruct(name, `expected ${byteLength} bytes, got ${payload.byteLength}`);
     }
-    return dataView(payload);
 }
 
 /**
@@ -37,10 +36,10 @@ export function ensureHeader(name: string, payload: Uint8Array, minHeaderLength:
     return headerLength;
 }
 
-export function readTimestamp(name: string, view: DataView, offset: number): number {
-    const value = view.getBigUint64(offset, true);
-    if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw invalidStruct(name, 'timestamp exceeds 2^53 - 1');
-    return Number(value);
+export function readTimestamp(name: string, payload: Uint8Array, offset: number): number {
+    const value = readU53LE(payload, offset);
+    if (value === undefined) throw invalidStruct(name, 'timestamp exceeds 2^53 - 1');
+    return value;
 }
 
 export function checkU16(name: string, field: string, value: number): void {

@@ -191,6 +191,7 @@ export class DeviceConnection {
             timestamp,
             limits: { maxCount: policy.queueMaxCount, maxBytes: policy.queueMaxBytes },
             hold: this.#lock?.lock.token,
+            senderConnectionId: this.#identity.connectionId,
         });
         return {
             stored,

@@ -18,10 +18,11 @@ export function createMemoryBackend(options: MemoryGroupCoordinatorOptions = {})
     const groups = new MemoryDeviceGroupStore();
     const coordinator = new MemoryGroupCoordinator(options);
     // The queue publishes `appended` on the coordinator's bus in the same step as the append,
-    // and checks a held append against the coordinator's lock in that step too.
+    // and checks an append against the coordinator's presence and lock in that step too.
     const queue = new MemoryReflectionQueue(
         (groupId, event) => coordinator.publish(groupId, event),
         (groupId) => coordinator.lockRecordNow(groupId),
+        (groupId, deviceId) => coordinator.presenceRecordNow(groupId, deviceId),
     );
     return {
         kind: 'embedded',

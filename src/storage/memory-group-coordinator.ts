@@ -176,6 +176,15 @@ export class MemoryGroupCoordinator implements GroupCoordinator {
     }
 
     /**
+     * The slot's presence as stored now, expired or not, read synchronously:
+     * the embedded reflection queue checks an append's sender against it in
+     * the append's own step. Not part of the GroupCoordinator contract.
+     */
+    public presenceRecordNow(groupId: GroupId, deviceId: DeviceId): Presence | undefined {
+        return this.#closed ? undefined : this.#groups.get(groupId)?.presence.get(deviceId);
+    }
+
+    /**
      * The stored lock, read synchronously: the embedded reflection queue
      * checks a held append against it in the append's own step. Not part of
      * the GroupCoordinator contract.

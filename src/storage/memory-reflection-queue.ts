@@ -6,7 +6,7 @@
  * items without the event having been published (see reflection-queue.ts).
  */
 import type { DeviceId } from '../../d2m/index.js';
-import { LockLostError, StorageError } from '../errors.js';
+import { LockLostError, PresenceLostError, StorageError } from '../errors.js';
 import type { GroupEvent } from './group-coordinator.js';
 import type {
     AppendRequest,
@@ -31,6 +31,27 @@ export type PublishGroupEvent = (groupId: GroupId, event: GroupEvent) => Promise
  * (synchronously, so a fenced append checks it in its own atomic step).
  */
 export type CurrentLock = (groupId: GroupId) => { readonly token: string; readonly expiresAt: number } | undefined;
+
+/**
+ * Reads a slot's presence as the coordinator stores it now (synchronously,
+ * so a fenced append checks it in its own atomic step).
+ */
+export type CurrentPresence = (
+    groupId: GroupId,
+    deviceId: DeviceId,
+) => { readonly connectionId: string; readonly expiresAt: number } | undefined;
+
+/** Whether `connectionId` is the slot's presence, unexpired at `now`. */
+function isPresent(
+    presenceOf: CurrentPresence,
+    groupId: GroupId,
+    deviceId: DeviceId,
+    connectionId: string,
+    now: number,
+): boolean {
+    const presence = presenceOf(groupId, deviceId);
+    return presence !== undefined && presence.connectionId === connectionId && presence.expiresAt > now;
+}
 
 /** Whether `token` is the token of the group's lock, unexpired at `now`. */
 function isCurrentToken(lockOf: CurrentLock, groupId: GroupId, token: string, now: number): boolean {
@@ -98,12 +119,14 @@ export class MemoryReflectionQueue implements ReflectionQueue {
     public readonly appendsInCallOrder = true;
     readonly #publish: PublishGroupEvent;
     readonly #lockOf: CurrentLock;
+    readonly #presenceOf: CurrentPresence;
     readonly #groups = new Map<GroupId, QueueGroup>();
     #closed = false;
 
-    public constructor(publish: PublishGroupEvent, lockOf: CurrentLock) {
+    public constructor(publish: PublishGroupEvent, lockOf: CurrentLock, presenceOf: CurrentPresence) {
         this.#publish = publish;
         this.#lockOf = lockOf;
+        this.#presenceOf = presenceOf;
     }
 
     public addSlot(groupId: GroupId, deviceId: DeviceId): Promise<void> {
@@ -128,6 +151,18 @@ export class MemoryReflectionQueue implements ReflectionQueue {
 
     public async append(request: AppendRequest): Promise<AppendResult> {
         const { result, event } = await this.#run(() => {
+            if (
+                request.senderConnectionId !== undefined &&
+                !isPresent(
+                    this.#presenceOf,
+                    request.groupId,
+                    request.senderDeviceId,
+                    request.senderConnectionId,
+                    request.timestamp,
+                )
+            ) {
+                throw new PresenceLostError('refused a reflection: its connection is no longer the slot’s presence');
+            }
             if (
                 request.hold !== undefined &&
                 !isCurrentToken(this.#lockOf, request.groupId, request.hold, request.timestamp)

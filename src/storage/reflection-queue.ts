@@ -52,6 +52,15 @@
  *   the same atomic step as the store; otherwise it rejects with
  *   `LockLostError` (src/errors.ts; the session closes with 1013) and
  *   stores nothing, so nothing is ever held for a lock that has ended.
+ * - Fenced senders: the queue reads the group's presence entries too. An
+ *   append that names `senderConnectionId` stores the item only if that
+ *   connection is the sender slot's current presence and the presence has
+ *   not expired at `timestamp`, checked in the same atomic step as the store;
+ *   otherwise it rejects with `PresenceLostError` and stores nothing. So an
+ *   append that reaches the store late (its node stalled or was cut off from
+ *   it, and the device reconnected elsewhere and reflected newer items)
+ *   can never land after the newer ones, and nothing is stored for a
+ *   connection that other nodes already treat as gone.
  * - Stale held items: a token is *stale* once it is not the current,
  *   unexpired lock's token. Staleness is final (tokens only increase, a
  *   lock's expiry never moves, and a stale token takes no new items), so
@@ -63,7 +72,9 @@
  * - Acks: `ack` removes exactly one item (acks may come out of order);
  *   unknown seqs resolve false and change nothing.
  * - Errors: storage failures reject with `StorageError`, a hold under a
- *   lock that is no longer current with `LockLostError` (src/errors.ts).
+ *   lock that is no longer current with `LockLostError`, an append from a
+ *   connection that is no longer present with `PresenceLostError`
+ *   (src/errors.ts).
  */
 import type { DeviceId } from '../../d2m/index.js';
 import type { GroupId } from './types.js';
@@ -89,6 +100,13 @@ export interface AppendRequest {
      * current lock token, unexpired at `timestamp`.
      */
     readonly hold?: string | undefined;
+    /**
+     * The sending connection's id. When set (the mediator always sets it),
+     * nothing is stored unless it is the sender slot's current presence,
+     * unexpired at `timestamp` (`PresenceLostError`). Unset only where no
+     * connection sends (tools, tests of the queue alone).
+     */
+    readonly senderConnectionId?: string | undefined;
 }
 
 export interface AppendResult {

@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import type { DeviceId } from '../../d2m/index.js';
-import { LockLostError } from '../../src/errors.js';
+import { LockLostError, PresenceLostError } from '../../src/errors.js';
 import type { GroupEvent } from '../../src/storage/group-coordinator.js';
 import type { AppendRequest, AppendResult, QueueItem, QueueLimits } from '../../src/storage/reflection-queue.js';
 import type { GroupId } from '../../src/storage/types.js';
@@ -429,6 +429,78 @@ export function reflectionQueueContract(name: string, factory: BackendFactory): 
                     released: 0,
                     overflowed: [],
                 });
+            });
+        });
+
+        describe('fenced senders', function () {
+            /** Registers `connectionId` as the slot's presence, alive until t0 + `liveMs`. */
+            async function present(device: DeviceId, connectionId: string, liveMs = 60_000): Promise<void> {
+                await context.backend().coordinator.register(group, {
+                    deviceId: device,
+                    connectionId,
+                    nodeId: 'node-1',
+                    connectedSince: t0,
+                    expiresAt: t0 + liveMs,
+                });
+            }
+
+            async function expectPresenceLost(promise: Promise<unknown>): Promise<void> {
+                const error = await promise.then(
+                    () => expect.fail('expected PresenceLostError'),
+                    (reason: unknown) => reason,
+                );
+                expect(error).to.be.instanceOf(PresenceLostError);
+            }
+
+            it('stores an append from the slot’s current, unexpired presence', async function () {
+                await members(S, X);
+                await present(S, 'c-s');
+                expect((await append(S, bytes(1), { senderConnectionId: 'c-s' })).recipients).to.deep.equal([X]);
+                expect(await envelopesOf(X)).to.deep.equal(['01']);
+            });
+
+            it('refuses an append from a connection with no presence, storing nothing and publishing nothing', async function () {
+                await members(S, X);
+                const recorder = await context.recorder(group);
+                await expectPresenceLost(append(S, bytes(1), { senderConnectionId: 'c-s' }));
+                expect(await readAll(X)).to.deep.equal([]);
+                await present(S, 'c-s');
+                await append(S, bytes(2), { senderConnectionId: 'c-s' });
+                await recorder.flush();
+                // Only the accepted append published an event.
+                expect(recorder.withoutMarkers().filter((event) => event.type === 'appended')).to.have.length(1);
+                expect(await envelopesOf(X)).to.deep.equal(['02']);
+            });
+
+            it('refuses an append from a replaced connection: a late append cannot land after newer ones', async function () {
+                await members(S, X);
+                await present(S, 'c-old');
+                await append(S, bytes(1), { senderConnectionId: 'c-old' });
+                // The device logged in again elsewhere and reflected a newer item there.
+                await present(S, 'c-new');
+                await append(S, bytes(2), { senderConnectionId: 'c-new' });
+                // The old connection's append reaches the store late.
+                await expectPresenceLost(append(S, bytes(3), { senderConnectionId: 'c-old' }));
+                expect(await envelopesOf(X)).to.deep.equal(['01', '02']);
+            });
+
+            it('refuses an append from a presence that has expired at the append’s timestamp', async function () {
+                await members(S, X);
+                await present(S, 'c-s', 1_000);
+                await append(S, bytes(1), { senderConnectionId: 'c-s', timestamp: t0 + 999 });
+                await expectPresenceLost(append(S, bytes(2), { senderConnectionId: 'c-s', timestamp: t0 + 1_000 }));
+                expect(await envelopesOf(X)).to.deep.equal(['01']);
+            });
+
+            it('refuses a held append from a connection that is gone, before the lock is looked at', async function () {
+                await members(S, X);
+                await present(S, 'c-s');
+                const token = await takeLock(S, 'c-s');
+                await append(S, bytes(1), { hold: token, senderConnectionId: 'c-s' });
+                expect(await context.backend().coordinator.unregister(group, S, 'c-s')).to.equal(true);
+                await expectPresenceLost(append(S, bytes(2), { hold: token, senderConnectionId: 'c-s' }));
+                expect(await queue().releaseHeld(group, token, LIMITS)).to.deep.equal({ released: 1, overflowed: [] });
+                expect(await envelopesOf(X)).to.deep.equal(['01']);
             });
         });
 

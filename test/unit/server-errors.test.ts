@@ -11,7 +11,9 @@ import {
     ChatServerProxyError,
     closeCodeForError,
     ConfigError,
+    LockLostError,
     MediatorError,
+    PresenceLostError,
     SERVER_ERROR_CODES,
     SessionClosedError,
     StorageError,
@@ -26,6 +28,8 @@ describe('server errors', function () {
         new ConfigError(['port: not a number']),
         new SessionClosedError(CloseCode.DEVICE_LIMIT_REACHED, 'device slot limit reached'),
         new ChatServerProxyError('connect-failed', 'refused'),
+        new LockLostError(),
+        new PresenceLostError(),
     ];
 
     it('derive from MediatorError, not from the protocol library', function () {
@@ -52,6 +56,8 @@ describe('server errors', function () {
             ],
             [new ChatServerProxyError('chat-server-closed', 'closed'), CloseCode.CHAT_SERVER_CONNECTION_CLOSED],
             [new StorageError('down', { retryable: true }), CloseCode.TRY_AGAIN_LATER],
+            [new LockLostError(), CloseCode.TRY_AGAIN_LATER],
+            [new PresenceLostError(), CloseCode.TRY_AGAIN_LATER],
             [new StorageError('corrupt', { retryable: false }), CloseCode.INTERNAL_ERROR],
             [new TypeError('a bug'), CloseCode.INTERNAL_ERROR],
             ['a string', CloseCode.INTERNAL_ERROR],

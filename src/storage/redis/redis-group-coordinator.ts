@@ -296,6 +296,7 @@ export class RedisGroupCoordinator implements GroupCoordinator {
                 return { status: 'rejected', holder: lock };
             case ScriptStatus.NOT_FOUND:
             case ScriptStatus.LOCK_LOST:
+            case ScriptStatus.PRESENCE_LOST:
             case ScriptStatus.BAD_ARGUMENT:
             case ScriptStatus.CORRUPT_STATE:
                 throw new StorageError(`lock-begin answered status ${status}`, { retryable: false });

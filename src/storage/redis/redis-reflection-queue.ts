@@ -19,7 +19,7 @@
  * `appendsInCallOrder` is false.
  */
 import type { DeviceId } from '../../../d2m/index.js';
-import { LockLostError, StorageError } from '../../errors.js';
+import { LockLostError, PresenceLostError, StorageError } from '../../errors.js';
 import type {
     AppendRequest,
     AppendResult,
@@ -104,7 +104,7 @@ export class RedisReflectionQueue implements ReflectionQueue {
 
     public async append(request: AppendRequest): Promise<AppendResult> {
         const keys = this.#open().queue(request.groupId);
-        const { lock } = this.#keys.coordinator(request.groupId);
+        const { lock, presence } = this.#keys.coordinator(request.groupId);
         const args = [
             this.#keys.channel(request.groupId),
             deviceIdText(request.senderDeviceId),
@@ -115,6 +115,7 @@ export class RedisReflectionQueue implements ReflectionQueue {
             limitArg(request.limits.maxBytes),
             request.hold === undefined ? '0' : '1',
             request.hold ?? '',
+            request.senderConnectionId ?? '',
         ];
         const senderKey = `${request.groupId}/${deviceIdText(request.senderDeviceId)}`;
         let sender = this.#senders.get(senderKey);
@@ -132,7 +133,7 @@ export class RedisReflectionQueue implements ReflectionQueue {
         const reply = this.#scripts.run(
             this.#client,
             'reflect-append',
-            [keys.slots, keys.queue, keys.counters, keys.payloads, keys.held, lock],
+            [keys.slots, keys.queue, keys.counters, keys.payloads, keys.held, lock, presence],
             args,
             // ... and none was sent after it (it would run before the EVAL): only then EVAL again.
             { evalOnNoScript: () => alone && state.issued === issued },
@@ -144,6 +145,9 @@ export class RedisReflectionQueue implements ReflectionQueue {
         } finally {
             state.inFlight -= 1;
             if (state.inFlight === 0) this.#senders.delete(senderKey);
+        }
+        if (status === ScriptStatus.PRESENCE_LOST) {
+            throw new PresenceLostError('refused a reflection: its connection is no longer the slot’s presence');
         }
         if (status === ScriptStatus.LOCK_LOST) {
             throw new LockLostError('refused a held reflection: its transaction lock is no longer current');

@@ -17,6 +17,8 @@ export enum ScriptStatus {
     ALREADY_HOLDER = 3,
     /** A held append's token is not the group's current lock: nothing was stored (LockLostError). */
     LOCK_LOST = 4,
+    /** An append's sender connection is not the slot's current, unexpired presence: nothing was stored (PresenceLostError). */
+    PRESENCE_LOST = 5,
     /** The script was called with a malformed argument: a bug in the wrapper. */
     BAD_ARGUMENT = -1,
     /** Stored data did not have the expected shape. */
@@ -30,6 +32,7 @@ export const DOMAIN_STATUSES: ReadonlySet<number> = new Set<number>([
     ScriptStatus.REJECTED,
     ScriptStatus.ALREADY_HOLDER,
     ScriptStatus.LOCK_LOST,
+    ScriptStatus.PRESENCE_LOST,
 ]);
 
 const FAILURES: ReadonlyMap<number, string> = new Map([

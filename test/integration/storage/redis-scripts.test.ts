@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { CloseCode, type DeviceId } from '../../../d2m/index.js';
-import { LockLostError, StorageError } from '../../../src/errors.js';
+import { LockLostError, PresenceLostError, StorageError } from '../../../src/errors.js';
 import type { GroupEvent } from '../../../src/storage/group-coordinator.js';
 import type { QueueLimits } from '../../../src/storage/reflection-queue.js';
 import type { RedisPostgresBackend } from '../../../src/storage/redis-postgres-backend.js';
@@ -105,7 +105,11 @@ describe('redis Lua scripts', function () {
         return backend.queue.payloadCount(group);
     }
 
-    async function append(sender: DeviceId, envelope: Uint8Array, extra: { hold?: string; limits?: QueueLimits } = {}) {
+    async function append(
+        sender: DeviceId,
+        envelope: Uint8Array,
+        extra: { hold?: string; limits?: QueueLimits; connectionId?: string } = {},
+    ) {
         return backend.queue.append({
             groupId: group,
             senderDeviceId: sender,
@@ -114,6 +118,7 @@ describe('redis Lua scripts', function () {
             timestamp: 1_000,
             limits: extra.limits ?? LIMITS,
             hold: extra.hold,
+            senderConnectionId: extra.connectionId,
         });
     }
 
@@ -223,6 +228,26 @@ describe('redis Lua scripts', function () {
             expect(await rejection(append(S, bytes(2), { hold: token }))).to.be.instanceOf(LockLostError);
             expect(await command('EXISTS', keys.queue(group).held)).to.equal(0);
             expect(await payloadCount()).to.equal(0);
+        });
+
+        it('reflect-append: stores only for the sender’s current unexpired presence, else nothing (PRESENCE_LOST)', async function () {
+            await backend.queue.addSlot(group, X);
+            const presence = keys.coordinator(group).presence;
+            expect(await rejection(append(S, bytes(1), { connectionId: 'c-s' }))).to.be.instanceOf(PresenceLostError);
+            await command('HSET', presence, String(S), JSON.stringify({ c: 'c-s', n: 'n', s: '0', x: '1000' }));
+            // Expired at the append's timestamp (1000).
+            expect(await rejection(append(S, bytes(2), { connectionId: 'c-s' }))).to.be.instanceOf(PresenceLostError);
+            await command('HSET', presence, String(S), JSON.stringify({ c: 'c-other', n: 'n', s: '0', x: '9000' }));
+            expect(await rejection(append(S, bytes(3), { connectionId: 'c-s' }))).to.be.instanceOf(PresenceLostError);
+            await command('HSET', presence, String(S), 'not json');
+            expect(await rejection(append(S, bytes(4), { connectionId: 'c-s' }))).to.be.instanceOf(PresenceLostError);
+            expect(await payloadCount()).to.equal(0);
+            expect(await settle()).to.deep.equal([]);
+            await command('HSET', presence, String(S), JSON.stringify({ c: 'c-s', n: 'n', s: '0', x: '1001' }));
+            expect(await append(S, bytes(5), { connectionId: 'c-s' })).to.deep.equal({
+                recipients: [X],
+                overflowed: [],
+            });
         });
 
         it('held-stale: names the held tokens that are not the current unexpired lock', async function () {
@@ -453,7 +478,7 @@ describe('redis Lua scripts', function () {
             const scripts = LuaScripts.read();
             expect(scripts.all().map((script) => script.name)).to.deep.equal([...SCRIPT_NAMES]);
             const append = scripts.get('reflect-append');
-            expect([append.keyCount, append.argCount]).to.deep.equal([6, 9]);
+            expect([append.keyCount, append.argCount]).to.deep.equal([7, 10]);
             expect(append.source).to.not.match(/^--@include/mu);
             expect(append.source).to.include('local function fanOut(');
             expect(append.versionedName).to.match(/^reflect-append@[0-9a-f]{12}$/u);

@@ -17,6 +17,7 @@ import {
     type DeviceId,
 } from '../../../d2m/index.js';
 import { DeviceConnection, type DeviceLink } from '../../../src/mediator/device-connection.js';
+import { PresenceLostError } from '../../../src/errors.js';
 import type { GroupEvent } from '../../../src/storage/group-coordinator.js';
 import {
     callNames,
@@ -166,6 +167,21 @@ describe('DeviceConnection', function () {
             ]);
             expect(await node.backend.queue.listSlots(group.groupId)).to.deep.equal([DEVICE_A]);
             expect(callNames(node.metrics)).to.include('queueOverflowed');
+        });
+
+        it('refuses a Reflect from a connection whose presence was replaced or has expired: nothing stored, no ReflectAck', async function () {
+            const [a, linkA] = await connect(DEVICE_A, 'a1');
+            await connect(DEVICE_B, 'b1');
+            await a.reflect(reflect(1));
+            // The device logged in again elsewhere: this connection is no longer its presence.
+            const [a2, linkA2] = await connect(DEVICE_A, 'a2');
+            expect(await rejectionOf(a.reflect(reflect(2)))).to.be.instanceOf(PresenceLostError);
+            await a2.reflect(reflect(3));
+            expect(linkA.replies.map((message) => message.type)).to.deep.equal([D2mPayloadType.REFLECT_ACK]);
+            await node.clock.advance(node.config.presenceTtlMs);
+            expect(await rejectionOf(a2.reflect(reflect(4)))).to.be.instanceOf(PresenceLostError);
+            expect(linkA2.replies.map((message) => message.type)).to.deep.equal([D2mPayloadType.REFLECT_ACK]);
+            expect(await queued(DEVICE_B)).to.deep.equal([1, 3]);
         });
 
         it('refuses an envelope that cannot fit a Reflected (4010)', async function () {
