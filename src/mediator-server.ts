@@ -160,9 +160,14 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
         return { status: refusalStatus(reason), retryAfterS: config.retryAfterS };
     };
 
+    // Made before the server listens: sessions ask it whether their presence lapsed.
+    const maintenance = new GroupMaintenance(ctx, localGroups);
+
     const onConnection = (transport: ConnectionTransport, urlInfo: ParsedClientUrlInfo): ConnectionHandler => {
         counter++;
-        const ticket = limits.admit(transport.remoteAddress, groupIdFromBytes(urlInfo.deviceGroupId));
+        const groupId = groupIdFromBytes(urlInfo.deviceGroupId);
+        const connectionId = connectionIdOf(nodeId, incarnation, counter);
+        const ticket = limits.admit(transport.remoteAddress, groupId);
         const limiter = InboundLimiter.enabled(inboundLimits)
             ? new InboundLimiter(inboundLimits, performance.now())
             : undefined;
@@ -173,10 +178,11 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
                 onAuthenticated: () => ticket.authenticated(),
                 admitInbound:
                     limiter === undefined ? undefined : (byteLength) => limiter.admit(byteLength, performance.now()),
+                presenceLapsed: () => maintenance.lapsed(groupId, connectionId),
             },
             transport,
             urlInfo,
-            connectionIdOf(nodeId, incarnation, counter),
+            connectionId,
         );
         sessions.add(session);
         session.start();
@@ -184,6 +190,7 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
             onFrame: (frame) => session.onFrame(frame),
             onDrain: () => session.onDrain(),
             onTransportClose: (code, reason) => session.close(code, reason),
+            mayWrite: () => session.mayWrite(),
             onClosed: () => {
                 ticket.release();
                 const done = session.onClosed();
@@ -209,7 +216,6 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
     });
     const sweeper = new SlotSweeper(ctx);
     sweeper.start();
-    const maintenance = new GroupMaintenance(ctx, localGroups);
     maintenance.start();
     ctx.logger.info('mediator listening', {
         incarnation,

@@ -31,8 +31,8 @@
 import { CloseCode } from '../../d2m/index.js';
 import type { MediatorConfig } from '../config/config.js';
 import type { GroupCoordinator } from '../storage/group-coordinator.js';
-import { shortGroupId, type GroupId, type NodeId } from '../storage/types.js';
-import type { GroupMember, LocalGroups } from './local-groups.js';
+import { shortGroupId, type ConnectionId, type GroupId, type NodeId } from '../storage/types.js';
+import type { AttachedMember, GroupMember, LocalGroups } from './local-groups.js';
 import { endExpiredLock, type AbandonedLockPorts } from './transactions.js';
 
 /** What group maintenance reads and changes. */
@@ -45,7 +45,7 @@ export interface MaintenancePorts extends AbandonedLockPorts {
     readonly nodeId: NodeId;
 }
 
-type MaintainedGroups = Pick<LocalGroups, 'groupIds' | 'members' | 'attachedMembers'>;
+type MaintainedGroups = Pick<LocalGroups, 'groupIds' | 'members' | 'attachedMembers' | 'attached'>;
 
 /** Groups renewed at the same time during a pass. */
 const RENEW_CONCURRENCY = 16;
@@ -53,8 +53,14 @@ const RENEW_CONCURRENCY = 16;
 export class GroupMaintenance {
     #timer: NodeJS.Timeout | undefined;
     #running: Promise<void> | undefined;
-    /** When the last successful renewal of each group started (its presence lasts `presenceTtlMs` from there). */
+    /** When the last successful renewal of each group started (how long storage has been failing for it). */
     readonly #lastRenewed = new Map<GroupId, number>();
+    /**
+     * When the last successful renewal that named each session started. Per
+     * session, not per group: a session that logged in while a pass was
+     * running was not part of it, and its presence lasts only from its login.
+     */
+    readonly #renewedAt = new WeakMap<GroupMember, number>();
     /** Sessions this closed for a late renewal (they stay attached until their cleanup ends). */
     readonly #closedLate = new WeakSet<GroupMember>();
 
@@ -97,22 +103,21 @@ export class GroupMaintenance {
     /**
      * Closes (1013) every logged-in session whose presence was not renewed in
      * time: other nodes may treat it as gone before the next renewal. A
-     * session's presence lasts `presenceTtlMs` from its group's last
-     * successful renewal, or from its login when that came later (its
+     * session's presence lasts `presenceTtlMs` from the last successful
+     * renewal that named it, or from its login when that came later (its
      * attach time, which precedes the login's write, stands in for it): so
      * a session logged in just before the node paused has a deadline even
      * before its group's first renewal here.
      */
     public enforceDeadlines(): void {
-        const { presenceTtlMs, presenceRenewIntervalMs } = this.#ports.config;
-        const limit = presenceTtlMs - presenceRenewIntervalMs;
+        const limit = this.#deadlineMs();
         const now = this.#ports.now();
         for (const groupId of this.#localGroups.groupIds()) {
-            const renewedAt = this.#lastRenewed.get(groupId) ?? Number.NEGATIVE_INFINITY;
             let closed = 0;
             let sinceMs = 0;
-            for (const { member, attachedAt } of this.#localGroups.attachedMembers(groupId)) {
-                const since = now - Math.max(renewedAt, attachedAt);
+            for (const attached of this.#localGroups.attachedMembers(groupId)) {
+                const { member } = attached;
+                const since = now - this.#writtenAt(attached);
                 if (!member.registered || since < limit || this.#closedLate.has(member)) continue;
                 this.#closedLate.add(member);
                 member.close(CloseCode.TRY_AGAIN_LATER, 'presence renewal late');
@@ -127,6 +132,30 @@ export class GroupMaintenance {
                 });
             }
         }
+    }
+
+    /**
+     * Whether the session's deadline (see `enforceDeadlines`) has passed, so
+     * its presence may be expiring elsewhere. The session asks before it
+     * handles a frame and before anything is written to its device: timers
+     * run late on a loaded or stalled node, and an I/O callback may run
+     * before them, so the timer alone cannot keep a lapsed session quiet.
+     * False for a connection that is not attached here.
+     */
+    public lapsed(groupId: GroupId, connectionId: ConnectionId): boolean {
+        const attached = this.#localGroups.attached(groupId, connectionId);
+        return attached !== undefined && this.#ports.now() - this.#writtenAt(attached) >= this.#deadlineMs();
+    }
+
+    /** A lower bound of when the session's presence was last written: its login (attach) or a renewal naming it. */
+    #writtenAt({ member, attachedAt }: AttachedMember): number {
+        return Math.max(attachedAt, this.#renewedAt.get(member) ?? Number.NEGATIVE_INFINITY);
+    }
+
+    /** How long a presence write keeps a session allowed to act: one renewal interval short of the TTL. */
+    #deadlineMs(): number {
+        const { presenceTtlMs, presenceRenewIntervalMs } = this.#ports.config;
+        return presenceTtlMs - presenceRenewIntervalMs;
     }
 
     async #pass(): Promise<void> {
@@ -178,6 +207,8 @@ export class GroupMaintenance {
             for (const member of members) {
                 if (missing.includes(member.connectionId)) {
                     member.close(CloseCode.TRY_AGAIN_LATER, 'presence lost');
+                } else {
+                    this.#renewedAt.set(member, now);
                 }
             }
             if (leaderLost) await coordinator.electLeader(groupId, now);

@@ -109,6 +109,12 @@ export class LocalGroups {
         }));
     }
 
+    /** The attached session of a connection with its attach time, or undefined. */
+    public attached(groupId: GroupId, connectionId: ConnectionId): AttachedMember | undefined {
+        const attached = this.#groups.get(groupId)?.members.get(connectionId);
+        return attached === undefined ? undefined : { member: attached.member, attachedAt: attached.attachedAt };
+    }
+
     /** Number of groups with at least one local session. */
     public get size(): number {
         return this.#groups.size;

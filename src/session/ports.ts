@@ -85,4 +85,10 @@ export interface SessionHooks {
      * size, and names the limit it exceeds (the connection closes with 4010).
      */
     readonly admitInbound?: (byteLength: number) => InboundLimit | undefined;
+    /**
+     * Whether the logged-in connection's presence may have expired elsewhere
+     * (its renewal deadline passed, group-maintenance.ts `lapsed`): then the
+     * session handles no further frame and writes nothing, it closes with 1013.
+     */
+    readonly presenceLapsed?: () => boolean;
 }

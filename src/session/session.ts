@@ -110,6 +110,7 @@ export class Session implements GroupMember {
     public readonly connectionId: ConnectionId;
     readonly #ports: SessionPorts;
     readonly #hooks: SessionHooks;
+    /** The socket, through the presence fence: see `#lapsed`. */
     readonly #transport: ConnectionTransport;
     readonly #challenge: ServerChallenge;
     readonly #startTimer: StartTimer;
@@ -130,7 +131,16 @@ export class Session implements GroupMember {
     ) {
         this.#ports = ports;
         this.#hooks = hooks;
-        this.#transport = transport;
+        this.#transport = {
+            send: (frame) => {
+                if (!this.#lapsed()) return transport.send(frame);
+                this.#closeLapsed();
+                return false;
+            },
+            bufferedAmount: () => transport.bufferedAmount(),
+            close: (code, reason) => transport.close(code, reason),
+            remoteAddress: transport.remoteAddress,
+        };
         this.urlInfo = urlInfo;
         this.connectionId = connectionId;
         this.groupId = groupIdFromBytes(urlInfo.deviceGroupId);
@@ -202,6 +212,36 @@ export class Session implements GroupMember {
         const state = this.#state;
         if (state.kind === 'authenticating' || state.kind === 'active') state.delivery.onDrain();
         this.#relay.onDeviceDrain();
+    }
+
+    /**
+     * Asked by the transport right before it writes what this turn queued
+     * (a stall may have passed since): false drops it, and the session
+     * closes with 1013.
+     */
+    public mayWrite(): boolean {
+        if (!this.#lapsed()) return true;
+        queueMicrotask(() => this.#closeLapsed());
+        return false;
+    }
+
+    /**
+     * Whether this connection's presence may have expired elsewhere: it is
+     * registered (or being registered by its login) and its renewal deadline
+     * passed (SessionHooks.presenceLapsed). Other nodes may then already
+     * have promoted another leader or granted the lock to another device, so
+     * the session must not handle another frame or tell its device anything
+     * more; it closes with 1013 instead. Checked on every inbound frame and
+     * every write, because timers run late on a loaded or stalled node.
+     */
+    #lapsed(): boolean {
+        const state = this.#state;
+        const attached = state.kind === 'active' || (state.kind === 'authenticating' && state.attached);
+        return attached && this.#hooks.presenceLapsed?.() === true;
+    }
+
+    #closeLapsed(): void {
+        this.close(CloseCode.TRY_AGAIN_LATER, 'presence renewal late');
     }
 
     /** Closes the connection; cleanup follows from the transport's close event. */
@@ -289,6 +329,10 @@ export class Session implements GroupMember {
     }
 
     async #handleFrame(frame: Uint8Array): Promise<void> {
+        if (this.#lapsed()) {
+            this.#closeLapsed();
+            return;
+        }
         try {
             await this.#handleMessage(decodeMessage(frame));
         } catch (error) {
@@ -384,6 +428,8 @@ export class Session implements GroupMember {
                 },
             }),
         );
+        // The presence fence may have refused ServerInfo (the login outlasted the deadline) and closed.
+        if (this.#state !== auth) return;
         this.#logger.info('device logged in', {
             slot: result.slotState === DeviceSlotState.NEW ? 'new' : 'existing',
             queued: result.queueLength,

@@ -40,6 +40,13 @@ export interface ConnectionHandler {
      * handler closes it with `code` (and counts and logs the close).
      */
     onTransportClose(code: CloseCode, reason: string): void;
+    /**
+     * Asked right before the frames queued in this event-loop turn are
+     * written: false drops them (the handler closes the connection). A
+     * frame queued before a stall of the process is written after it, so a
+     * session whose right to talk may have lapsed meanwhile gets the last word.
+     */
+    mayWrite?(): boolean;
 }
 
 /** An upgrade the admission check turned down. */
@@ -316,6 +323,7 @@ export async function startWebSocketServer(options: WebSocketServerOptions): Pro
         data.outbox = undefined;
         data.outboxBytes = 0;
         if (frames === undefined || data.closed) return;
+        if (data.handler?.mayWrite?.() === false) return;
         ws.cork(() => {
             for (const frame of frames) {
                 if (ws.send(frame, true, false) === SEND_DROPPED) return;

@@ -19,9 +19,11 @@ const INTERVAL = 1_000;
 const GROUP = 'ab'.repeat(32) as GroupId;
 
 class Member implements GroupMember {
-    public readonly registered = true;
     public closed: number | undefined;
-    public constructor(public readonly connectionId: ConnectionId) {}
+    public constructor(
+        public readonly connectionId: ConnectionId,
+        public readonly registered = true,
+    ) {}
     public onGroupEvent(): void {}
     public close(code: number): void {
         this.closed ??= code;
@@ -173,6 +175,31 @@ describe('group maintenance (presence deadlines)', function () {
         }
         expect(member.closed).to.equal(undefined);
         expect((await ctx.backend.coordinator.listPresence(GROUP, clock)).length).to.equal(1);
+    });
+
+    it('answers whether a session lapsed at the moment it asks, before any timer ran (frame and write path)', async function () {
+        expect(maintenance.lapsed(GROUP, member.connectionId)).to.equal(false);
+        clock += TTL - INTERVAL;
+        // No deadline check ran (a stalled or loaded node): the session's own question still says so.
+        expect(maintenance.lapsed(GROUP, member.connectionId)).to.equal(true);
+        expect(maintenance.lapsed(GROUP, 'not-attached')).to.equal(false);
+        clock -= 1;
+        await maintenance.runOnce();
+        clock += TTL - INTERVAL - 1;
+        expect(maintenance.lapsed(GROUP, member.connectionId)).to.equal(false);
+        clock += 1;
+        expect(maintenance.lapsed(GROUP, member.connectionId)).to.equal(true);
+    });
+
+    it('does not extend the deadline of a session that a renewal pass did not name (it logged in during the pass)', async function () {
+        const later = new Member('c2', false);
+        await groups.attach(GROUP, later);
+        clock += INTERVAL;
+        // The pass renews the group while `later` is still logging in: it names only `member`.
+        await maintenance.runOnce();
+        clock += TTL - 2 * INTERVAL;
+        expect(maintenance.lapsed(GROUP, member.connectionId)).to.equal(false);
+        expect(maintenance.lapsed(GROUP, later.connectionId)).to.equal(true);
     });
 
     it('closes a session whose own presence expired before the renewal ran (never revived)', async function () {

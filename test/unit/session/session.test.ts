@@ -251,6 +251,39 @@ describe('Session', function () {
             await hangUp({ session, socket });
         });
 
+        it('closes with 1013 instead of handling a frame or writing once its presence lapsed', async function () {
+            const socket = new FakeTransport();
+            let lapsed = false;
+            const session = new Session(ports, { presenceLapsed: () => lapsed }, socket, group.urlInfo, 'fenced');
+            session.start();
+            session.onFrame(group.clientHello(socket.sent[0] ?? new Uint8Array(0), DEVICE_A));
+            await settle();
+            expect(session.state).to.equal('active');
+            expect(session.mayWrite()).to.equal(true);
+            const sentBefore = socket.sent.length;
+            // The deadline passed while no timer ran: the next frame is not handled, nothing more is written.
+            lapsed = true;
+            expect(session.mayWrite()).to.equal(false);
+            session.onFrame(frame({ type: D2mPayloadType.GET_DEVICES_INFO, body: {} }));
+            await settle();
+            expect(socket.sent.length).to.equal(sentBefore);
+            expect(socket.closed).to.deep.equal({ code: CloseCode.TRY_AGAIN_LATER, reason: 'presence renewal late' });
+            await hangUp({ session, socket });
+        });
+
+        it('closes with 1013 instead of sending ServerInfo when the login outlasted the deadline', async function () {
+            const socket = new FakeTransport();
+            const session = new Session(ports, { presenceLapsed: () => true }, socket, group.urlInfo, 'slow-login');
+            session.start();
+            session.onFrame(group.clientHello(socket.sent[0] ?? new Uint8Array(0), DEVICE_A));
+            await settle();
+            expect(socket.types()).to.deep.equal([D2mPayloadType.SERVER_HELLO]);
+            expect(socket.closed?.code).to.equal(CloseCode.TRY_AGAIN_LATER);
+            expect(session.state).to.equal('closed');
+            await hangUp({ session, socket });
+            expect(await node.backend.coordinator.listPresence(group.groupId, node.now())).to.deep.equal([]);
+        });
+
         it('logs a programming error at error level, and an expected refusal at debug', async function () {
             const failing = open({ login: () => Promise.reject(new TypeError('bug')) });
             failing.session.onFrame(group.clientHello(failing.socket.sent[0] ?? new Uint8Array(0), DEVICE_A));
