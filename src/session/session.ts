@@ -227,17 +227,14 @@ export class Session implements GroupMember {
 
     /**
      * Whether this connection's presence may have expired elsewhere: it is
-     * registered (or being registered by its login) and its renewal deadline
-     * passed (SessionHooks.presenceLapsed). Other nodes may then already
+     * logged in and its renewal deadline passed (SessionHooks.presenceLapsed). Other nodes may then already
      * have promoted another leader or granted the lock to another device, so
      * the session must not handle another frame or tell its device anything
      * more; it closes with 1013 instead. Checked on every inbound frame and
      * every write, because timers run late on a loaded or stalled node.
      */
     #lapsed(): boolean {
-        const state = this.#state;
-        const attached = state.kind === 'active' || (state.kind === 'authenticating' && state.attached);
-        return attached && this.#hooks.presenceLapsed?.() === true;
+        return this.#state.kind === 'active' && this.#hooks.presenceLapsed?.() === true;
     }
 
     #closeLapsed(): void {
@@ -428,8 +425,13 @@ export class Session implements GroupMember {
                 },
             }),
         );
-        // The presence fence may have refused ServerInfo (the login outlasted the deadline) and closed.
-        if (this.#state !== auth) return;
+        if (this.#hooks.presenceLapsed?.() === true) {
+            // The login outlasted the deadline: the presence it wrote may be expiring elsewhere, so the
+            // device does not become active. ServerInfo still goes out before the close, so the device
+            // knows its slot exists (else its next login would expect a new slot and get 4115).
+            this.#closeLapsed();
+            return;
+        }
         this.#logger.info('device logged in', {
             slot: result.slotState === DeviceSlotState.NEW ? 'new' : 'existing',
             queued: result.queueLength,

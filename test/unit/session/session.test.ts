@@ -271,13 +271,13 @@ describe('Session', function () {
             await hangUp({ session, socket });
         });
 
-        it('closes with 1013 instead of sending ServerInfo when the login outlasted the deadline', async function () {
+        it('closes with 1013 right after ServerInfo when the login outlasted the deadline', async function () {
             const socket = new FakeTransport();
             const session = new Session(ports, { presenceLapsed: () => true }, socket, group.urlInfo, 'slow-login');
             session.start();
             session.onFrame(group.clientHello(socket.sent[0] ?? new Uint8Array(0), DEVICE_A));
             await settle();
-            expect(socket.types()).to.deep.equal([D2mPayloadType.SERVER_HELLO]);
+            expect(socket.types()).to.deep.equal([D2mPayloadType.SERVER_HELLO, D2mPayloadType.SERVER_INFO]);
             expect(socket.closed?.code).to.equal(CloseCode.TRY_AGAIN_LATER);
             expect(session.state).to.equal('closed');
             await hangUp({ session, socket });
