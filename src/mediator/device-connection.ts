@@ -258,6 +258,24 @@ export class DeviceConnection {
     }
 
     /**
+     * The group's lock under `token` ended. When this connection still holds
+     * that grant, it ended elsewhere (its TTL ran out and another node ended
+     * it, its presence expired, a sweep): the device must not go on as if it
+     * held the lock, so it is closed with 1013 ("transaction lock lost"; its
+     * held reflections were delivered by whoever ended the lock). A grant
+     * this connection released itself, or an older one, changes nothing.
+     */
+    public onLockEnded(token: string): void {
+        const held = this.#lock;
+        if (held === undefined || held.lock.token !== token) return;
+        held.cancelTimer();
+        this.#lock = undefined;
+        this.#ports.metrics.lockReleased(this.#identity.groupId, token);
+        this.#link.logger.info('transaction lock ended elsewhere', { token });
+        this.#link.close(CloseCode.TRY_AGAIN_LATER, 'transaction lock lost');
+    }
+
+    /**
      * The connection ended (after its last request finished): releases the
      * lock if it holds it, delivering the reflections held for it.
      */

@@ -261,6 +261,11 @@ export class Session implements GroupMember {
                 this.close(event.code, 'closed by the mediator');
                 break;
             case 'transaction-ended':
+                if (event.connectionId === this.connectionId) {
+                    // This connection's lock: ended by its own release, or elsewhere (then it is closed).
+                    if (state.kind === 'active' && event.token !== undefined) state.device.onLockEnded(event.token);
+                    break;
+                }
                 delivery.sendInOrder(
                     encodeMessage({
                         type: D2mPayloadType.TRANSACTION_ENDED,

@@ -87,12 +87,19 @@ export type GroupEvent =
       }
     /** Close this connection with this code (on whichever node holds it). */
     | { readonly type: 'kick'; readonly deviceId: DeviceId; readonly connectionId: ConnectionId; readonly code: number }
-    /** The lock was released; tell every connected device except the holder's connection. */
+    /**
+     * The lock was released; every connected device except the holder's
+     * connection is told (TransactionEnded). The holder's connection learns
+     * by it that its lock ended elsewhere when it did not release it itself
+     * (it still holds the grant `token`): it is closed with 1013.
+     */
     | {
           readonly type: 'transaction-ended';
           readonly deviceId: DeviceId;
           readonly connectionId: ConnectionId;
           readonly encryptedScope: Uint8Array;
+          /** The ended grant's token (absent from an older node). */
+          readonly token?: string;
       }
     /** This connection is now the leader. */
     | {

@@ -9,7 +9,7 @@
  * | `appended`          | `["a", [deviceId, ...]]`                           |
  * | `ephemeral`         | `["x", senderDeviceId, flags, timestamp, envelope]`|
  * | `kick`              | `["k", deviceId, connectionId, code]`              |
- * | `transaction-ended` | `["e", deviceId, connectionId, encryptedScope]`    |
+ * | `transaction-ended` | `["e", deviceId, connectionId, encryptedScope, token]` (token absent from older nodes) |
  * | `promoted`          | `["p", deviceId, connectionId, term]`              |
  *
  * A subscription barrier `["m", nonce]` also travels on the channel (see
@@ -43,6 +43,7 @@ export function encodeGroupEvent(event: GroupEvent): string {
                 String(event.deviceId),
                 event.connectionId,
                 Buffer.from(event.encryptedScope).toString('base64'),
+                ...(event.token === undefined ? [] : [event.token]),
             ]);
         case 'promoted':
             return JSON.stringify(['p', String(event.deviceId), event.connectionId, String(event.term)]);
@@ -103,13 +104,15 @@ export function decodeGroupEvent(message: string): GroupEvent | undefined {
                     connectionId: stringField(fields[2]),
                     code: integerField(fields[3]),
                 };
-            case 'e':
-                return {
+            case 'e': {
+                const ended = {
                     type: 'transaction-ended',
                     deviceId: deviceIdField(fields[1]),
                     connectionId: stringField(fields[2]),
                     encryptedScope: bytesField(fields[3]),
-                };
+                } as const;
+                return fields[4] === undefined ? ended : { ...ended, token: stringField(fields[4]) };
+            }
             case 'p':
                 return {
                     type: 'promoted',

@@ -213,7 +213,7 @@ describe('redis Lua scripts', function () {
             // Only the payload still held for the second lock remains.
             expect(await payloadCount()).to.equal(1);
             expect(await settle()).to.deep.equal([
-                { type: 'transaction-ended', deviceId: S, connectionId: 'c-s', encryptedScope: bytes() },
+                { type: 'transaction-ended', deviceId: S, connectionId: 'c-s', encryptedScope: bytes(), token: first },
                 { type: 'appended', deviceIds: [X], seqs: [2] },
             ]);
         });
@@ -463,6 +463,7 @@ describe('redis Lua scripts', function () {
                 { type: 'appended', deviceIds: [deviceId(7)], seqs: [2 ** 40] },
                 { type: 'kick', deviceId: X, connectionId: 'a"b\\c', code: 4112 },
                 { type: 'transaction-ended', deviceId: X, connectionId: 'c', encryptedScope: bytes(0, 1, 255) },
+                { type: 'transaction-ended', deviceId: X, connectionId: 'c', encryptedScope: bytes(1), token: '17' },
                 { type: 'promoted', deviceId: Y, connectionId: 'c', term: 12 },
             ];
             for (const event of samples) expect(decodeGroupEvent(encodeGroupEvent(event))).to.deep.equal(event);
