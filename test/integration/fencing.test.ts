@@ -232,7 +232,9 @@ describe('fencing: pauses, partitions, same-id restarts and kills after an in-tr
         const d2Again = await connectWhenBack(onB, 2n);
         const d1Again = await connectWhenBack(onB, 1n);
         await expectNoneLost(acked, [d1Again, d2Again, d3, d4], 10_000);
-        console.log(`      leader after ${leaderAfterMs} ms of pause, stale devices closed ${closedAfterMs} ms after resume`);
+        console.log(
+            `      leader after ${leaderAfterMs} ms of pause, stale devices closed ${closedAfterMs} ms after resume`,
+        );
     });
 
     it('b: a node partitioned from Redis closes its devices with 1013 in time; after the heal no stale ack or write', async function () {

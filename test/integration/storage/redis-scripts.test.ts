@@ -414,6 +414,28 @@ describe('redis Lua scripts', function () {
         });
     });
 
+    describe('node registry scripts', function () {
+        it('node-claim / node-release: one live incarnation per node id, with a PX expiry, released only by its holder', async function () {
+            const nodeId = `node-${group.slice(0, 12)}`;
+            const key = keys.node(nodeId);
+            expect(await backend.nodes.claim(nodeId, 'aaaa', 60_000)).to.deep.equal({ status: 'claimed' });
+            const ttl = Number(await command('PTTL', key));
+            expect(ttl).to.be.within(1, 60_000);
+            const taken = await backend.nodes.claim(nodeId, 'bbbb', 60_000);
+            expect(taken).to.deep.include({ status: 'taken', incarnation: 'aaaa' });
+            expect(taken.status === 'taken' && taken.remainingMs).to.be.within(1, 60_000);
+            // The holder renews; another incarnation cannot release it.
+            expect(await backend.nodes.claim(nodeId, 'aaaa', 30)).to.deep.equal({ status: 'claimed' });
+            await backend.nodes.release(nodeId, 'bbbb');
+            expect(String(await command('GET', key))).to.equal('aaaa');
+            // Its claim runs out: another incarnation may claim the id.
+            await new Promise((resolve) => setTimeout(resolve, 60));
+            expect(await backend.nodes.claim(nodeId, 'bbbb', 60_000)).to.deep.equal({ status: 'claimed' });
+            await backend.nodes.release(nodeId, 'bbbb');
+            expect(await command('EXISTS', key)).to.equal(0);
+        });
+    });
+
     describe('keys and encoding', function () {
         it('puts every key of a group under the group’s hash tag and the prefix', async function () {
             await backend.queue.addSlot(group, X);
