@@ -19,7 +19,9 @@ import { randomBytes } from 'node:crypto';
 import { CloseCode, type DeviceId } from '../../d2m/index.js';
 import { TransactionScope } from '../../d2d/index.js';
 import { MediatorCloseError } from '../../src/device/index.js';
+import { groupIdFromBytes } from '../../src/storage/types.js';
 import { numberedEnvelope, TestGroup, waitUntil, type TestDevice } from '../helpers/devices.js';
+import { BACKEND_KINDS, startTestMediator } from '../helpers/mediator.js';
 import { spawnMediator, type MediatorProcess } from '../helpers/mediator-process.js';
 import { getDatabaseUrl, startRedisServer, type RedisServer } from '../helpers/services.js';
 import { proxyDatabase, TcpProxy } from '../helpers/tcp-proxy.js';
@@ -411,3 +413,44 @@ describe('fencing: pauses, partitions, same-id restarts and kills after an in-tr
         await expectNoneLost(acked, devices, 5_000);
     });
 });
+
+for (const kind of BACKEND_KINDS) {
+    describe(`${kind}: a transaction lock ended elsewhere reaches its holder`, function () {
+        this.timeout(20_000);
+
+        it('closes the holder with 1013 "transaction lock lost"; its acknowledged reflections are delivered', async function () {
+            const mediator = await startTestMediator({ kind });
+            try {
+                const group = new TestGroup(mediator.url);
+                const holder = await group.connect(1n);
+                const other = await group.connect(2n);
+                await other.client.waitForQueueDry();
+                expect(await holder.client.beginTransaction(TransactionScope.CONTACT_SYNC)).to.deep.equal({
+                    status: 'acked',
+                });
+                await holder.client.reflect(numberedEnvelope(holder.id, 1));
+                const groupId = groupIdFromBytes(group.keys.deviceGroupId);
+                const { queue, coordinator } = mediator.backend;
+                const lock = await coordinator.getLockRecord(groupId);
+                if (lock === undefined) expect.fail('expected the holder’s lock');
+                // What another node does to a lock whose holder it counts as gone: held items out, then the end.
+                await queue.releaseHeld(groupId, lock.token, { maxCount: 1_000, maxBytes: 1_000_000 });
+                expect(await coordinator.endTransaction(groupId, lock.connectionId, lock.token)).to.not.equal(
+                    undefined,
+                );
+
+                const closed = await holder.waitForClose(5_000);
+                expect(closed.code).to.equal(CloseCode.TRY_AGAIN_LATER);
+                expect(closed.reason).to.equal('transaction lock lost');
+                expect(holder.transactionsEnded, 'the holder is closed, not told TransactionEnded').to.deep.equal([]);
+                await waitUntil(() => other.transactionsEnded.length === 1, 5_000, 'TransactionEnded');
+                await other.waitForReflected(1);
+                expect(other.numbers(holder.id)).to.deep.equal([1]);
+                expect(other.client.closeError).to.equal(undefined);
+                await group.closeAll();
+            } finally {
+                await mediator.stop();
+            }
+        });
+    });
+}
