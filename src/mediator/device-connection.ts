@@ -85,8 +85,12 @@ export interface DeviceLink {
     notify(message: D2mMessage): void;
     /** Closes the connection. */
     close(code: CloseCode, reason: string): void;
-    /** Acknowledges a reflected item; false for an unknown or ephemeral id. */
-    ackReflected(reflectedId: number): Promise<boolean>;
+    /**
+     * Acknowledges a reflected item (applied to the queue in a batch, before
+     * any later request that may observe the queue); false for an unknown or
+     * ephemeral id.
+     */
+    ackReflected(reflectedId: number): boolean;
 }
 
 export class DeviceConnection {
@@ -160,8 +164,8 @@ export class DeviceConnection {
     }
 
     /** ReflectedAck: removes the item; an unknown or ephemeral id is ignored. */
-    public async reflectedAck(reflectedId: number): Promise<void> {
-        if (!(await this.#link.ackReflected(reflectedId))) {
+    public reflectedAck(reflectedId: number): void {
+        if (!this.#link.ackReflected(reflectedId)) {
             this.#link.logger.debug('ignored ack for an unknown or ephemeral reflected id', { id: reflectedId });
         }
     }

@@ -49,7 +49,7 @@ export interface SessionPorts {
     >;
     readonly logger: Logger;
     /** Reads and acknowledges the device's queued reflections. */
-    readonly queue: Pick<ReflectionQueue, 'read' | 'ack'>;
+    readonly queue: Pick<ReflectionQueue, 'read' | 'ackMany'>;
     /** Routes the group's events to this node's sessions. */
     readonly localGroups: Pick<LocalGroups, 'attach' | 'detach'>;
     /** Logs a verified device in (mediator/login.ts). */

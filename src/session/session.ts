@@ -88,6 +88,19 @@ interface Closed {
 }
 
 type OpenState = AwaitingHello | Authenticating | Active;
+
+/**
+ * Whether handling a request of this type may observe the device's queue
+ * (or change what an ack applied later would hit: a dropped and re-created
+ * slot starts its seqs again), so the acks before it must be applied first.
+ * Reflect only touches the other slots' queues, a ReflectedAck joins the
+ * batch, and Proxy frames are the chat server's.
+ */
+function observesAcks(type: D2mPayloadType): boolean {
+    return (
+        type !== D2mPayloadType.REFLECTED_ACK && type !== D2mPayloadType.REFLECT && type !== D2mPayloadType.PROXY
+    );
+}
 type State = OpenState | Closed;
 
 export class Session implements GroupMember {
@@ -250,8 +263,10 @@ export class Session implements GroupMember {
         switch (event.type) {
             case 'appended': {
                 // Items up to the seq this event names; later ones come with their own event (Delivery).
+                // The item travels with the event; Delivery sends it from there when nothing is before it.
                 const index = event.deviceIds.indexOf(state.hello.deviceId);
-                delivery.wakeQueue(index >= 0 ? event.seqs?.[index] : undefined);
+                const seq = index >= 0 ? event.seqs?.[index] : undefined;
+                delivery.wakeQueue(seq, seq === undefined ? undefined : event.item);
                 break;
             }
             case 'ephemeral':
@@ -329,6 +344,11 @@ export class Session implements GroupMember {
                 // Not reached: the inbox waits for the ClientHello's handling to finish.
                 throw new D2mProtocolError('unexpected-message', 'not authenticated');
             case 'active':
+                if (observesAcks(message.type)) {
+                    // Acks are applied in batches: a request that may see the queue sees them applied.
+                    await state.delivery.flushAcks();
+                    if (this.#state !== state) return;
+                }
                 return dispatchRequest(message, state.device, this.#relay);
             case 'closed':
                 return;
@@ -440,6 +460,8 @@ export class Session implements GroupMember {
                 const graceMs = handoffGraceMs(this.#ports.config.presenceRenewIntervalMs);
                 await new Promise<void>((resolve) => this.#startTimer(graceMs, resolve));
             }
+            // Acks the device gave are applied before anything else is undone.
+            await last.delivery.flushAcks();
             if (last.kind === 'active') await last.device.end();
             if (attached) await this.#ports.logout(this.groupId, last.hello.deviceId, this.connectionId);
         } catch (error) {

@@ -174,15 +174,21 @@ export class RedisReflectionQueue implements ReflectionQueue {
     }
 
     public async ack(groupId: GroupId, deviceId: DeviceId, seq: number): Promise<boolean> {
+        return (await this.ackMany(groupId, deviceId, [seq])) === 1;
+    }
+
+    public async ackMany(groupId: GroupId, deviceId: DeviceId, seqs: readonly number[]): Promise<number> {
         const keys = this.#open().queue(groupId);
-        if (!Number.isSafeInteger(seq) || seq < 1) return false;
-        const { status } = await this.#scripts.run(
+        // Seqs that cannot name an item are left out (they would change nothing).
+        const valid = seqs.filter((seq) => Number.isSafeInteger(seq) && seq >= 1);
+        if (valid.length === 0) return 0;
+        const { values } = await this.#scripts.run(
             this.#client,
             'reflect-ack',
             [keys.queue, keys.counters, keys.payloads],
-            [deviceIdText(deviceId), String(seq)],
+            [deviceIdText(deviceId), valid.join(',')],
         );
-        return status === ScriptStatus.OK;
+        return replyInteger(values[0], 'removed');
     }
 
     public async stats(groupId: GroupId, deviceId: DeviceId): Promise<QueueStats> {

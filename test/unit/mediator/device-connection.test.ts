@@ -53,9 +53,9 @@ class RecordingLink implements DeviceLink {
         this.closed ??= code;
     }
 
-    public ackReflected(reflectedId: number): Promise<boolean> {
+    public ackReflected(reflectedId: number): boolean {
         this.acked.push(reflectedId);
-        return Promise.resolve(reflectedId === 1);
+        return reflectedId === 1;
     }
 
     public replyTypes(): D2mPayloadType[] {

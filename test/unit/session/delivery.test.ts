@@ -106,12 +106,12 @@ describe('Delivery', function () {
 
     it('keeps a notification behind the reflections released before it while storage is slow', async function () {
         const gate = new Gate();
-        const slowQueue: Pick<ReflectionQueue, 'read' | 'ack'> = {
+        const slowQueue: Pick<ReflectionQueue, 'read' | 'ackMany'> = {
             read: async (...args) => {
                 await gate.pass();
                 return backend.queue.read(...args);
             },
-            ack: (...args) => backend.queue.ack(...args),
+            ackMany: (...args) => backend.queue.ackMany(...args),
         };
         const out = delivery({ queue: slowQueue });
         out.start(0, () => undefined);
@@ -185,17 +185,18 @@ describe('Delivery', function () {
         });
         expect(ids).to.deep.equal([1, 2, 0xffff_ffff, 0xffff_fffe]);
         expect(out.unackedCount).to.equal(2);
-        expect(await out.ack(0xffff_ffff)).to.equal(false);
-        expect(await out.ack(2)).to.equal(true);
-        expect(await out.ack(2)).to.equal(false);
+        expect(out.ack(0xffff_ffff)).to.equal(false);
+        expect(out.ack(2)).to.equal(true);
+        expect(out.ack(2)).to.equal(false);
         expect(out.unackedCount).to.equal(1);
+        await out.flushAcks();
         expect((await backend.queue.stats(group.groupId, DEVICE_B)).count).to.equal(1);
     });
 
     it('reports a storage failure once and stops', async function () {
-        const failing: Pick<ReflectionQueue, 'read' | 'ack'> = {
+        const failing: Pick<ReflectionQueue, 'read' | 'ackMany'> = {
             read: () => Promise.reject(new StorageError('read failed', { retryable: true })),
-            ack: () => Promise.resolve(false),
+            ackMany: () => Promise.resolve(0),
         };
         const out = delivery({ queue: failing });
         out.start(3, () => undefined);
