@@ -97,9 +97,7 @@ type OpenState = AwaitingHello | Authenticating | Active;
  * batch, and Proxy frames are the chat server's.
  */
 function observesAcks(type: D2mPayloadType): boolean {
-    return (
-        type !== D2mPayloadType.REFLECTED_ACK && type !== D2mPayloadType.REFLECT && type !== D2mPayloadType.PROXY
-    );
+    return type !== D2mPayloadType.REFLECTED_ACK && type !== D2mPayloadType.REFLECT && type !== D2mPayloadType.PROXY;
 }
 type State = OpenState | Closed;
 
