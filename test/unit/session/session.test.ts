@@ -356,6 +356,79 @@ describe('Session', function () {
             expect(answers).to.deep.equal([D2mPayloadType.SERVER_INFO, 'ack1', D2mPayloadType.DEVICES_INFO, 'ack2']);
         });
 
+        it('applies the acks before it before a request that may observe the queue, but not before a Reflect', async function () {
+            const gate = new Gate();
+            const applied: number[][] = [];
+            const slowAcks: SessionPorts['queue'] = {
+                read: (...args) => node.backend.queue.read(...args),
+                ackMany: async (groupId, deviceId, seqs) => {
+                    await gate.pass();
+                    applied.push([...seqs]);
+                    return node.backend.queue.ackMany(groupId, deviceId, seqs);
+                },
+            };
+            const a = await loggedIn(DEVICE_A);
+            const b = hello(DEVICE_B, { queue: slowAcks });
+            await settle();
+            a.session.onFrame(reflectFrame(1, 10));
+            a.session.onFrame(reflectFrame(2, 20));
+            await settle();
+            const ids = replies(b.socket).flatMap((message) =>
+                message.type === D2mPayloadType.REFLECTED ? [message.body.reflectedId] : [],
+            );
+            expect(ids).to.deep.equal([1, 2]);
+            b.session.onFrame(frame({ type: D2mPayloadType.REFLECTED_ACK, body: { reflectedId: 1 } }));
+            b.session.onFrame(reflectFrame(7, 70));
+            b.session.onFrame(frame({ type: D2mPayloadType.REFLECTED_ACK, body: { reflectedId: 2 } }));
+            b.session.onFrame(frame({ type: D2mPayloadType.GET_DEVICES_INFO, body: {} }));
+            await settle();
+            const answered = (): D2mPayloadType[] =>
+                replies(b.socket)
+                    .map((message) => message.type)
+                    .filter((type) => type === D2mPayloadType.REFLECT_ACK || type === D2mPayloadType.DEVICES_INFO);
+            // The Reflect is answered while the acks wait; GetDevicesInfo waits for them.
+            expect(answered()).to.deep.equal([D2mPayloadType.REFLECT_ACK]);
+            expect(applied).to.deep.equal([]);
+            gate.open();
+            await settle();
+            expect(applied).to.deep.equal([[1, 2]]);
+            expect(answered()).to.deep.equal([D2mPayloadType.REFLECT_ACK, D2mPayloadType.DEVICES_INFO]);
+            expect((await node.backend.queue.stats(group.groupId, DEVICE_B)).count).to.equal(0);
+        });
+
+        it('applies the acks a device gave before its connection ended, before it logs out', async function () {
+            const gate = new Gate();
+            const applied: number[][] = [];
+            const slowAcks: SessionPorts['queue'] = {
+                read: (...args) => node.backend.queue.read(...args),
+                ackMany: async (groupId, deviceId, seqs) => {
+                    await gate.pass();
+                    applied.push([...seqs]);
+                    return node.backend.queue.ackMany(groupId, deviceId, seqs);
+                },
+            };
+            const a = await loggedIn(DEVICE_A);
+            const b = hello(DEVICE_B, { queue: slowAcks });
+            await settle();
+            a.session.onFrame(reflectFrame(1, 10));
+            a.session.onFrame(reflectFrame(2, 20));
+            await settle();
+            b.session.onFrame(frame({ type: D2mPayloadType.REFLECTED_ACK, body: { reflectedId: 2 } }));
+            const done = b.session.onClosed();
+            await settle();
+            const present = async (): Promise<DeviceId[]> =>
+                (await node.backend.coordinator.listPresence(group.groupId, node.now())).map((p) => p.deviceId);
+            expect(await present()).to.include(DEVICE_B);
+            gate.open();
+            await settle();
+            await node.clock.advance(1_000);
+            await done;
+            expect(applied).to.deep.equal([[2]]);
+            expect(await present()).to.not.include(DEVICE_B);
+            const left = await node.backend.queue.read(group.groupId, DEVICE_B, 0, 10, 1000);
+            expect(left.map((item) => item.seq)).to.deep.equal([1]);
+        });
+
         it('sends the backlog before ReflectionQueueDry and promotes a device only after it', async function () {
             const b = await loggedIn(DEVICE_B);
             await hangUp(b);
