@@ -30,16 +30,17 @@
  * `seq mod 2^32` and remembered until acknowledged; ephemeral reflections
  * get ids counting down from 2^32 - 1, which no ack ever matches.
  *
- * ReflectedAcks are applied in batches: `ack` queues the item's seq, and
- * one `ackMany` storage call takes every ack given in the same event-loop
- * turn, or while the previous call was running. `flushAcks` waits until
- * every ack given so far is applied (the session calls it before a frame
- * that may observe the queue, and before the connection's cleanup).
+ * ReflectedAcks are applied in batches (ack-batcher.ts: one storage call
+ * per group for the acks of a turn, or of the time the previous call ran).
+ * `flushAcks` waits until every ack given so far is applied (the session
+ * calls it before a frame that may observe the queue, and before the
+ * connection's cleanup).
  */
 import { CloseCode, D2mPayloadType, FRAME_HEADER_BYTE_LENGTH, Reflected } from '../../d2m/index.js';
 import { SessionClosedError } from '../errors.js';
 import type { MediatorMetricsHooks } from '../metrics/hooks.js';
 import type { AppendedItem } from '../storage/group-coordinator.js';
+import type { AckSink } from './ack-batcher.js';
 import type { ReflectionQueue } from '../storage/reflection-queue.js';
 import type { GroupId } from '../storage/types.js';
 import type { DeviceId } from '../../d2m/index.js';
@@ -54,7 +55,9 @@ type Task =
     | { readonly kind: 'call'; readonly run: () => Promise<void> | void };
 
 export interface DeliveryOptions {
-    readonly queue: Pick<ReflectionQueue, 'read' | 'ackMany'>;
+    readonly queue: Pick<ReflectionQueue, 'read'>;
+    /** Applies ReflectedAcks in batches (the node's AckBatcher). */
+    readonly acks: AckSink;
     readonly groupId: GroupId;
     readonly deviceId: DeviceId;
     /** Sends one frame; false when the socket is gone. */
@@ -101,12 +104,10 @@ export class Delivery {
     /** Bytes of the frames in the task list, not sent yet. */
     #waitingBytes = 0;
     #nextEphemeralId = EPHEMERAL_ID_FIRST;
-    /** Seqs acknowledged and not yet taken by an `ackMany` call. */
-    #pendingAcks: number[] = [];
-    /** Settles when every batch of acks started or scheduled so far is done; never rejects. */
+    /** Settles (never rejects) once every ack given so far was applied or failed. */
     #acksApplied: Promise<void> = Promise.resolve();
-    /** A batch is scheduled and has not taken `#pendingAcks` yet. */
-    #ackBatchScheduled = false;
+    /** An ack failed (reported once): later ones are not applied. */
+    #ackFailed = false;
     readonly #options: DeliveryOptions;
 
     public constructor(options: DeliveryOptions) {
@@ -218,14 +219,17 @@ export class Delivery {
         const seq = this.#unacked.get(reflectedId);
         if (seq === undefined) return false;
         this.#unacked.delete(reflectedId);
-        this.#pendingAcks.push(seq);
-        if (!this.#ackBatchScheduled) {
-            this.#ackBatchScheduled = true;
-            // After the batch before it, and after the rest of this turn's frames gave their acks.
-            this.#acksApplied = this.#acksApplied
-                .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
-                .then(() => this.#applyAcks());
-        }
+        if (this.#ackFailed) return true;
+        const { acks, groupId, deviceId, metrics } = this.#options;
+        this.#acksApplied = acks.ack(groupId, deviceId, seq).then(
+            () => metrics?.reflectedAcked(),
+            (error: unknown) => {
+                // Later acks are not applied either: the connection closes, the device reads them again.
+                if (this.#ackFailed) return;
+                this.#ackFailed = true;
+                this.#options.onError(error);
+            },
+        );
         return true;
     }
 
@@ -240,24 +244,6 @@ export class Delivery {
 
     public get unackedCount(): number {
         return this.#unacked.size;
-    }
-
-    /** One `ackMany` call for every ack queued; a failure is reported once and ends the batching. */
-    async #applyAcks(): Promise<void> {
-        this.#ackBatchScheduled = false;
-        const seqs = this.#pendingAcks;
-        this.#pendingAcks = [];
-        if (seqs.length === 0) return;
-        const { queue, groupId, deviceId, metrics } = this.#options;
-        try {
-            await queue.ackMany(groupId, deviceId, seqs);
-        } catch (error) {
-            // Later acks are not applied either: the connection closes, the device reads them again.
-            this.#ackBatchScheduled = true;
-            this.#options.onError(error);
-            return;
-        }
-        for (let index = 0; index < seqs.length; index++) metrics?.reflectedAcked();
     }
 
     #push(task: Task): void {

@@ -365,6 +365,7 @@ export class Session implements GroupMember {
             hello,
             delivery: new Delivery({
                 queue: this.#ports.queue,
+                acks: this.#ports.acks,
                 groupId: this.groupId,
                 deviceId: hello.deviceId,
                 send: (frame) => this.#transport.send(frame),

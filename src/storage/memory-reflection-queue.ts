@@ -16,6 +16,7 @@ import type {
     QueueStats,
     ReflectionQueue,
     ReleaseResult,
+    SlotAcks,
 } from './reflection-queue.js';
 import type { GroupId } from './types.js';
 
@@ -261,8 +262,10 @@ export class MemoryReflectionQueue implements ReflectionQueue {
         return this.#run(() => this.#ack(groupId, deviceId, [seq]) === 1);
     }
 
-    public ackMany(groupId: GroupId, deviceId: DeviceId, seqs: readonly number[]): Promise<number> {
-        return this.#run(() => this.#ack(groupId, deviceId, seqs));
+    public ackMany(groupId: GroupId, acks: readonly SlotAcks[]): Promise<number> {
+        return this.#run(() =>
+            acks.reduce((removed, slot) => removed + this.#ack(groupId, slot.deviceId, slot.seqs), 0),
+        );
     }
 
     public stats(groupId: GroupId, deviceId: DeviceId): Promise<QueueStats> {

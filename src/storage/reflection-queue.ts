@@ -66,9 +66,9 @@
  *   maintenance runs one per group and renewal interval.
  * - Acks: `ack` removes exactly one item (acks may come out of order);
  *   unknown seqs resolve false and change nothing. `ackMany` does the same
- *   for a list of seqs of one slot in one atomic step (one Lua call on
- *   Redis): each listed item that exists is removed, once, whatever the
- *   order or repetitions; it resolves how many were removed.
+ *   for lists of seqs of any slots of one group in one atomic step (one Lua
+ *   call on Redis): each listed item that exists is removed, once, whatever
+ *   the order or repetitions; it resolves how many were removed.
  * - Errors: storage failures reject with `StorageError`, a hold under a
  *   lock that is no longer current with `LockLostError`, an append from a
  *   connection that is no longer present with `PresenceLostError`
@@ -127,6 +127,12 @@ export interface QueueItem {
     readonly envelope: Uint8Array;
 }
 
+/** Acknowledged seqs of one slot (`ackMany`). */
+export interface SlotAcks {
+    readonly deviceId: DeviceId;
+    readonly seqs: readonly number[];
+}
+
 export interface QueueStats {
     readonly count: number;
     readonly bytes: number;
@@ -172,8 +178,8 @@ export interface ReflectionQueue {
     /** Removes one item; resolves whether it existed. */
     ack(groupId: GroupId, deviceId: DeviceId, seq: number): Promise<boolean>;
 
-    /** Removes each listed item of the slot in one step; resolves how many existed. */
-    ackMany(groupId: GroupId, deviceId: DeviceId, seqs: readonly number[]): Promise<number>;
+    /** Removes each listed item of the group's slots in one step; resolves how many existed. */
+    ackMany(groupId: GroupId, acks: readonly SlotAcks[]): Promise<number>;
 
     stats(groupId: GroupId, deviceId: DeviceId): Promise<QueueStats>;
 

@@ -243,15 +243,36 @@ export function reflectionQueueContract(name: string, factory: BackendFactory): 
                 await members(X, Y);
                 for (const value of [1, 2, 3, 4]) await append(S, bytes(value, value), { timestamp: t0 + value });
                 const [first, second, third, fourth] = await seqsOf(X);
-                expect(await queue().ackMany(group, X, [third ?? -1, first ?? -1, third ?? -1])).to.equal(2);
+                expect(
+                    await queue().ackMany(group, [{ deviceId: X, seqs: [third ?? -1, first ?? -1, third ?? -1] }]),
+                ).to.equal(2);
                 expect(await envelopesOf(X)).to.deep.equal(['0202', '0404']);
                 expect(await queue().stats(group, X)).to.deep.equal({ count: 2, bytes: 4, oldestTimestamp: t0 + 2 });
                 // Y's queue is its own: the same payloads stay readable there.
                 expect(await envelopesOf(Y)).to.deep.equal(['0101', '0202', '0303', '0404']);
-                expect(await queue().ackMany(group, X, [fourth ?? -1, second ?? -1])).to.equal(2);
+                expect(await queue().ackMany(group, [{ deviceId: X, seqs: [fourth ?? -1, second ?? -1] }])).to.equal(2);
                 expect(await readAll(X)).to.deep.equal([]);
                 expect(await queue().stats(group, X)).to.deep.equal({ count: 0, bytes: 0, oldestTimestamp: undefined });
                 expect(await envelopesOf(Y)).to.have.length(4);
+            });
+
+            it('takes the acks of several slots of the group in one step', async function () {
+                await members(X, Y, Z);
+                for (const value of [1, 2, 3]) await append(S, bytes(value));
+                const [x1, x2] = await seqsOf(X);
+                const [y1, , y3] = await seqsOf(Y);
+                const acks = [
+                    { deviceId: X, seqs: [x2 ?? -1, x1 ?? -1] },
+                    { deviceId: Y, seqs: [y3 ?? -1] },
+                    { deviceId: Y, seqs: [y1 ?? -1, y3 ?? -1] },
+                    { deviceId: Z, seqs: [] },
+                ];
+                expect(await queue().ackMany(group, acks)).to.equal(4);
+                expect(await envelopesOf(X)).to.deep.equal(['03']);
+                expect(await envelopesOf(Y)).to.deep.equal(['02']);
+                expect(await envelopesOf(Z)).to.deep.equal(['01', '02', '03']);
+                expect(await queue().stats(group, Y)).to.deep.equal({ count: 1, bytes: 1, oldestTimestamp: t0 });
+                expect(await queue().ackMany(group, [])).to.equal(0);
             });
 
             it('ignores unknown seqs, slots and groups and an empty list, changing nothing', async function () {
@@ -260,13 +281,19 @@ export function reflectionQueueContract(name: string, factory: BackendFactory): 
                 await append(S, bytes(2));
                 const [seq, next] = await seqsOf(X);
                 const before = await queue().stats(group, X);
-                expect(await queue().ackMany(group, X, [])).to.equal(0);
-                expect(await queue().ackMany(group, X, [(next ?? 0) + 1, (seq ?? 0) - 1, -5, 0.5, 2 ** 60])).to.equal(0);
-                expect(await queue().ackMany(group, Z, [seq ?? -1])).to.equal(0);
-                expect(await queue().ackMany(context.groupId(), X, [seq ?? -1])).to.equal(0);
+                expect(await queue().ackMany(group, [{ deviceId: X, seqs: [] }])).to.equal(0);
+                expect(
+                    await queue().ackMany(group, [
+                        { deviceId: X, seqs: [(next ?? 0) + 1, (seq ?? 0) - 1, -5, 0.5, 2 ** 60] },
+                    ]),
+                ).to.equal(0);
+                expect(await queue().ackMany(group, [{ deviceId: Z, seqs: [seq ?? -1] }])).to.equal(0);
+                expect(await queue().ackMany(context.groupId(), [{ deviceId: X, seqs: [seq ?? -1] }])).to.equal(0);
                 expect(await queue().stats(group, X)).to.deep.equal(before);
                 // Known and unknown in one list: only the known one goes.
-                expect(await queue().ackMany(group, X, [(next ?? 0) + 7, next ?? -1])).to.equal(1);
+                expect(await queue().ackMany(group, [{ deviceId: X, seqs: [(next ?? 0) + 7, next ?? -1] }])).to.equal(
+                    1,
+                );
                 expect(await envelopesOf(X)).to.deep.equal(['01']);
                 expect(await envelopesOf(Y)).to.deep.equal(['01', '02']);
             });
@@ -275,7 +302,8 @@ export function reflectionQueueContract(name: string, factory: BackendFactory): 
                 await members(X);
                 for (let value = 0; value < 300; value++) await append(S, bytes(value % 256));
                 const seqs = await seqsOf(X);
-                expect(await queue().ackMany(group, X, seqs.filter((_seq, index) => index % 3 !== 1))).to.equal(200);
+                const acked = seqs.filter((_seq, index) => index % 3 !== 1);
+                expect(await queue().ackMany(group, [{ deviceId: X, seqs: acked }])).to.equal(200);
                 expect(await seqsOf(X)).to.deep.equal(seqs.filter((_seq, index) => index % 3 === 1));
                 expect(await queue().stats(group, X)).to.deep.include({ count: 100, bytes: 100 });
             });

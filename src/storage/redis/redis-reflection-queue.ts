@@ -14,6 +14,7 @@ import type {
     QueueStats,
     ReflectionQueue,
     ReleaseResult,
+    SlotAcks,
 } from '../reflection-queue.js';
 import type { GroupId } from '../types.js';
 import { deviceIdText } from './bus-codec.js';
@@ -174,19 +175,23 @@ export class RedisReflectionQueue implements ReflectionQueue {
     }
 
     public async ack(groupId: GroupId, deviceId: DeviceId, seq: number): Promise<boolean> {
-        return (await this.ackMany(groupId, deviceId, [seq])) === 1;
+        return (await this.ackMany(groupId, [{ deviceId, seqs: [seq] }])) === 1;
     }
 
-    public async ackMany(groupId: GroupId, deviceId: DeviceId, seqs: readonly number[]): Promise<number> {
+    public async ackMany(groupId: GroupId, acks: readonly SlotAcks[]): Promise<number> {
         const keys = this.#open().queue(groupId);
-        // Seqs that cannot name an item are left out (they would change nothing).
-        const valid = seqs.filter((seq) => Number.isSafeInteger(seq) && seq >= 1);
-        if (valid.length === 0) return 0;
+        const pairs: string[] = [];
+        for (const { deviceId, seqs } of acks) {
+            const id = deviceIdText(deviceId);
+            // Seqs that cannot name an item are left out (they would change nothing).
+            for (const seq of seqs) if (Number.isSafeInteger(seq) && seq >= 1) pairs.push(`${id}:${seq}`);
+        }
+        if (pairs.length === 0) return 0;
         const { values } = await this.#scripts.run(
             this.#client,
             'reflect-ack',
             [keys.queue, keys.counters, keys.payloads],
-            [deviceIdText(deviceId), valid.join(',')],
+            [pairs.join(',')],
         );
         return replyInteger(values[0], 'removed');
     }

@@ -288,14 +288,14 @@ describe('redis Lua scripts', function () {
             await backend.queue.addSlot(group, X);
             await backend.queue.addSlot(group, Y);
             for (let marker = 1; marker <= 4; marker++) await append(S, bytes(marker, marker));
-            expect(await backend.queue.ackMany(group, X, [3, 1, 3, 9, 0, -1, 1.5])).to.equal(2);
+            expect(await backend.queue.ackMany(group, [{ deviceId: X, seqs: [3, 1, 3, 9, 0, -1, 1.5] }])).to.equal(2);
             expect((await backend.queue.read(group, X, 0, 10, 1_000)).map((item) => item.seq)).to.deep.equal([2, 4]);
             expect(await backend.queue.stats(group, X)).to.deep.equal({ count: 2, bytes: 4, oldestTimestamp: 1_000 });
             expect(await payloadCount()).to.equal(4);
-            expect(await backend.queue.ackMany(group, Y, [1, 3])).to.equal(2);
+            expect(await backend.queue.ackMany(group, [{ deviceId: Y, seqs: [1, 3] }])).to.equal(2);
             expect(await payloadCount()).to.equal(2);
-            expect(await backend.queue.ackMany(group, X, [])).to.equal(0);
-            expect(await backend.queue.ackMany(group, X, [2, 4])).to.equal(2);
+            expect(await backend.queue.ackMany(group, [{ deviceId: X, seqs: [] }])).to.equal(0);
+            expect(await backend.queue.ackMany(group, [{ deviceId: X, seqs: [2, 4] }])).to.equal(2);
             expect(await backend.queue.stats(group, X)).to.deep.equal({
                 count: 0,
                 bytes: 0,
@@ -476,7 +476,12 @@ describe('redis Lua scripts', function () {
             });
             expect((await backend.coordinator.listPresence(group, Date.now()))[0]?.deviceId).to.equal(big);
             expect(await settle()).to.deep.equal([
-                { type: 'appended', deviceIds: [big], seqs: [1], item: { flags: 0, timestamp: 1_000, envelope: bytes(1) } },
+                {
+                    type: 'appended',
+                    deviceIds: [big],
+                    seqs: [1],
+                    item: { flags: 0, timestamp: 1_000, envelope: bytes(1) },
+                },
             ]);
         });
 

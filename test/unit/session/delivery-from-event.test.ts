@@ -3,20 +3,23 @@
  * read when the slot's cursor is right before them, read from the queue
  * for the backlog, after a gap, when a read is pending and when the
  * socket is over the high-water mark; strict order throughout. And the
- * batched ReflectedAcks: one `ackMany` per event-loop turn (or per call in
- * flight), `flushAcks` waiting for all of them.
+ * batched ReflectedAcks (AckBatcher): one `ackMany` per group and
+ * event-loop turn (or per call in flight), for every connection of the
+ * group, `flushAcks` waiting for all of a connection's acks.
  */
 import { expect } from 'chai';
 import { D2mPayloadType, decodeMessage, ensureDeviceId } from '../../../d2m/index.js';
 import { StorageError } from '../../../src/errors.js';
+import { AckBatcher } from '../../../src/session/ack-batcher.js';
 import { Delivery, reflectedFrame, type DeliveryOptions } from '../../../src/session/delivery.js';
 import type { AppendedItem } from '../../../src/storage/group-coordinator.js';
-import type { QueueItem, ReflectionQueue } from '../../../src/storage/reflection-queue.js';
+import type { QueueItem, ReflectionQueue, SlotAcks } from '../../../src/storage/reflection-queue.js';
 import type { GroupId } from '../../../src/storage/types.js';
 import { Gate, recordingMetrics, settle } from '../support/session-fakes.js';
 
 const GROUP = 'g' as GroupId;
 const DEVICE = ensureDeviceId(2n);
+const OTHER_DEVICE = ensureDeviceId(3n);
 
 function item(seq: number): QueueItem {
     return { seq, flags: 0, timestamp: 1000 + seq, envelope: new Uint8Array([seq]) };
@@ -31,7 +34,8 @@ function carried(seq: number): AppendedItem {
 /** A queue holding items 1..n (all there from the start), recording reads and acks. */
 class RecordingQueue implements Pick<ReflectionQueue, 'read' | 'ackMany'> {
     public readonly reads: number[] = [];
-    public readonly ackCalls: number[][] = [];
+    /** Per ackMany call: `<group>/<device>:<seq>` of each ack, in order. */
+    public readonly ackCalls: string[][] = [];
     public ackGate: Gate | undefined;
     public ackFailure: Error | undefined;
     public items: QueueItem[];
@@ -45,10 +49,12 @@ class RecordingQueue implements Pick<ReflectionQueue, 'read' | 'ackMany'> {
         return Promise.resolve(this.items.filter((entry) => entry.seq > afterSeq).slice(0, maxItems));
     }
 
-    public async ackMany(_group: GroupId, _device: unknown, seqs: readonly number[]): Promise<number> {
-        this.ackCalls.push([...seqs]);
+    public async ackMany(group: GroupId, acks: readonly SlotAcks[]): Promise<number> {
+        this.ackCalls.push(acks.flatMap(({ deviceId, seqs }) => seqs.map((seq) => `${group}/${deviceId}:${seq}`)));
         await this.ackGate?.pass();
         if (this.ackFailure !== undefined) throw this.ackFailure;
+        // The items are DEVICE's; another device's acks change nothing here.
+        const seqs = acks.filter((slot) => slot.deviceId === DEVICE).flatMap((slot) => slot.seqs);
         const before = this.items.length;
         this.items = this.items.filter((entry) => !seqs.includes(entry.seq));
         return before - this.items.length;
@@ -78,6 +84,7 @@ describe('Delivery from appended events', function () {
     function delivery(overrides: Partial<DeliveryOptions> = {}): Delivery {
         return new Delivery({
             queue,
+            acks: new AckBatcher(queue),
             groupId: GROUP,
             deviceId: DEVICE,
             send: (frame) => {
@@ -259,7 +266,7 @@ describe('Delivery from appended events', function () {
             expect([out.ack(3), out.ack(1), out.ack(4)]).to.deep.equal([true, true, true]);
             expect(queue.ackCalls).to.deep.equal([]);
             await out.flushAcks();
-            expect(queue.ackCalls).to.deep.equal([[3, 1, 4]]);
+            expect(queue.ackCalls).to.deep.equal([['g/2:3', 'g/2:1', 'g/2:4']]);
             expect(queue.items.map((entry) => entry.seq)).to.deep.equal([2]);
             expect(metrics.calls.filter(([name]) => name === 'reflectedAcked')).to.have.length(3);
             expect(out.unackedCount).to.equal(1);
@@ -270,17 +277,17 @@ describe('Delivery from appended events', function () {
             queue.ackGate = new Gate();
             out.ack(1);
             await settle();
-            expect(queue.ackCalls).to.deep.equal([[1]]);
+            expect(queue.ackCalls).to.deep.equal([['g/2:1']]);
             out.ack(2);
             out.ack(3);
             await settle();
             out.ack(4);
             await settle();
             // Still one call: the first has not returned.
-            expect(queue.ackCalls).to.deep.equal([[1]]);
+            expect(queue.ackCalls).to.deep.equal([['g/2:1']]);
             queue.ackGate.open();
             await out.flushAcks();
-            expect(queue.ackCalls).to.deep.equal([[1], [2, 3, 4]]);
+            expect(queue.ackCalls).to.deep.equal([['g/2:1'], ['g/2:2', 'g/2:3', 'g/2:4']]);
             expect(queue.items.map((entry) => entry.seq)).to.deep.equal([5]);
         });
 
@@ -293,7 +300,7 @@ describe('Delivery from appended events', function () {
             expect(out.ack(1)).to.equal(true);
             expect(out.ack(1)).to.equal(false);
             await out.flushAcks();
-            expect(queue.ackCalls).to.deep.equal([[1]]);
+            expect(queue.ackCalls).to.deep.equal([['g/2:1']]);
         });
 
         it('flushAcks waits for every ack given so far, also after stop', async function () {
@@ -320,8 +327,57 @@ describe('Delivery from appended events', function () {
             await out.flushAcks();
             expect(errors).to.have.length(1);
             expect(errors[0]).to.be.instanceOf(StorageError);
-            expect(queue.ackCalls).to.deep.equal([[1]]);
+            expect(queue.ackCalls).to.deep.equal([['g/2:1']]);
             expect(metrics.calls.filter(([name]) => name === 'reflectedAcked')).to.deep.equal([]);
+        });
+
+        it('takes the acks of every connection of a group into one call, one call per group', async function () {
+            queue = new RecordingQueue(2);
+            const batcher = new AckBatcher(queue);
+            const mine = delivery({ acks: batcher });
+            const other = delivery({ acks: batcher, deviceId: OTHER_DEVICE });
+            const elsewhere = delivery({ acks: batcher, groupId: 'h' as GroupId });
+            for (const out of [mine, other, elsewhere]) {
+                out.start(0, () => undefined);
+                out.wakeQueue(1, carried(1));
+                out.wakeQueue(2, carried(2));
+            }
+            await settle();
+            mine.ack(2);
+            other.ack(1);
+            elsewhere.ack(1);
+            mine.ack(1);
+            await Promise.all([mine.flushAcks(), other.flushAcks(), elsewhere.flushAcks()]);
+            expect(queue.ackCalls).to.have.length(2);
+            expect(queue.ackCalls).to.deep.include.members([['g/2:2', 'g/2:1', 'g/3:1'], ['h/2:1']]);
+            expect(metrics.calls.filter(([name]) => name === 'reflectedAcked')).to.have.length(4);
+        });
+
+        it('fails the acks of every connection in a failed call, each reported once', async function () {
+            queue = new RecordingQueue(1);
+            const batcher = new AckBatcher(queue);
+            const mine = delivery({ acks: batcher });
+            const other = delivery({ acks: batcher, deviceId: OTHER_DEVICE });
+            for (const out of [mine, other]) {
+                out.start(0, () => undefined);
+                out.wakeQueue(1, carried(1));
+            }
+            await settle();
+            queue.ackFailure = new StorageError('ack failed', { retryable: true });
+            mine.ack(1);
+            other.ack(1);
+            await Promise.all([mine.flushAcks(), other.flushAcks()]);
+            expect(errors).to.have.length(2);
+            // The group's next batch is not held up by the failed one.
+            queue.ackFailure = undefined;
+            const third = delivery({ acks: batcher });
+            third.start(0, () => undefined);
+            third.wakeQueue(1, carried(1));
+            await settle();
+            third.ack(1);
+            await third.flushAcks();
+            expect(queue.ackCalls).to.deep.equal([['g/2:1', 'g/3:1'], ['g/2:1']]);
+            expect(queue.items).to.deep.equal([]);
         });
     });
 });

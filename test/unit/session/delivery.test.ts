@@ -7,6 +7,7 @@
 import { expect } from 'chai';
 import { CloseCode, D2mPayloadType, decodeMessage, encodeMessage, type D2mMessage } from '../../../d2m/index.js';
 import { SessionClosedError, StorageError } from '../../../src/errors.js';
+import { AckBatcher } from '../../../src/session/ack-batcher.js';
 import { Delivery, type DeliveryOptions } from '../../../src/session/delivery.js';
 import { createMemoryBackend, type MemoryBackend } from '../../../src/storage/memory-backend.js';
 import type { QueueLimits, ReflectionQueue } from '../../../src/storage/reflection-queue.js';
@@ -48,6 +49,7 @@ describe('Delivery', function () {
     function delivery(overrides: Partial<DeliveryOptions> = {}): Delivery {
         return new Delivery({
             queue: backend.queue,
+            acks: new AckBatcher(backend.queue),
             groupId: group.groupId,
             deviceId: DEVICE_B,
             send: (frame) => socket.send(frame),
@@ -106,12 +108,11 @@ describe('Delivery', function () {
 
     it('keeps a notification behind the reflections released before it while storage is slow', async function () {
         const gate = new Gate();
-        const slowQueue: Pick<ReflectionQueue, 'read' | 'ackMany'> = {
+        const slowQueue: Pick<ReflectionQueue, 'read'> = {
             read: async (...args) => {
                 await gate.pass();
                 return backend.queue.read(...args);
             },
-            ackMany: (...args) => backend.queue.ackMany(...args),
         };
         const out = delivery({ queue: slowQueue });
         out.start(0, () => undefined);
@@ -194,9 +195,8 @@ describe('Delivery', function () {
     });
 
     it('reports a storage failure once and stops', async function () {
-        const failing: Pick<ReflectionQueue, 'read' | 'ackMany'> = {
+        const failing: Pick<ReflectionQueue, 'read'> = {
             read: () => Promise.reject(new StorageError('read failed', { retryable: true })),
-            ackMany: () => Promise.resolve(0),
         };
         const out = delivery({ queue: failing });
         out.start(3, () => undefined);

@@ -13,6 +13,7 @@ import { DeviceConnection } from '../../../src/mediator/device-connection.js';
 import { LocalGroups } from '../../../src/mediator/local-groups.js';
 import { login, logout, type LoginRequest, type LoginResult } from '../../../src/mediator/login.js';
 import type { SessionPorts } from '../../../src/session/ports.js';
+import { AckBatcher } from '../../../src/session/ack-batcher.js';
 import { handoffGraceMs, INBOX_MAX_BYTES, Session } from '../../../src/session/session.js';
 import {
     DEVICE_A,
@@ -89,6 +90,7 @@ describe('Session', function () {
             metrics: node.metrics,
             logger: node.logger,
             queue: node.backend.queue,
+            acks: new AckBatcher(node.backend.queue),
             localGroups,
             login: (request) => login(node, request),
             logout: (groupId, deviceId, connectionId) => logout(node, groupId, deviceId, connectionId),
@@ -359,16 +361,15 @@ describe('Session', function () {
         it('applies the acks before it before a request that may observe the queue, but not before a Reflect', async function () {
             const gate = new Gate();
             const applied: number[][] = [];
-            const slowAcks: SessionPorts['queue'] = {
-                read: (...args) => node.backend.queue.read(...args),
-                ackMany: async (groupId, deviceId, seqs) => {
+            const slowAcks = new AckBatcher({
+                ackMany: async (groupId, acks) => {
                     await gate.pass();
-                    applied.push([...seqs]);
-                    return node.backend.queue.ackMany(groupId, deviceId, seqs);
+                    applied.push(acks.flatMap((slot) => slot.seqs));
+                    return node.backend.queue.ackMany(groupId, acks);
                 },
-            };
+            });
             const a = await loggedIn(DEVICE_A);
-            const b = hello(DEVICE_B, { queue: slowAcks });
+            const b = hello(DEVICE_B, { acks: slowAcks });
             await settle();
             a.session.onFrame(reflectFrame(1, 10));
             a.session.onFrame(reflectFrame(2, 20));
@@ -399,16 +400,15 @@ describe('Session', function () {
         it('applies the acks a device gave before its connection ended, before it logs out', async function () {
             const gate = new Gate();
             const applied: number[][] = [];
-            const slowAcks: SessionPorts['queue'] = {
-                read: (...args) => node.backend.queue.read(...args),
-                ackMany: async (groupId, deviceId, seqs) => {
+            const slowAcks = new AckBatcher({
+                ackMany: async (groupId, acks) => {
                     await gate.pass();
-                    applied.push([...seqs]);
-                    return node.backend.queue.ackMany(groupId, deviceId, seqs);
+                    applied.push(acks.flatMap((slot) => slot.seqs));
+                    return node.backend.queue.ackMany(groupId, acks);
                 },
-            };
+            });
             const a = await loggedIn(DEVICE_A);
-            const b = hello(DEVICE_B, { queue: slowAcks });
+            const b = hello(DEVICE_B, { acks: slowAcks });
             await settle();
             a.session.onFrame(reflectFrame(1, 10));
             a.session.onFrame(reflectFrame(2, 20));
