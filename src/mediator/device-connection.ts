@@ -91,6 +91,13 @@ export interface DeviceLink {
      * ephemeral id.
      */
     ackReflected(reflectedId: number): boolean;
+    /**
+     * Resolves once every ReflectedAck the device gave before this call is
+     * applied to the queue (it never rejects: a failure closes the
+     * connection). Every answer to a request waits for it, so an answer
+     * proves the acks before its request were applied.
+     */
+    acksApplied(): Promise<void>;
 }
 
 export class DeviceConnection {
@@ -146,16 +153,21 @@ export class DeviceConnection {
             });
             return;
         }
-        const result = await backend.queue.append({
-            groupId,
-            senderDeviceId: deviceId,
-            flags: reflect.flags,
-            envelope: reflect.envelope,
-            timestamp,
-            limits: { maxCount: policy.queueMaxCount, maxBytes: policy.queueMaxBytes },
-            hold: this.#lock?.lock.token,
-            senderConnectionId: this.#identity.connectionId,
-        });
+        // The append does not depend on this device's acks: it runs alongside their batch, and
+        // the ReflectAck waits for both (an answer proves the acks before its request applied).
+        const [result] = await Promise.all([
+            backend.queue.append({
+                groupId,
+                senderDeviceId: deviceId,
+                flags: reflect.flags,
+                envelope: reflect.envelope,
+                timestamp,
+                limits: { maxCount: policy.queueMaxCount, maxBytes: policy.queueMaxBytes },
+                hold: this.#lock?.lock.token,
+                senderConnectionId: this.#identity.connectionId,
+            }),
+            this.#link.acksApplied(),
+        ]);
         this.#link.reply({ type: D2mPayloadType.REFLECT_ACK, body: { reflectId: reflect.reflectId, timestamp } });
         metrics.reflectAcked(performance.now() - handlingSince);
         if (result.overflowed.length > 0) {

@@ -90,11 +90,13 @@ interface Closed {
 type OpenState = AwaitingHello | Authenticating | Active;
 
 /**
- * Whether handling a request of this type may observe the device's queue
- * (or change what an ack applied later would hit: a dropped and re-created
- * slot starts its seqs again), so the acks before it must be applied first.
- * Reflect only touches the other slots' queues, a ReflectedAck joins the
- * batch, and Proxy frames are the chat server's.
+ * Whether the acks before a request of this type must be applied before it
+ * is handled: it may observe the device's queue (or change what an ack
+ * applied later would hit: a dropped and re-created slot starts its seqs
+ * again), and its answer proves the acks before it were applied. A Reflect
+ * only touches the other slots' queues: its append runs alongside the acks'
+ * batch and its ReflectAck waits for both (DeviceConnection.reflect). A
+ * ReflectedAck joins the batch; Proxy frames are the chat server's.
  */
 function observesAcks(type: D2mPayloadType): boolean {
     return type !== D2mPayloadType.REFLECTED_ACK && type !== D2mPayloadType.REFLECT && type !== D2mPayloadType.PROXY;
@@ -440,6 +442,7 @@ export class Session implements GroupMember {
             notify: (message) => delivery.sendInOrder(encodeMessage(message)),
             close: (code, reason) => this.close(code, reason),
             ackReflected: (reflectedId) => delivery.ack(reflectedId),
+            acksApplied: () => delivery.flushAcks(),
         });
     }
 

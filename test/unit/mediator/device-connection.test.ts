@@ -58,6 +58,10 @@ class RecordingLink implements DeviceLink {
         return reflectedId === 1;
     }
 
+    public acksApplied(): Promise<void> {
+        return Promise.resolve();
+    }
+
     public replyTypes(): D2mPayloadType[] {
         return this.replies.map((message) => message.type);
     }

@@ -358,7 +358,7 @@ describe('Session', function () {
             expect(answers).to.deep.equal([D2mPayloadType.SERVER_INFO, 'ack1', D2mPayloadType.DEVICES_INFO, 'ack2']);
         });
 
-        it('applies the acks before it before a request that may observe the queue, but not before a Reflect', async function () {
+        it('answers a request only once the acks before it are applied; a Reflect is stored meanwhile', async function () {
             const gate = new Gate();
             const applied: number[][] = [];
             const slowAcks = new AckBatcher({
@@ -374,10 +374,11 @@ describe('Session', function () {
             a.session.onFrame(reflectFrame(1, 10));
             a.session.onFrame(reflectFrame(2, 20));
             await settle();
-            const ids = replies(b.socket).flatMap((message) =>
-                message.type === D2mPayloadType.REFLECTED ? [message.body.reflectedId] : [],
-            );
-            expect(ids).to.deep.equal([1, 2]);
+            const reflectedIds = (socket: FakeTransport): number[] =>
+                replies(socket).flatMap((message) =>
+                    message.type === D2mPayloadType.REFLECTED ? [message.body.reflectedId] : [],
+                );
+            expect(reflectedIds(b.socket)).to.deep.equal([1, 2]);
             b.session.onFrame(frame({ type: D2mPayloadType.REFLECTED_ACK, body: { reflectedId: 1 } }));
             b.session.onFrame(reflectFrame(7, 70));
             b.session.onFrame(frame({ type: D2mPayloadType.REFLECTED_ACK, body: { reflectedId: 2 } }));
@@ -387,12 +388,13 @@ describe('Session', function () {
                 replies(b.socket)
                     .map((message) => message.type)
                     .filter((type) => type === D2mPayloadType.REFLECT_ACK || type === D2mPayloadType.DEVICES_INFO);
-            // The Reflect is answered while the acks wait; GetDevicesInfo waits for them.
-            expect(answered()).to.deep.equal([D2mPayloadType.REFLECT_ACK]);
+            // The reflection is stored (A got it) while its ReflectAck waits for the ack before it.
+            expect(reflectedIds(a.socket)).to.deep.equal([1]);
+            expect(answered()).to.deep.equal([]);
             expect(applied).to.deep.equal([]);
             gate.open();
             await settle();
-            expect(applied).to.deep.equal([[1, 2]]);
+            expect(applied).to.deep.equal([[1], [2]]);
             expect(answered()).to.deep.equal([D2mPayloadType.REFLECT_ACK, D2mPayloadType.DEVICES_INFO]);
             expect((await node.backend.queue.stats(group.groupId, DEVICE_B)).count).to.equal(0);
         });
