@@ -1,10 +1,10 @@
 /**
  * The ReflectedAcks of a node's connections, applied to the queue in
- * batches: every ack given in one event-loop turn, or while the group's
- * previous batch is still being applied, goes into one `ackMany` call for
- * the group (one Lua call on Redis), whichever of the group's connections
- * gave it. The receivers of one reflection acknowledge at about the same
- * time, so one call takes the acks of all of them.
+ * batches: every ack given within a millisecond of the batch's first, or
+ * while the group's previous batch is still being applied, goes into one
+ * `ackMany` call for the group (one Lua call on Redis), whichever of the
+ * group's connections gave it. The receivers of one reflection acknowledge
+ * at about the same time, so one call takes the acks of all of them.
  *
  * A group's batches run one after the other, so the promise an ack gets
  * settles after every earlier ack of the group was applied: waiting for the
@@ -34,8 +34,15 @@ interface GroupBatches {
     tail: Promise<void>;
 }
 
-function nextTurn(): Promise<void> {
-    return new Promise((resolve) => setImmediate(resolve));
+/**
+ * How long a batch gathers acks after its first one (and after the group's
+ * previous batch is done): the receivers of one reflection answer within a
+ * few event-loop turns of each other, not always the same one.
+ */
+const ACK_BATCH_DELAY_MS = 1;
+
+function gatherTime(): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ACK_BATCH_DELAY_MS));
 }
 
 export class AckBatcher implements AckSink {
@@ -59,10 +66,10 @@ export class AckBatcher implements AckSink {
         return batch.applied;
     }
 
-    /** A new batch, applied after the group's previous one and after the rest of this turn. */
+    /** A new batch, applied after the group's previous one and the gathering time. */
     #openBatch(groupId: GroupId, group: GroupBatches): Batch {
         const acks = new Map<DeviceId, number[]>();
-        const applied = group.tail.then(nextTurn).then(async () => {
+        const applied = group.tail.then(gatherTime).then(async () => {
             // From here on, new acks go into the next batch.
             if (group.open?.acks === acks) group.open = undefined;
             await this.#queue.ackMany(

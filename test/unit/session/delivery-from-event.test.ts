@@ -21,6 +21,11 @@ const GROUP = 'g' as GroupId;
 const DEVICE = ensureDeviceId(2n);
 const OTHER_DEVICE = ensureDeviceId(3n);
 
+/** Longer than an ack batch gathers acks. */
+function gathered(): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, 10));
+}
+
 function item(seq: number): QueueItem {
     return { seq, flags: 0, timestamp: 1000 + seq, envelope: new Uint8Array([seq]) };
 }
@@ -261,7 +266,7 @@ describe('Delivery from appended events', function () {
             return out;
         }
 
-        it('applies the acks of one event-loop turn with one ackMany call', async function () {
+        it('applies the acks given together with one ackMany call', async function () {
             const out = await sentItems(4);
             expect([out.ack(3), out.ack(1), out.ack(4)]).to.deep.equal([true, true, true]);
             expect(queue.ackCalls).to.deep.equal([]);
@@ -276,13 +281,13 @@ describe('Delivery from appended events', function () {
             const out = await sentItems(5);
             queue.ackGate = new Gate();
             out.ack(1);
-            await settle();
+            await gathered();
             expect(queue.ackCalls).to.deep.equal([['g/2:1']]);
             out.ack(2);
             out.ack(3);
-            await settle();
+            await gathered();
             out.ack(4);
-            await settle();
+            await gathered();
             // Still one call: the first has not returned.
             expect(queue.ackCalls).to.deep.equal([['g/2:1']]);
             queue.ackGate.open();

@@ -393,6 +393,8 @@ describe('Session', function () {
             expect(answered()).to.deep.equal([]);
             expect(applied).to.deep.equal([]);
             gate.open();
+            // Each batch gathers acks for a millisecond.
+            await new Promise((resolve) => setTimeout(resolve, 20));
             await settle();
             expect(applied).to.deep.equal([[1], [2]]);
             expect(answered()).to.deep.equal([D2mPayloadType.REFLECT_ACK, D2mPayloadType.DEVICES_INFO]);
