@@ -365,8 +365,8 @@ describe('DeviceConnection', function () {
 
         it('ignores a ReflectedAck for an unknown id, logging it at debug', async function () {
             const [a, linkA] = await connect(DEVICE_A, 'a1');
-            await a.reflectedAck(1);
-            await a.reflectedAck(99);
+            a.reflectedAck(1);
+            a.reflectedAck(99);
             expect(linkA.acked).to.deep.equal([1, 99]);
             const ignored = node.logger.records.filter((record) => record.msg.startsWith('ignored ack'));
             expect(ignored.map((record) => [record.level, record.id])).to.deep.equal([['debug', 99]]);
