@@ -25,6 +25,7 @@ import { SlotSweeper } from './mediator/sweeper.js';
 import { DeviceConnection } from './mediator/device-connection.js';
 import { login, logout } from './mediator/login.js';
 import { NodeClaim } from './mediator/node-claim.js';
+import { AckBatcher } from './session/ack-batcher.js';
 import type { SessionPorts, SessionStats } from './session/ports.js';
 import { Session } from './session/session.js';
 import { SessionDrain } from './session/drain.js';
@@ -126,6 +127,7 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
         metrics: ctx.metrics,
         logger: ctx.logger,
         queue: backend.queue,
+        acks: new AckBatcher(backend.queue),
         localGroups,
         login: (request) => login(ctx, request),
         logout: (groupId, deviceId, connectionId) => logout(ctx, groupId, deviceId, connectionId),

@@ -85,8 +85,19 @@ export interface DeviceLink {
     notify(message: D2mMessage): void;
     /** Closes the connection. */
     close(code: CloseCode, reason: string): void;
-    /** Acknowledges a reflected item; false for an unknown or ephemeral id. */
-    ackReflected(reflectedId: number): Promise<boolean>;
+    /**
+     * Acknowledges a reflected item (applied to the queue in a batch, before
+     * any later request that may observe the queue); false for an unknown or
+     * ephemeral id.
+     */
+    ackReflected(reflectedId: number): boolean;
+    /**
+     * Resolves once every ReflectedAck the device gave before this call is
+     * applied to the queue (it never rejects: a failure closes the
+     * connection). Every answer to a request waits for it, so an answer
+     * proves the acks before its request were applied.
+     */
+    acksApplied(): Promise<void>;
 }
 
 export class DeviceConnection {
@@ -142,16 +153,21 @@ export class DeviceConnection {
             });
             return;
         }
-        const result = await backend.queue.append({
-            groupId,
-            senderDeviceId: deviceId,
-            flags: reflect.flags,
-            envelope: reflect.envelope,
-            timestamp,
-            limits: { maxCount: policy.queueMaxCount, maxBytes: policy.queueMaxBytes },
-            hold: this.#lock?.lock.token,
-            senderConnectionId: this.#identity.connectionId,
-        });
+        // The append does not depend on this device's acks: it runs alongside their batch, and
+        // the ReflectAck waits for both (an answer proves the acks before its request applied).
+        const [result] = await Promise.all([
+            backend.queue.append({
+                groupId,
+                senderDeviceId: deviceId,
+                flags: reflect.flags,
+                envelope: reflect.envelope,
+                timestamp,
+                limits: { maxCount: policy.queueMaxCount, maxBytes: policy.queueMaxBytes },
+                hold: this.#lock?.lock.token,
+                senderConnectionId: this.#identity.connectionId,
+            }),
+            this.#link.acksApplied(),
+        ]);
         this.#link.reply({ type: D2mPayloadType.REFLECT_ACK, body: { reflectId: reflect.reflectId, timestamp } });
         metrics.reflectAcked(performance.now() - handlingSince);
         if (result.overflowed.length > 0) {
@@ -160,8 +176,8 @@ export class DeviceConnection {
     }
 
     /** ReflectedAck: removes the item; an unknown or ephemeral id is ignored. */
-    public async reflectedAck(reflectedId: number): Promise<void> {
-        if (!(await this.#link.ackReflected(reflectedId))) {
+    public reflectedAck(reflectedId: number): void {
+        if (!this.#link.ackReflected(reflectedId)) {
             this.#link.logger.debug('ignored ack for an unknown or ephemeral reflected id', { id: reflectedId });
         }
     }
