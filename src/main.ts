@@ -115,6 +115,13 @@ async function serve(args: Readonly<Record<string, unknown>>): Promise<void> {
             metrics,
             proxyMetrics: metrics.proxy,
             sharePort: worker !== undefined,
+            onNodeIdLost: (holder) => {
+                // Devices were closed with 1013; a restart policy starts this node again, and it then waits its turn.
+                process.stderr.write(
+                    `mediator: node id ${server.nodeId} was taken over by another live process (incarnation ${holder}); stopped serving\n`,
+                );
+                void Promise.allSettled([admin?.close(), backend.close()]).then(() => process.exit(1));
+            },
         });
         // A worker's admin port is its primary's.
         const adminPort = worker === undefined ? adminListenPort(config) : undefined;

@@ -24,6 +24,8 @@ import { GroupMaintenance } from './mediator/group-maintenance.js';
 import { SlotSweeper } from './mediator/sweeper.js';
 import { DeviceConnection } from './mediator/device-connection.js';
 import { login, logout } from './mediator/login.js';
+import { NodeClaim } from './mediator/node-claim.js';
+import { AckBatcher } from './session/ack-batcher.js';
 import type { SessionPorts, SessionStats } from './session/ports.js';
 import { MAX_REFLECTS_IN_FLIGHT } from './session/reflect-pipeline.js';
 import { Session } from './session/session.js';
@@ -48,6 +50,12 @@ export interface MediatorServerOptions {
     readonly metrics?: MediatorMetricsHooks;
     /** One of several worker processes of a node: share the WebSocket port with the others (SO_REUSEPORT). */
     readonly sharePort?: boolean;
+    /**
+     * Called once another live process took this node's id over and this
+     * node has closed its devices (1013) and stopped serving
+     * (mediator/node-claim.ts); `mediator serve` exits non-zero.
+     */
+    readonly onNodeIdLost?: (holder: string) => void;
 }
 
 /**
@@ -120,6 +128,7 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
         metrics: ctx.metrics,
         logger: ctx.logger,
         queue: backend.queue,
+        acks: new AckBatcher(backend.queue),
         localGroups,
         login: (request) => login(ctx, request),
         logout: (groupId, deviceId, connectionId) => logout(ctx, groupId, deviceId, connectionId),
@@ -200,6 +209,9 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
         };
     };
 
+    // One live process per node id: wait out a predecessor's claim, or fail (NodeIdInUseError).
+    const nodeClaim = new NodeClaim(ctx, incarnation);
+    await nodeClaim.acquire();
     const server = await startWebSocketServer({
         host: config.host,
         port: config.port,
@@ -213,10 +225,19 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
         logger: transportLogger,
         onConnection,
         sharePort: options.sharePort === true,
+    }).catch(async (error: unknown) => {
+        await nodeClaim.release();
+        throw error;
     });
     const sweeper = new SlotSweeper(ctx);
     sweeper.start();
     maintenance.start();
+    nodeClaim.start((holder) => {
+        // Another process serves under this id now: stop serving at once, devices retry elsewhere.
+        shutdown ??= drainSessions(0, CloseCode.TRY_AGAIN_LATER);
+        shutdown.closeRest(CloseCode.TRY_AGAIN_LATER);
+        void shutdown.done.then(() => options.onNodeIdLost?.(holder));
+    });
     ctx.logger.info('mediator listening', {
         incarnation,
         host: config.host,
@@ -275,6 +296,8 @@ export async function startMediatorServer(options: MediatorServerOptions): Promi
             server.stopIdleCheck();
             await Promise.allSettled([...finished]);
             await Promise.all([sweeper.stop(), maintenance.stop()]);
+            // A restart under the same id need not wait for the claim to run out.
+            await nodeClaim.release();
             ctx.logger.info('drained', { sessions: count, ms: Date.now() - started });
         })();
         return { done, closeRest: (closeCode) => drain.closeRest(closeCode) };

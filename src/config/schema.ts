@@ -213,7 +213,8 @@ export const SETTINGS: SettingsTable = {
         defaultText: 'random',
         description:
             "this node's name in presence records, connection ids and logs (letters, digits, '.', '_', '-'); " +
-            'connection ids also carry a random name of each process run, so a restart under the same name never reuses one',
+            'connection ids also carry a random name of each process run, so a restart under the same name never reuses one; ' +
+            'one live process per name: a second one waits up to a presence TTL, then exits 1',
     },
     workers: {
         section: 'Listening',

@@ -87,8 +87,19 @@ export interface DeviceLink {
     notify(message: D2mMessage): void;
     /** Closes the connection. */
     close(code: CloseCode, reason: string): void;
-    /** Acknowledges a reflected item; false for an unknown or ephemeral id. */
-    ackReflected(reflectedId: number): Promise<boolean>;
+    /**
+     * Acknowledges a reflected item (applied to the queue in a batch, before
+     * any later request that may observe the queue); false for an unknown or
+     * ephemeral id.
+     */
+    ackReflected(reflectedId: number): boolean;
+    /**
+     * Resolves once every ReflectedAck the device gave before this call is
+     * applied to the queue (it never rejects: a failure closes the
+     * connection). Every answer to a request waits for it, so an answer
+     * proves the acks before its request were applied.
+     */
+    acksApplied(): Promise<void>;
 }
 
 /** A stored Reflect whose append was started (`DeviceConnection.startReflect`). */
@@ -183,7 +194,9 @@ export class DeviceConnection {
         metrics.reflectReceived(false);
         checkEnvelope(reflect);
         const timestamp = this.#ports.now();
-        const stored = backend.queue.append({
+        // The append does not depend on this device's acks: it runs alongside their batch, and the
+        // ReflectAck waits for both (an answer proves the acks before its request were applied).
+        const append = backend.queue.append({
             groupId,
             senderDeviceId: deviceId,
             flags: reflect.flags,
@@ -193,6 +206,8 @@ export class DeviceConnection {
             hold: this.#lock?.lock.token,
             senderConnectionId: this.#identity.connectionId,
         });
+        const acksApplied = this.#link.acksApplied();
+        const stored = Promise.all([append, acksApplied]).then(([result]) => result);
         return {
             stored,
             acknowledge: () => {
@@ -211,8 +226,8 @@ export class DeviceConnection {
     }
 
     /** ReflectedAck: removes the item; an unknown or ephemeral id is ignored. */
-    public async reflectedAck(reflectedId: number): Promise<void> {
-        if (!(await this.#link.ackReflected(reflectedId))) {
+    public reflectedAck(reflectedId: number): void {
+        if (!this.#link.ackReflected(reflectedId)) {
             this.#link.logger.debug('ignored ack for an unknown or ephemeral reflected id', { id: reflectedId });
         }
     }
@@ -306,6 +321,24 @@ export class DeviceConnection {
         this.#ports.metrics.leaderPromoted();
         this.#link.logger.info('promoted to leader', { term });
         this.#link.notify({ type: D2mPayloadType.ROLE_PROMOTED_TO_LEADER, body: {} });
+    }
+
+    /**
+     * The group's lock under `token` ended. When this connection still holds
+     * that grant, it ended elsewhere (its TTL ran out and another node ended
+     * it, its presence expired, a sweep): the device must not go on as if it
+     * held the lock, so it is closed with 1013 ("transaction lock lost"; its
+     * held reflections were delivered by whoever ended the lock). A grant
+     * this connection released itself, or an older one, changes nothing.
+     */
+    public onLockEnded(token: string): void {
+        const held = this.#lock;
+        if (held === undefined || held.lock.token !== token) return;
+        held.cancelTimer();
+        this.#lock = undefined;
+        this.#ports.metrics.lockReleased(this.#identity.groupId, token);
+        this.#link.logger.info('transaction lock ended elsewhere', { token });
+        this.#link.close(CloseCode.TRY_AGAIN_LATER, 'transaction lock lost');
     }
 
     /**

@@ -4,8 +4,8 @@
  * the last one detaches. Each event goes only to the members it concerns:
  * `kick` and `promoted` to the named connection, `appended` to the members
  * of the named slots, `ephemeral` to every device but the sender,
- * `transaction-ended` to every connection but the holder's, and
- * `bus-interrupted` to all.
+ * `transaction-ended` and `bus-interrupted` to all (the holder's
+ * connection checks whether the ended grant is one it still holds).
  */
 import type { DeviceId } from '../../d2m/index.js';
 import type { GroupCoordinator, GroupEvent } from '../storage/group-coordinator.js';
@@ -137,10 +137,6 @@ export class LocalGroups {
                 }
                 return;
             case 'transaction-ended':
-                for (const [connectionId, { member }] of members) {
-                    if (connectionId !== event.connectionId) member.onGroupEvent(event);
-                }
-                return;
             case 'bus-interrupted':
                 for (const { member } of members.values()) member.onGroupEvent(event);
                 return;

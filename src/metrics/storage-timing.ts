@@ -65,6 +65,7 @@ export function instrumentBackend(backend: StorageBackend, histogram: StorageHis
         groups: timeStore(backend.groups, 'groups', histogram),
         queue: timeStore(backend.queue, 'queue', histogram),
         coordinator: timeStore(backend.coordinator, 'coordinator', histogram),
+        nodes: backend.nodes,
         health: (timeoutMs) => backend.health(timeoutMs),
         close: () => backend.close(),
     };

@@ -18,13 +18,29 @@
  * not be dropped pile up past it too, the connection is closed with 4010
  * (the device reads its queue after it reconnects).
  *
+ * A new item whose `appended` event carries it (see GroupEvent) is sent
+ * from the event when it is the next item of the slot: every earlier one
+ * was sent (the cursor is at its seq - 1) and no read is pending. Anything
+ * else reads the queue: the login backlog, a gap (a missed event, items
+ * released from a transaction), and items announced while the frames
+ * waiting and the socket hold more than the high-water mark (the envelope
+ * is not kept then; it is read once the device caught up).
+ *
  * It owns every Reflected id of the connection: queue items are sent with
  * `seq mod 2^32` and remembered until acknowledged; ephemeral reflections
  * get ids counting down from 2^32 - 1, which no ack ever matches.
+ *
+ * ReflectedAcks are applied in batches (ack-batcher.ts: one storage call
+ * per group for the acks of a turn, or of the time the previous call ran).
+ * `flushAcks` waits until every ack given so far is applied (the session
+ * calls it before a frame that may observe the queue, and before the
+ * connection's cleanup).
  */
 import { CloseCode, D2mPayloadType, FRAME_HEADER_BYTE_LENGTH, Reflected } from '../../d2m/index.js';
 import { SessionClosedError } from '../errors.js';
 import type { MediatorMetricsHooks } from '../metrics/hooks.js';
+import type { AppendedItem } from '../storage/group-coordinator.js';
+import type { AckSink } from './ack-batcher.js';
 import type { ReflectionQueue } from '../storage/reflection-queue.js';
 import type { GroupId } from '../storage/types.js';
 import type { DeviceId } from '../../d2m/index.js';
@@ -33,11 +49,15 @@ type Task =
     | { readonly kind: 'backlog'; readonly count: number }
     /** Send the queue's items up to seq `upTo` (what the notification announced; later ones have their own). */
     | { readonly kind: 'drain-queue'; upTo: number }
+    /** Queue item `seq`, announced with its event: its Reflected frame, sent unless a read is needed first. */
+    | { readonly kind: 'item'; readonly seq: number; readonly frame: Uint8Array }
     | { readonly kind: 'frame'; readonly frame: Uint8Array }
     | { readonly kind: 'call'; readonly run: () => Promise<void> | void };
 
 export interface DeliveryOptions {
-    readonly queue: Pick<ReflectionQueue, 'read' | 'ack'>;
+    readonly queue: Pick<ReflectionQueue, 'read'>;
+    /** Applies ReflectedAcks in batches (the node's AckBatcher). */
+    readonly acks: AckSink;
     readonly groupId: GroupId;
     readonly deviceId: DeviceId;
     /** Sends one frame; false when the socket is gone. */
@@ -84,6 +104,10 @@ export class Delivery {
     /** Bytes of the frames in the task list, not sent yet. */
     #waitingBytes = 0;
     #nextEphemeralId = EPHEMERAL_ID_FIRST;
+    /** Settles (never rejects) once every ack given so far was applied or failed. */
+    #acksApplied: Promise<void> = Promise.resolve();
+    /** An ack failed (reported once): later ones are not applied. */
+    #ackFailed = false;
     readonly #options: DeliveryOptions;
 
     public constructor(options: DeliveryOptions) {
@@ -98,17 +122,30 @@ export class Delivery {
     }
 
     /**
-     * The slot's queue has new items, up to seq `upToSeq` (unknown: all).
-     * Items beyond it wait for their own notification, so a frame ordered
-     * between two notifications (an ephemeral reflection) is never
+     * The slot's queue has new items, up to seq `upToSeq` (unknown: all);
+     * `item`, when given, is the one item with seq `upToSeq` (from the
+     * event), sent without a read when every earlier item was sent by then.
+     * Items beyond `upToSeq` wait for their own notification, so a frame
+     * ordered between two notifications (an ephemeral reflection) is never
      * overtaken by the items of the later one. Consecutive notifications
-     * with nothing between them become one task.
+     * with nothing between them become one read when a read is pending.
      */
-    public wakeQueue(upToSeq = Number.POSITIVE_INFINITY): void {
+    public wakeQueue(upToSeq = Number.POSITIVE_INFINITY, item?: AppendedItem): void {
+        if (this.#stopped) return;
         const last = this.#tasks[this.#tasks.length - 1];
         if (last?.kind === 'drain-queue') {
+            // A read is pending: it takes this item too, in order.
             last.upTo = Math.max(last.upTo, upToSeq);
             return;
+        }
+        if (item !== undefined && Number.isSafeInteger(upToSeq) && upToSeq >= 1) {
+            const frame = reflectedFrame(item.flags, upToSeq % U32_SPACE, item.timestamp, item.envelope);
+            const behind = this.#options.bufferedAmount() + this.#waitingBytes + frame.byteLength;
+            if (behind <= this.#options.highWaterBytes) {
+                this.#waitingBytes += frame.byteLength;
+                this.#push({ kind: 'item', seq: upToSeq, frame });
+                return;
+            }
         }
         this.#push({ kind: 'drain-queue', upTo: upToSeq });
     }
@@ -174,16 +211,35 @@ export class Delivery {
     }
 
     /**
-     * Maps a ReflectedAck id to its queue item and removes it. Resolves false
-     * for an unknown or ephemeral id, which is ignored.
+     * Maps a ReflectedAck id to its queue item and queues its removal (in
+     * the next batch; see `flushAcks`). False for an unknown or ephemeral
+     * id, which is ignored.
      */
-    public async ack(reflectedId: number): Promise<boolean> {
+    public ack(reflectedId: number): boolean {
         const seq = this.#unacked.get(reflectedId);
         if (seq === undefined) return false;
         this.#unacked.delete(reflectedId);
-        await this.#options.queue.ack(this.#options.groupId, this.#options.deviceId, seq);
-        this.#options.metrics?.reflectedAcked();
+        if (this.#ackFailed) return true;
+        const { acks, groupId, deviceId, metrics } = this.#options;
+        this.#acksApplied = acks.ack(groupId, deviceId, seq).then(
+            () => metrics?.reflectedAcked(),
+            (error: unknown) => {
+                // Later acks are not applied either: the connection closes, the device reads them again.
+                if (this.#ackFailed) return;
+                this.#ackFailed = true;
+                this.#options.onError(error);
+            },
+        );
         return true;
+    }
+
+    /**
+     * Resolves once every ack given so far is applied to the queue (or
+     * failed: the failure was reported through `onError`, which closes the
+     * connection). Runs also after `stop`.
+     */
+    public flushAcks(): Promise<void> {
+        return this.#acksApplied;
     }
 
     public get unackedCount(): number {
@@ -221,6 +277,9 @@ export class Delivery {
                 case 'drain-queue':
                     await this.#sendFromQueue(Number.POSITIVE_INFINITY, task.upTo);
                     break;
+                case 'item':
+                    await this.#sendItem(task.seq, task.frame);
+                    break;
                 case 'frame':
                     await this.#waitForRoom();
                     this.#waitingBytes -= task.frame.byteLength;
@@ -239,6 +298,23 @@ export class Delivery {
         while (!this.#stopped && this.#options.bufferedAmount() > this.#options.highWaterBytes) {
             await new Promise<void>((resolve) => (this.#drainWaiter = resolve));
         }
+    }
+
+    /** Sends item `seq` from its event when it is the next one, else reads up to it. */
+    async #sendItem(seq: number, frame: Uint8Array): Promise<void> {
+        if (seq !== this.#cursor + 1) {
+            this.#waitingBytes -= frame.byteLength;
+            // Sent already (by a read that found it), or a gap before it: the queue has it.
+            if (seq > this.#cursor) await this.#sendFromQueue(Number.POSITIVE_INFINITY, seq);
+            return;
+        }
+        await this.#waitForRoom();
+        this.#waitingBytes -= frame.byteLength;
+        if (this.#stopped) return;
+        this.#options.send(frame);
+        this.#unacked.set(seq % U32_SPACE, seq);
+        this.#cursor = seq;
+        this.#options.metrics?.delivered(1, false);
     }
 
     async #sendFromQueue(limit: number, upToSeq = Number.POSITIVE_INFINITY): Promise<void> {

@@ -15,6 +15,7 @@ import type { ChatServerOpener } from '../mediator/proxy-relay.js';
 import type { MediatorMetricsHooks } from '../metrics/hooks.js';
 import type { ReflectionQueue } from '../storage/reflection-queue.js';
 import type { ConnectionId, GroupId } from '../storage/types.js';
+import type { AckSink } from './ack-batcher.js';
 
 /** The states of a session's connection (session.ts models each with what it carries). */
 export type SessionStateKind = 'awaiting-hello' | 'authenticating' | 'active' | 'closed';
@@ -50,8 +51,10 @@ export interface SessionPorts {
         'handshake' | 'closeSent' | 'delivered' | 'reflectedAcked' | 'ephemeralDropped' | 'inboundLimitExceeded'
     >;
     readonly logger: Logger;
-    /** Reads and acknowledges the device's queued reflections. */
-    readonly queue: Pick<ReflectionQueue, 'read' | 'ack'>;
+    /** Reads the device's queued reflections. */
+    readonly queue: Pick<ReflectionQueue, 'read'>;
+    /** Applies the node's ReflectedAcks in batches (one AckBatcher per node). */
+    readonly acks: AckSink;
     /** Routes the group's events to this node's sessions. */
     readonly localGroups: Pick<LocalGroups, 'attach' | 'detach'>;
     /** Logs a verified device in (mediator/login.ts). */

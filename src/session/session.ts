@@ -102,6 +102,19 @@ interface Closed {
 }
 
 type OpenState = AwaitingHello | Authenticating | Active;
+
+/**
+ * Whether the acks before a request of this type must be applied before it
+ * is handled: it may observe the device's queue (or change what an ack
+ * applied later would hit: a dropped and re-created slot starts its seqs
+ * again), and its answer proves the acks before it were applied. A Reflect
+ * only touches the other slots' queues: its append runs alongside the acks'
+ * batch and its ReflectAck waits for both (DeviceConnection.reflect). A
+ * ReflectedAck joins the batch; Proxy frames are the chat server's.
+ */
+function observesAcks(type: D2mPayloadType): boolean {
+    return type !== D2mPayloadType.REFLECTED_ACK && type !== D2mPayloadType.REFLECT && type !== D2mPayloadType.PROXY;
+}
 type State = OpenState | Closed;
 
 export class Session implements GroupMember {
@@ -268,8 +281,10 @@ export class Session implements GroupMember {
         switch (event.type) {
             case 'appended': {
                 // Items up to the seq this event names; later ones come with their own event (Delivery).
+                // The item travels with the event; Delivery sends it from there when nothing is before it.
                 const index = event.deviceIds.indexOf(state.hello.deviceId);
-                delivery.wakeQueue(index >= 0 ? event.seqs?.[index] : undefined);
+                const seq = index >= 0 ? event.seqs?.[index] : undefined;
+                delivery.wakeQueue(seq, seq === undefined ? undefined : event.item);
                 break;
             }
             case 'ephemeral':
@@ -279,6 +294,11 @@ export class Session implements GroupMember {
                 this.close(event.code, 'closed by the mediator');
                 break;
             case 'transaction-ended':
+                if (event.connectionId === this.connectionId) {
+                    // This connection's lock: ended by its own release, or elsewhere (then it is closed).
+                    if (state.kind === 'active' && event.token !== undefined) state.device.onLockEnded(event.token);
+                    break;
+                }
                 delivery.sendInOrder(
                     encodeMessage({
                         type: D2mPayloadType.TRANSACTION_ENDED,
@@ -379,6 +399,11 @@ export class Session implements GroupMember {
             // An append failed, or the connection closed, meanwhile: the request is dropped.
             if (this.#state !== state || this.#reflects.stopped) return;
         }
+        if (observesAcks(message.type)) {
+            // Acks are applied in batches: a request that may see the queue sees them applied.
+            await state.delivery.flushAcks();
+            if (this.#state !== state) return;
+        }
         return dispatchRequest(message, state.device, this.#relay);
     }
 
@@ -392,6 +417,7 @@ export class Session implements GroupMember {
             hello,
             delivery: new Delivery({
                 queue: this.#ports.queue,
+                acks: this.#ports.acks,
                 groupId: this.groupId,
                 deviceId: hello.deviceId,
                 send: (frame) => this.#transport.send(frame),
@@ -466,6 +492,7 @@ export class Session implements GroupMember {
             notify: (message) => delivery.sendInOrder(encodeMessage(message)),
             close: (code, reason) => this.close(code, reason),
             ackReflected: (reflectedId) => delivery.ack(reflectedId),
+            acksApplied: () => delivery.flushAcks(),
         });
     }
 
@@ -487,6 +514,8 @@ export class Session implements GroupMember {
                 const graceMs = handoffGraceMs(this.#ports.config.presenceRenewIntervalMs);
                 await new Promise<void>((resolve) => this.#startTimer(graceMs, resolve));
             }
+            // Acks the device gave are applied before anything else is undone.
+            await last.delivery.flushAcks();
             if (last.kind === 'active') await last.device.end();
             if (attached) await this.#ports.logout(this.groupId, last.hello.deviceId, this.connectionId);
         } catch (error) {

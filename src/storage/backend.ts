@@ -4,6 +4,7 @@
  */
 import type { DeviceGroupStore } from './device-group-store.js';
 import type { GroupCoordinator } from './group-coordinator.js';
+import type { NodeRegistry } from './node-registry.js';
 import type { ReflectionQueue } from './reflection-queue.js';
 
 /** One service a backend depends on, as `health` found it. */
@@ -30,6 +31,8 @@ export interface StorageBackend {
     readonly groups: DeviceGroupStore;
     readonly queue: ReflectionQueue;
     readonly coordinator: GroupCoordinator;
+    /** Which process run holds each node id (one live process per `--node-id`). */
+    readonly nodes: NodeRegistry;
     /**
      * Checks that every service the backend depends on answers within
      * `timeoutMs` (readiness). Never rejects; a check still running from an

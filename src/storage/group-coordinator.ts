@@ -68,6 +68,14 @@ export interface Leader {
     readonly term: number;
 }
 
+/** The one reflection an `appended` event announces, as stored (see GroupEvent). */
+export interface AppendedItem {
+    readonly flags: number;
+    readonly timestamp: number;
+    /** The stored envelope; shared, never written to. */
+    readonly envelope: Uint8Array;
+}
+
 export type GroupEvent =
     /**
      * New items in these slots' queues. `seqs[i]`, when present, is the seq
@@ -75,8 +83,20 @@ export type GroupEvent =
      * receiver sends items up to it now and leaves later ones to their own
      * event, so whatever it was told in between (an ephemeral reflection)
      * keeps its place. Absent (an older node): everything queued.
+     *
+     * `item`, when present (an append of one reflection; `seqs` is then
+     * present too), is that reflection: each named slot received exactly
+     * this one item, with seq `seqs[i]`. A receiver that has sent every
+     * item of its slot before `seqs[i]` sends it from the event without
+     * reading the queue. Absent (a release of held items, or an older
+     * node): the items are read from the queue.
      */
-    | { readonly type: 'appended'; readonly deviceIds: readonly DeviceId[]; readonly seqs?: readonly number[] }
+    | {
+          readonly type: 'appended';
+          readonly deviceIds: readonly DeviceId[];
+          readonly seqs?: readonly number[];
+          readonly item?: AppendedItem;
+      }
     /** An ephemeral reflection for every connected device except the sender; never stored. */
     | {
           readonly type: 'ephemeral';
@@ -87,12 +107,19 @@ export type GroupEvent =
       }
     /** Close this connection with this code (on whichever node holds it). */
     | { readonly type: 'kick'; readonly deviceId: DeviceId; readonly connectionId: ConnectionId; readonly code: number }
-    /** The lock was released; tell every connected device except the holder's connection. */
+    /**
+     * The lock was released; every connected device except the holder's
+     * connection is told (TransactionEnded). The holder's connection learns
+     * by it that its lock ended elsewhere when it did not release it itself
+     * (it still holds the grant `token`): it is closed with 1013.
+     */
     | {
           readonly type: 'transaction-ended';
           readonly deviceId: DeviceId;
           readonly connectionId: ConnectionId;
           readonly encryptedScope: Uint8Array;
+          /** The ended grant's token (absent from an older node). */
+          readonly token?: string;
       }
     /** This connection is now the leader. */
     | {

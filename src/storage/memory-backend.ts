@@ -7,6 +7,7 @@ import type { StorageBackend } from './backend.js';
 import { MemoryDeviceGroupStore } from './memory-device-group-store.js';
 import { MemoryGroupCoordinator, type MemoryGroupCoordinatorOptions } from './memory-group-coordinator.js';
 import { MemoryReflectionQueue } from './memory-reflection-queue.js';
+import { MemoryNodeRegistry } from './node-registry.js';
 
 export interface MemoryBackend extends StorageBackend {
     readonly groups: MemoryDeviceGroupStore;
@@ -30,6 +31,7 @@ export function createMemoryBackend(options: MemoryGroupCoordinatorOptions = {})
         groups,
         queue,
         coordinator,
+        nodes: new MemoryNodeRegistry(),
         health: () => Promise.resolve({ ok: true, checks: [{ name: 'embedded', ok: true, latencyMs: 0 }] }),
         async close(): Promise<void> {
             await Promise.all([queue.close(), groups.close(), coordinator.close()]);

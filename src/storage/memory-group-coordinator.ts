@@ -217,6 +217,7 @@ export class MemoryGroupCoordinator implements GroupCoordinator {
                 deviceId: lock.deviceId,
                 connectionId: lock.connectionId,
                 encryptedScope: lock.encryptedScope,
+                token: lock.token,
             });
             this.#forgetIfIdle(groupId, group);
             return lock;

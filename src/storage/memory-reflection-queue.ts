@@ -16,6 +16,7 @@ import type {
     QueueStats,
     ReflectionQueue,
     ReleaseResult,
+    SlotAcks,
 } from './reflection-queue.js';
 import type { GroupId } from './types.js';
 
@@ -185,7 +186,10 @@ export class MemoryReflectionQueue implements ReflectionQueue {
             const overflowed: DeviceId[] = [];
             this.#fanOut(group, request.senderDeviceId, payload, request.limits, recipients, overflowed);
             this.#forgetIfEmpty(request.groupId, group);
-            return { result: { recipients, overflowed }, event: this.#appended(request.groupId, recipients) };
+            return {
+                result: { recipients, overflowed },
+                event: this.#appended(request.groupId, recipients, payload),
+            };
         });
         await event;
         return result;
@@ -257,21 +261,13 @@ export class MemoryReflectionQueue implements ReflectionQueue {
     }
 
     public ack(groupId: GroupId, deviceId: DeviceId, seq: number): Promise<boolean> {
-        return this.#run(() => {
-            const group = this.#groups.get(groupId);
-            const slot = group?.slots.get(deviceId);
-            if (group === undefined || slot?.entries === undefined || !Number.isInteger(seq)) return false;
-            if (seq < slot.headSeq || seq >= slot.nextSeq) return false;
-            const index = slot.head + seq - slot.headSeq;
-            const payload = slot.entries[index];
-            if (payload === undefined) return false;
-            slot.entries[index] = undefined;
-            slot.count -= 1;
-            slot.bytes -= payload.envelope.byteLength;
-            this.#unref(group, payload);
-            this.#advanceHead(slot);
-            return true;
-        });
+        return this.#run(() => this.#ack(groupId, deviceId, [seq]) === 1);
+    }
+
+    public ackMany(groupId: GroupId, acks: readonly SlotAcks[]): Promise<number> {
+        return this.#run(() =>
+            acks.reduce((removed, slot) => removed + this.#ack(groupId, slot.deviceId, slot.seqs), 0),
+        );
     }
 
     public stats(groupId: GroupId, deviceId: DeviceId): Promise<QueueStats> {
@@ -300,6 +296,28 @@ export class MemoryReflectionQueue implements ReflectionQueue {
         this.#closed = true;
         this.#groups.clear();
         return Promise.resolve();
+    }
+
+    /** Removes the listed items that exist; returns how many. */
+    #ack(groupId: GroupId, deviceId: DeviceId, seqs: readonly number[]): number {
+        const group = this.#groups.get(groupId);
+        const slot = group?.slots.get(deviceId);
+        if (group === undefined || slot === undefined) return 0;
+        let removed = 0;
+        for (const seq of seqs) {
+            if (slot.entries === undefined || !Number.isInteger(seq)) continue;
+            if (seq < slot.headSeq || seq >= slot.nextSeq) continue;
+            const index = slot.head + seq - slot.headSeq;
+            const payload = slot.entries[index];
+            if (payload === undefined) continue;
+            slot.entries[index] = undefined;
+            slot.count -= 1;
+            slot.bytes -= payload.envelope.byteLength;
+            this.#unref(group, payload);
+            this.#advanceHead(slot);
+            removed += 1;
+        }
+        return removed;
     }
 
     /** Appends `payload` to every member but the sender, within limits; fills `recipients` and `overflowed`. */
@@ -342,13 +360,16 @@ export class MemoryReflectionQueue implements ReflectionQueue {
 
     /**
      * Publishes `appended` now (same synchronous step as the change), with
-     * each slot's newest seq; resolves when the bus took it.
+     * each slot's newest seq, and the item when the change appended just
+     * `item` (see GroupEvent); resolves when the bus took it.
      */
-    #appended(groupId: GroupId, deviceIds: readonly DeviceId[]): Promise<void> | void {
+    #appended(groupId: GroupId, deviceIds: readonly DeviceId[], item?: Payload): Promise<void> | void {
         if (deviceIds.length === 0) return undefined;
         const slots = this.#groups.get(groupId)?.slots;
         const seqs = deviceIds.map((deviceId) => (slots?.get(deviceId)?.nextSeq ?? FIRST_SEQ) - 1);
-        return this.#publish(groupId, { type: 'appended', deviceIds, seqs });
+        if (item === undefined) return this.#publish(groupId, { type: 'appended', deviceIds, seqs });
+        const { flags, timestamp, envelope } = item;
+        return this.#publish(groupId, { type: 'appended', deviceIds, seqs, item: { flags, timestamp, envelope } });
     }
 
     #removeSlot(group: QueueGroup, deviceId: DeviceId): void {

@@ -43,6 +43,7 @@ import {
     probeCluster,
 } from './redis/redis-cluster.js';
 import { RedisGroupCoordinator } from './redis/redis-group-coordinator.js';
+import { RedisNodeRegistry } from './redis/redis-node-registry.js';
 import { RedisReflectionQueue } from './redis/redis-reflection-queue.js';
 import { LuaScripts } from './redis/scripts.js';
 
@@ -265,6 +266,7 @@ export async function createRedisPostgresBackend(options: RedisPostgresBackendOp
             groups,
             queue,
             coordinator,
+            nodes: new RedisNodeRegistry({ client: commander, scripts, keys }),
             async health(timeoutMs) {
                 const results = await Promise.all(checks.map((check) => check(timeoutMs)));
                 return { ok: results.every((result) => result.ok), checks: results };

@@ -34,7 +34,12 @@
  * - Notification: every append that adds items publishes one `appended`
  *   event on the group bus naming the recipients, atomically with the
  *   append (no item is visible without its event following, and no event
- *   precedes its items).
+ *   precedes its items). The event of an `append` carries each recipient's
+ *   seq of the new item and the item itself (flags, timestamp, envelope as
+ *   stored; GroupEvent in group-coordinator.ts), so a receiver that is up
+ *   to date delivers it without a `read`; the event of a `releaseHeld`
+ *   carries each recipient's newest seq and no item (the receiver reads).
+ *   Events of one group arrive in the order of the changes.
  * - Limits: when an append would take a recipient beyond `limits.maxCount`
  *   items or `limits.maxBytes` envelope bytes, that recipient is removed
  *   (as by `removeSlot`) instead of receiving the item, and reported in
@@ -70,7 +75,10 @@
  *   steps), its held items are delivered by the next such sweep: group
  *   maintenance runs one per group and renewal interval.
  * - Acks: `ack` removes exactly one item (acks may come out of order);
- *   unknown seqs resolve false and change nothing.
+ *   unknown seqs resolve false and change nothing. `ackMany` does the same
+ *   for lists of seqs of any slots of one group in one atomic step (one Lua
+ *   call on Redis): each listed item that exists is removed, once, whatever
+ *   the order or repetitions; it resolves how many were removed.
  * - Errors: storage failures reject with `StorageError`, a hold under a
  *   lock that is no longer current with `LockLostError`, an append from a
  *   connection that is no longer present with `PresenceLostError`
@@ -129,6 +137,12 @@ export interface QueueItem {
     readonly envelope: Uint8Array;
 }
 
+/** Acknowledged seqs of one slot (`ackMany`). */
+export interface SlotAcks {
+    readonly deviceId: DeviceId;
+    readonly seqs: readonly number[];
+}
+
 export interface QueueStats {
     readonly count: number;
     readonly bytes: number;
@@ -176,6 +190,9 @@ export interface ReflectionQueue {
 
     /** Removes one item; resolves whether it existed. */
     ack(groupId: GroupId, deviceId: DeviceId, seq: number): Promise<boolean>;
+
+    /** Removes each listed item of the group's slots in one step; resolves how many existed. */
+    ackMany(groupId: GroupId, acks: readonly SlotAcks[]): Promise<number>;
 
     stats(groupId: GroupId, deviceId: DeviceId): Promise<QueueStats>;
 

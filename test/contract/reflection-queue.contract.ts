@@ -238,6 +238,77 @@ export function reflectionQueueContract(name: string, factory: BackendFactory): 
             });
         });
 
+        describe('ackMany', function () {
+            it('removes each listed item once in one step, in any order, and resolves how many', async function () {
+                await members(X, Y);
+                for (const value of [1, 2, 3, 4]) await append(S, bytes(value, value), { timestamp: t0 + value });
+                const [first, second, third, fourth] = await seqsOf(X);
+                expect(
+                    await queue().ackMany(group, [{ deviceId: X, seqs: [third ?? -1, first ?? -1, third ?? -1] }]),
+                ).to.equal(2);
+                expect(await envelopesOf(X)).to.deep.equal(['0202', '0404']);
+                expect(await queue().stats(group, X)).to.deep.equal({ count: 2, bytes: 4, oldestTimestamp: t0 + 2 });
+                // Y's queue is its own: the same payloads stay readable there.
+                expect(await envelopesOf(Y)).to.deep.equal(['0101', '0202', '0303', '0404']);
+                expect(await queue().ackMany(group, [{ deviceId: X, seqs: [fourth ?? -1, second ?? -1] }])).to.equal(2);
+                expect(await readAll(X)).to.deep.equal([]);
+                expect(await queue().stats(group, X)).to.deep.equal({ count: 0, bytes: 0, oldestTimestamp: undefined });
+                expect(await envelopesOf(Y)).to.have.length(4);
+            });
+
+            it('takes the acks of several slots of the group in one step', async function () {
+                await members(X, Y, Z);
+                for (const value of [1, 2, 3]) await append(S, bytes(value));
+                const [x1, x2] = await seqsOf(X);
+                const [y1, , y3] = await seqsOf(Y);
+                const acks = [
+                    { deviceId: X, seqs: [x2 ?? -1, x1 ?? -1] },
+                    { deviceId: Y, seqs: [y3 ?? -1] },
+                    { deviceId: Y, seqs: [y1 ?? -1, y3 ?? -1] },
+                    { deviceId: Z, seqs: [] },
+                ];
+                expect(await queue().ackMany(group, acks)).to.equal(4);
+                expect(await envelopesOf(X)).to.deep.equal(['03']);
+                expect(await envelopesOf(Y)).to.deep.equal(['02']);
+                expect(await envelopesOf(Z)).to.deep.equal(['01', '02', '03']);
+                expect(await queue().stats(group, Y)).to.deep.equal({ count: 1, bytes: 1, oldestTimestamp: t0 });
+                expect(await queue().ackMany(group, [])).to.equal(0);
+            });
+
+            it('ignores unknown seqs, slots and groups and an empty list, changing nothing', async function () {
+                await members(X, Y);
+                await append(S, bytes(1));
+                await append(S, bytes(2));
+                const [seq, next] = await seqsOf(X);
+                const before = await queue().stats(group, X);
+                expect(await queue().ackMany(group, [{ deviceId: X, seqs: [] }])).to.equal(0);
+                expect(
+                    await queue().ackMany(group, [
+                        { deviceId: X, seqs: [(next ?? 0) + 1, (seq ?? 0) - 1, -5, 0.5, 2 ** 60] },
+                    ]),
+                ).to.equal(0);
+                expect(await queue().ackMany(group, [{ deviceId: Z, seqs: [seq ?? -1] }])).to.equal(0);
+                expect(await queue().ackMany(context.groupId(), [{ deviceId: X, seqs: [seq ?? -1] }])).to.equal(0);
+                expect(await queue().stats(group, X)).to.deep.equal(before);
+                // Known and unknown in one list: only the known one goes.
+                expect(await queue().ackMany(group, [{ deviceId: X, seqs: [(next ?? 0) + 7, next ?? -1] }])).to.equal(
+                    1,
+                );
+                expect(await envelopesOf(X)).to.deep.equal(['01']);
+                expect(await envelopesOf(Y)).to.deep.equal(['01', '02']);
+            });
+
+            it('takes a large batch', async function () {
+                await members(X);
+                for (let value = 0; value < 300; value++) await append(S, bytes(value % 256));
+                const seqs = await seqsOf(X);
+                const acked = seqs.filter((_seq, index) => index % 3 !== 1);
+                expect(await queue().ackMany(group, [{ deviceId: X, seqs: acked }])).to.equal(200);
+                expect(await seqsOf(X)).to.deep.equal(seqs.filter((_seq, index) => index % 3 === 1));
+                expect(await queue().stats(group, X)).to.deep.include({ count: 100, bytes: 100 });
+            });
+        });
+
         describe('limits', function () {
             it('removes a recipient that would exceed maxCount instead of storing the item', async function () {
                 const limits = { maxCount: 2, maxBytes: 1_000 };
@@ -325,6 +396,35 @@ export function reflectionQueueContract(name: string, factory: BackendFactory): 
                 // The release names the newest seq of each slot once all released items are in.
                 expect(seqOf(events[3]!, X)).to.equal(await newest(X));
                 expect(seqOf(events[3]!, Y)).to.equal(await newest(Y));
+            });
+
+            it('carries the appended item as stored (flags, timestamp, envelope bytes); a release carries none', async function () {
+                const recorder = await context.recorder(group);
+                await members(S, X, Y);
+                const envelope = Uint8Array.from([0x01, 0x5b, 0x00, 0x0a, 0x7b, 0xff, 0x80, 0x5d]);
+                await append(S, envelope, { flags: 0x8002, timestamp: t0 + 5 });
+                await append(X, new Uint8Array(0), { flags: 0, timestamp: t0 + 6 });
+                const token = await takeLock(S, 'c-s');
+                await append(S, bytes(9), { hold: token });
+                await queue().releaseHeld(group, token, LIMITS);
+                await recorder.flush();
+                const events = recorder.withoutMarkers().filter((event) => event.type === 'appended');
+                expect(events).to.have.length(3);
+                const [first, second, release] = events;
+                if (first?.type !== 'appended' || second?.type !== 'appended' || release?.type !== 'appended') {
+                    return expect.fail('expected appended events');
+                }
+                expect(first.item).to.deep.equal({ flags: 0x8002, timestamp: t0 + 5, envelope });
+                expect(second.item).to.deep.equal({ flags: 0, timestamp: t0 + 6, envelope: new Uint8Array(0) });
+                expect(release.item).to.equal(undefined);
+                // The item's seq in each recipient's queue is the event's seq for it.
+                for (const device of [X, Y]) {
+                    const seq = first.seqs?.[first.deviceIds.indexOf(device)];
+                    const stored = (await readAll(device)).find((item) => item.seq === seq);
+                    expect(stored, `item of ${device}`).to.deep.include({ flags: 0x8002, timestamp: t0 + 5 });
+                    expect(hex(stored!.envelope)).to.equal(hex(envelope));
+                }
+                expect(second.seqs?.[second.deviceIds.indexOf(S)]).to.equal((await readAll(S))[0]?.seq);
             });
 
             it('publishes nothing for an append without recipients or a held append', async function () {

@@ -1,16 +1,24 @@
 /**
  * Wire format of group events on the Redis bus: one compact JSON array per
- * message. Device ids (u64) travel as decimal strings, bytes as base64, and
- * terms as decimal strings (that is how the Lua scripts, which publish
- * `appended`, `kick`, `transaction-ended` and `promoted`, write them).
+ * message, except the `appended` event of an append, which carries the
+ * reflection's envelope as raw bytes. Device ids (u64) travel as decimal
+ * strings, bytes in JSON as base64, and terms as decimal strings (that is
+ * how the Lua scripts, which publish `appended`, `kick`, `transaction-ended`
+ * and `promoted`, write them).
  *
  * | event               | message                                            |
  * |---------------------|----------------------------------------------------|
- * | `appended`          | `["a", [deviceId, ...]]`                           |
+ * | `appended`          | `["a", [deviceId, ...], [seq, ...]]`               |
+ * | `appended` + item   | 0x01, u32 big-endian n, n bytes of the JSON header |
+ * |                     | `["a", [deviceId, ...], [seq, ...], flags, "timestamp"]`, |
+ * |                     | then the envelope (the rest of the message)        |
  * | `ephemeral`         | `["x", senderDeviceId, flags, timestamp, envelope]`|
  * | `kick`              | `["k", deviceId, connectionId, code]`              |
- * | `transaction-ended` | `["e", deviceId, connectionId, encryptedScope]`    |
+ * | `transaction-ended` | `["e", deviceId, connectionId, encryptedScope, token]` (token absent from older nodes) |
  * | `promoted`          | `["p", deviceId, connectionId, term]`              |
+ *
+ * A JSON message starts with `[` (0x5b), so the first byte tells the two
+ * forms apart. Subscribers receive messages as Buffers (bus-connection.ts).
  *
  * A subscription barrier `["m", nonce]` also travels on the channel (see
  * redis-group-coordinator.ts); it is not an event, and every node ignores
@@ -19,14 +27,27 @@
 import { ensureDeviceId, isDeviceId, type DeviceId } from '../../../d2m/index.js';
 import type { GroupEvent } from '../group-coordinator.js';
 
-export function encodeGroupEvent(event: GroupEvent): string {
+/** First byte of an `appended` event that carries its item. */
+const APPENDED_WITH_ITEM = 0x01;
+/** The marker byte and the header length. */
+const ITEM_PREFIX_BYTE_LENGTH = 5;
+
+export function encodeGroupEvent(event: GroupEvent): string | Buffer {
     switch (event.type) {
-        case 'appended':
-            return JSON.stringify(
-                event.seqs === undefined
-                    ? ['a', event.deviceIds.map(String)]
-                    : ['a', event.deviceIds.map(String), event.seqs],
-            );
+        case 'appended': {
+            const ids = event.deviceIds.map(String);
+            if (event.item !== undefined && event.seqs !== undefined) {
+                const { flags, timestamp, envelope } = event.item;
+                const header = Buffer.from(JSON.stringify(['a', ids, event.seqs, flags, String(timestamp)]));
+                const message = Buffer.allocUnsafe(ITEM_PREFIX_BYTE_LENGTH + header.byteLength + envelope.byteLength);
+                message[0] = APPENDED_WITH_ITEM;
+                message.writeUInt32BE(header.byteLength, 1);
+                header.copy(message, ITEM_PREFIX_BYTE_LENGTH);
+                message.set(envelope, ITEM_PREFIX_BYTE_LENGTH + header.byteLength);
+                return message;
+            }
+            return JSON.stringify(event.seqs === undefined ? ['a', ids] : ['a', ids, event.seqs]);
+        }
         case 'ephemeral':
             return JSON.stringify([
                 'x',
@@ -43,6 +64,7 @@ export function encodeGroupEvent(event: GroupEvent): string {
                 String(event.deviceId),
                 event.connectionId,
                 Buffer.from(event.encryptedScope).toString('base64'),
+                ...(event.token === undefined ? [] : [event.token]),
             ]);
         case 'promoted':
             return JSON.stringify(['p', String(event.deviceId), event.connectionId, String(event.term)]);
@@ -57,11 +79,17 @@ export function encodeBarrier(nonce: string): string {
     return JSON.stringify(['m', nonce]);
 }
 
+function messageText(message: string | Uint8Array): string {
+    return typeof message === 'string' ? message : Buffer.from(message).toString('utf8');
+}
+
 /** The nonce when the message is a subscription barrier, else undefined. */
-export function decodeBarrier(message: string): string | undefined {
-    if (!message.startsWith(BARRIER_PREFIX)) return undefined;
+export function decodeBarrier(message: string | Uint8Array): string | undefined {
+    if (typeof message !== 'string' && message[0] !== BARRIER_PREFIX.charCodeAt(0)) return undefined;
+    const text = messageText(message);
+    if (!text.startsWith(BARRIER_PREFIX)) return undefined;
     try {
-        const value: unknown = JSON.parse(message);
+        const value: unknown = JSON.parse(text);
         return Array.isArray(value) && typeof value[1] === 'string' ? value[1] : undefined;
     } catch {
         return undefined;
@@ -69,10 +97,11 @@ export function decodeBarrier(message: string): string | undefined {
 }
 
 /** The event, or undefined when the message is not a well-formed event. */
-export function decodeGroupEvent(message: string): GroupEvent | undefined {
+export function decodeGroupEvent(message: string | Uint8Array): GroupEvent | undefined {
+    if (typeof message !== 'string' && message[0] === APPENDED_WITH_ITEM) return decodeAppendedWithItem(message);
     let value: unknown;
     try {
-        value = JSON.parse(message);
+        value = JSON.parse(messageText(message));
     } catch {
         return undefined;
     }
@@ -103,13 +132,15 @@ export function decodeGroupEvent(message: string): GroupEvent | undefined {
                     connectionId: stringField(fields[2]),
                     code: integerField(fields[3]),
                 };
-            case 'e':
-                return {
+            case 'e': {
+                const ended = {
                     type: 'transaction-ended',
                     deviceId: deviceIdField(fields[1]),
                     connectionId: stringField(fields[2]),
                     encryptedScope: bytesField(fields[3]),
-                };
+                } as const;
+                return fields[4] === undefined ? ended : { ...ended, token: stringField(fields[4]) };
+            }
             case 'p':
                 return {
                     type: 'promoted',
@@ -120,6 +151,33 @@ export function decodeGroupEvent(message: string): GroupEvent | undefined {
             default:
                 return undefined;
         }
+    } catch {
+        return undefined;
+    }
+}
+
+/** The binary `appended` form (see the table above); the envelope is copied out of the message. */
+function decodeAppendedWithItem(message: Uint8Array): GroupEvent | undefined {
+    if (message.byteLength < ITEM_PREFIX_BYTE_LENGTH) return undefined;
+    const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
+    const headerEnd = ITEM_PREFIX_BYTE_LENGTH + view.getUint32(1);
+    if (headerEnd > message.byteLength) return undefined;
+    try {
+        const value: unknown = JSON.parse(messageText(message.subarray(ITEM_PREFIX_BYTE_LENGTH, headerEnd)));
+        if (!Array.isArray(value) || value[0] !== 'a') return undefined;
+        const fields: readonly unknown[] = value;
+        const ids = fields[1];
+        const seqs = fields[2];
+        if (!Array.isArray(ids) || !Array.isArray(seqs) || seqs.length !== ids.length) return undefined;
+        const flags = integerField(fields[3]);
+        if (flags < 0 || flags > 0xffff) return undefined;
+        return {
+            type: 'appended',
+            deviceIds: ids.map((id: unknown) => deviceIdField(id)),
+            seqs: seqs.map((seq: unknown) => integerField(seq)),
+            // A copy: a view would keep the whole message (or the socket's read buffer) alive.
+            item: { flags, timestamp: integerField(fields[4]), envelope: new Uint8Array(message.subarray(headerEnd)) },
+        };
     } catch {
         return undefined;
     }

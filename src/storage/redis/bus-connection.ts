@@ -10,7 +10,8 @@
  */
 import { closeRedis, type RedisClient } from './redis-client.js';
 
-export type BusListener = (message: string) => void;
+/** Messages arrive as the bytes published: `appended` events carry envelopes (bus-codec.ts). */
+export type BusListener = (message: Buffer) => void;
 
 /** Tells whether a channel was served by the connection that went down. */
 export type ChannelFilter = (channel: string) => boolean;
@@ -51,8 +52,8 @@ export function standaloneBusConnection(client: RedisClient): BusConnection {
         for (const callback of upCallbacks) callback(EVERY_CHANNEL);
     });
     return {
-        subscribe: (channel, listener) => client.sSubscribe(channel, listener),
-        unsubscribe: (channel, listener) => client.sUnsubscribe(channel, listener),
+        subscribe: (channel, listener) => client.sSubscribe(channel, listener, true),
+        unsubscribe: (channel, listener) => client.sUnsubscribe(channel, listener, true),
         isUp: () => up && client.isReady,
         onDown: (callback) => void downCallbacks.push(callback),
         onUp: (callback) => void upCallbacks.push(callback),

@@ -21,6 +21,10 @@
  * | `leader`   | HASH    | leader (`d`, `c`, `t`)                                              |
  * | `ctr`      | HASH    | `token` and `term` counters (kept forever for fencing)              |
  * | `bus`      | channel | sharded pub/sub channel of the group's events                       |
+ *
+ * One key per node id, `<prefix>node:{<nodeId>}` (STRING: the incarnation
+ * that holds the id, PX expiry; redis-node-registry.ts), sits outside the
+ * groups' slots.
  */
 import { ConfigError } from '../../errors.js';
 import type { GroupId } from '../types.js';
@@ -73,6 +77,11 @@ export class RedisKeys {
     /** The group's event channel (same cluster slot as its keys). */
     public channel(groupId: GroupId): string {
         return this.#key('bus', groupId);
+    }
+
+    /** The node id's registry key (the live incarnation holding it). */
+    public node(nodeId: string): string {
+        return `${this.prefix}node:{${nodeId}}`;
     }
 
     /** Every key the reflection queue keeps for the group (for `deleteGroup`). */

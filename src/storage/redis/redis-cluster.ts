@@ -211,8 +211,8 @@ export function clusterBusConnection(cluster: RedisClusterClient, commands?: Red
         for (const callback of upCallbacks) callback(servedBy(address));
     });
     return {
-        subscribe: (channel, listener) => cluster.sSubscribe(channel, listener),
-        unsubscribe: (channel, listener) => cluster.sUnsubscribe(channel, listener),
+        subscribe: (channel, listener) => cluster.sSubscribe(channel, listener, true),
+        unsubscribe: (channel, listener) => cluster.sUnsubscribe(channel, listener, true),
         isUp(channel) {
             if (!cluster.isReady) return false;
             let master;

@@ -37,7 +37,7 @@ import type {
 import type { ConnectionId, GroupId, NodeId } from '../types.js';
 import { decodeBarrier, decodeGroupEvent, deviceIdText, encodeBarrier, encodeGroupEvent } from './bus-codec.js';
 import type { RedisKeys } from './keys.js';
-import type { BusConnection, ChannelFilter } from './bus-connection.js';
+import type { BusConnection, BusListener, ChannelFilter } from './bus-connection.js';
 import {
     integerArg,
     redisCall,
@@ -84,7 +84,7 @@ interface ChannelSubscription {
     readonly subscriptions: Set<Subscription>;
     /** Barrier nonce → activation of the subscription waiting for it. */
     readonly barriers: Map<string, () => void>;
-    readonly listener: (message: string) => void;
+    readonly listener: BusListener;
     /** Settles when SSUBSCRIBE has been answered. */
     ready: Promise<void>;
     /** Whether SSUBSCRIBE succeeded (undefined: not answered yet). */
@@ -93,7 +93,7 @@ interface ChannelSubscription {
 
 interface StaleListener {
     readonly channel: string;
-    readonly listener: (message: string) => void;
+    readonly listener: BusListener;
 }
 
 function presenceFrom(deviceId: DeviceId, json: string): Presence {
@@ -468,7 +468,7 @@ export class RedisGroupCoordinator implements GroupCoordinator {
         return entry.subscribed ? this.#unsubscribe(channel, entry.listener) : Promise.resolve();
     }
 
-    async #unsubscribe(channel: string, listener: (message: string) => void): Promise<void> {
+    async #unsubscribe(channel: string, listener: BusListener): Promise<void> {
         if (this.#closed) return;
         if (!this.#bus.isUp(channel)) {
             // A command now would wait for the reconnect; the listener is taken off once the connection is back.
@@ -512,7 +512,7 @@ export class RedisGroupCoordinator implements GroupCoordinator {
     }
 
     /** Runs in the order messages arrive; barriers and events are handled in that same order. */
-    #dispatch(entry: ChannelSubscription, message: string): void {
+    #dispatch(entry: ChannelSubscription, message: Buffer): void {
         const nonce = decodeBarrier(message);
         if (nonce !== undefined) {
             // Barriers of other subscriptions or other nodes are not ours to act on.

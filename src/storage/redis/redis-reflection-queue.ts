@@ -28,6 +28,7 @@ import type {
     QueueStats,
     ReflectionQueue,
     ReleaseResult,
+    SlotAcks,
 } from '../reflection-queue.js';
 import type { GroupId } from '../types.js';
 import { deviceIdText } from './bus-codec.js';
@@ -218,15 +219,25 @@ export class RedisReflectionQueue implements ReflectionQueue {
     }
 
     public async ack(groupId: GroupId, deviceId: DeviceId, seq: number): Promise<boolean> {
+        return (await this.ackMany(groupId, [{ deviceId, seqs: [seq] }])) === 1;
+    }
+
+    public async ackMany(groupId: GroupId, acks: readonly SlotAcks[]): Promise<number> {
         const keys = this.#open().queue(groupId);
-        if (!Number.isSafeInteger(seq) || seq < 1) return false;
-        const { status } = await this.#scripts.run(
+        const pairs: string[] = [];
+        for (const { deviceId, seqs } of acks) {
+            const id = deviceIdText(deviceId);
+            // Seqs that cannot name an item are left out (they would change nothing).
+            for (const seq of seqs) if (Number.isSafeInteger(seq) && seq >= 1) pairs.push(`${id}:${seq}`);
+        }
+        if (pairs.length === 0) return 0;
+        const { values } = await this.#scripts.run(
             this.#client,
             'reflect-ack',
             [keys.queue, keys.counters, keys.payloads],
-            [deviceIdText(deviceId), String(seq)],
+            [pairs.join(',')],
         );
-        return status === ScriptStatus.OK;
+        return replyInteger(values[0], 'removed');
     }
 
     public async stats(groupId: GroupId, deviceId: DeviceId): Promise<QueueStats> {

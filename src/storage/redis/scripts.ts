@@ -39,6 +39,8 @@ export const SCRIPT_NAMES = [
     'lock-begin',
     'lock-end',
     'leader-elect',
+    'node-claim',
+    'node-release',
 ] as const;
 
 export type ScriptName = (typeof SCRIPT_NAMES)[number];

@@ -27,6 +27,7 @@ import {
 } from '../../../src/storage/redis/redis-cluster.js';
 import { RedisGroupCoordinator } from '../../../src/storage/redis/redis-group-coordinator.js';
 import { RedisReflectionQueue } from '../../../src/storage/redis/redis-reflection-queue.js';
+import { RedisNodeRegistry } from '../../../src/storage/redis/redis-node-registry.js';
 import { LuaScripts, SCRIPT_NAMES, type ScriptName } from '../../../src/storage/redis/scripts.js';
 import type { GroupId } from '../../../src/storage/types.js';
 import { bytes, deviceId, randomGroupId } from '../../contract/support.js';
@@ -186,8 +187,27 @@ describe('redis cluster slots', function () {
                 if (name === 'EVALSHA') scriptsRun.add(byScript.get(String(args[1])) ?? expect.fail('unknown sha'));
                 slots.add(groupSlot);
             }
-            expect([...scriptsRun].sort()).to.deep.equal([...SCRIPT_NAMES].sort());
+            // The node registry's scripts touch one key per node id, not a group's (tested below).
+            expect([...scriptsRun].sort()).to.deep.equal(
+                SCRIPT_NAMES.filter((name) => !name.startsWith('node-')).sort(),
+            );
             expect(slots.size).to.equal(groups.length);
+        });
+
+        it('claims and releases a node id on the cluster (one key, in the node id’s slot)', async function () {
+            const registry = new RedisNodeRegistry({ client: clusterCommander(cluster), scripts, keys });
+            const nodeId = `n-${randomBytes(4).toString('hex')}`;
+            expect(keySlot(keys.node(nodeId))).to.equal(keySlot(`{${nodeId}}`));
+            expect(await registry.claim(nodeId, 'first', 60_000)).to.deep.equal({ status: 'claimed' });
+            expect(await registry.claim(nodeId, 'second', 60_000)).to.deep.include({
+                status: 'taken',
+                incarnation: 'first',
+            });
+            await registry.release(nodeId, 'second');
+            expect((await registry.claim(nodeId, 'second', 60_000)).status).to.equal('taken');
+            await registry.release(nodeId, 'first');
+            expect(await registry.claim(nodeId, 'second', 60_000)).to.deep.equal({ status: 'claimed' });
+            await registry.release(nodeId, 'second');
         });
     });
 

@@ -182,10 +182,12 @@ describe('redis Lua scripts', function () {
             expect(await backend.queue.listSlots(group)).to.deep.equal([X]);
             // Y's references are gone: only the payloads X holds are left.
             expect(await payloadCount()).to.equal(2);
+            // Each event carries the item as stored (binary on the bus).
+            const item = (...values: number[]) => ({ flags: 0, timestamp: 1_000, envelope: bytes(...values) });
             expect(await settle()).to.deep.equal([
-                { type: 'appended', deviceIds: [X, Y], seqs: [1, 1] },
-                { type: 'appended', deviceIds: [Y], seqs: [2] },
-                { type: 'appended', deviceIds: [X], seqs: [2] },
+                { type: 'appended', deviceIds: [X, Y], seqs: [1, 1], item: item(1, 1) },
+                { type: 'appended', deviceIds: [Y], seqs: [2], item: item(2) },
+                { type: 'appended', deviceIds: [X], seqs: [2], item: item(3) },
             ]);
         });
 
@@ -214,7 +216,7 @@ describe('redis Lua scripts', function () {
             // Only the payload still held for the second lock remains.
             expect(await payloadCount()).to.equal(1);
             expect(await settle()).to.deep.equal([
-                { type: 'transaction-ended', deviceId: S, connectionId: 'c-s', encryptedScope: bytes() },
+                { type: 'transaction-ended', deviceId: S, connectionId: 'c-s', encryptedScope: bytes(), token: first },
                 { type: 'appended', deviceIds: [X], seqs: [2] },
             ]);
         });
@@ -281,6 +283,25 @@ describe('redis Lua scripts', function () {
             expect(await backend.queue.ack(group, Y, 2)).to.equal(true);
             expect(await payloadCount()).to.equal(1);
             expect(await backend.queue.stats(group, X)).to.deep.equal({ count: 1, bytes: 1, oldestTimestamp: 1_000 });
+        });
+
+        it('reflect-ack: a batch removes each listed item once, in one call, and ignores unknown seqs', async function () {
+            await backend.queue.addSlot(group, X);
+            await backend.queue.addSlot(group, Y);
+            for (let marker = 1; marker <= 4; marker++) await append(S, bytes(marker, marker));
+            expect(await backend.queue.ackMany(group, [{ deviceId: X, seqs: [3, 1, 3, 9, 0, -1, 1.5] }])).to.equal(2);
+            expect((await backend.queue.read(group, X, 0, 10, 1_000)).map((item) => item.seq)).to.deep.equal([2, 4]);
+            expect(await backend.queue.stats(group, X)).to.deep.equal({ count: 2, bytes: 4, oldestTimestamp: 1_000 });
+            expect(await payloadCount()).to.equal(4);
+            expect(await backend.queue.ackMany(group, [{ deviceId: Y, seqs: [1, 3] }])).to.equal(2);
+            expect(await payloadCount()).to.equal(2);
+            expect(await backend.queue.ackMany(group, [{ deviceId: X, seqs: [] }])).to.equal(0);
+            expect(await backend.queue.ackMany(group, [{ deviceId: X, seqs: [2, 4] }])).to.equal(2);
+            expect(await backend.queue.stats(group, X)).to.deep.equal({
+                count: 0,
+                bytes: 0,
+                oldestTimestamp: undefined,
+            });
         });
 
         it('queue-read: pages by seq, counts bytes, returns at least one item', async function () {
@@ -415,6 +436,28 @@ describe('redis Lua scripts', function () {
         });
     });
 
+    describe('node registry scripts', function () {
+        it('node-claim / node-release: one live incarnation per node id, with a PX expiry, released only by its holder', async function () {
+            const nodeId = `node-${group.slice(0, 12)}`;
+            const key = keys.node(nodeId);
+            expect(await backend.nodes.claim(nodeId, 'aaaa', 60_000)).to.deep.equal({ status: 'claimed' });
+            const ttl = Number(await command('PTTL', key));
+            expect(ttl).to.be.within(1, 60_000);
+            const taken = await backend.nodes.claim(nodeId, 'bbbb', 60_000);
+            expect(taken).to.deep.include({ status: 'taken', incarnation: 'aaaa' });
+            expect(taken.status === 'taken' && taken.remainingMs).to.be.within(1, 60_000);
+            // The holder renews; another incarnation cannot release it.
+            expect(await backend.nodes.claim(nodeId, 'aaaa', 30)).to.deep.equal({ status: 'claimed' });
+            await backend.nodes.release(nodeId, 'bbbb');
+            expect(String(await command('GET', key))).to.equal('aaaa');
+            // Its claim runs out: another incarnation may claim the id.
+            await new Promise((resolve) => setTimeout(resolve, 60));
+            expect(await backend.nodes.claim(nodeId, 'bbbb', 60_000)).to.deep.equal({ status: 'claimed' });
+            await backend.nodes.release(nodeId, 'bbbb');
+            expect(await command('EXISTS', key)).to.equal(0);
+        });
+    });
+
     describe('keys and encoding', function () {
         it('puts every key of a group under the group’s hash tag and the prefix', async function () {
             await backend.queue.addSlot(group, X);
@@ -455,20 +498,60 @@ describe('redis Lua scripts', function () {
                 connectedSince: 1,
             });
             expect((await backend.coordinator.listPresence(group, Date.now()))[0]?.deviceId).to.equal(big);
-            expect(await settle()).to.deep.equal([{ type: 'appended', deviceIds: [big], seqs: [1] }]);
+            expect(await settle()).to.deep.equal([
+                {
+                    type: 'appended',
+                    deviceIds: [big],
+                    seqs: [1],
+                    item: { flags: 0, timestamp: 1_000, envelope: bytes(1) },
+                },
+            ]);
         });
 
         it('round-trips every event through the bus codec and rejects malformed messages', function () {
             const samples: GroupEvent[] = [
                 { type: 'appended', deviceIds: [deviceId(0), deviceId(2n ** 64n - 1n)] },
                 { type: 'appended', deviceIds: [deviceId(7)], seqs: [2 ** 40] },
+                {
+                    type: 'appended',
+                    deviceIds: [deviceId(7), deviceId(2n ** 64n - 1n)],
+                    seqs: [3, 2 ** 40],
+                    item: { flags: 0xffff, timestamp: 1_700_000_000_123, envelope: bytes(0x01, 0x5b, 0, 10, 255) },
+                },
+                {
+                    type: 'appended',
+                    deviceIds: [deviceId(1)],
+                    seqs: [1],
+                    item: { flags: 1, timestamp: 0, envelope: bytes() },
+                },
                 { type: 'kick', deviceId: X, connectionId: 'a"b\\c', code: 4112 },
                 { type: 'transaction-ended', deviceId: X, connectionId: 'c', encryptedScope: bytes(0, 1, 255) },
+                { type: 'transaction-ended', deviceId: X, connectionId: 'c', encryptedScope: bytes(1), token: '17' },
                 { type: 'promoted', deviceId: Y, connectionId: 'c', term: 12 },
             ];
             for (const event of samples) expect(decodeGroupEvent(encodeGroupEvent(event))).to.deep.equal(event);
             for (const bad of ['', '{}', '["a",["-1"]]', '["a",["01"]]', '["k","1","c","x"]', '["?"]']) {
                 expect(decodeGroupEvent(bad), bad).to.equal(undefined);
+            }
+            const header = Buffer.from('["a",["1"],[1],0,"5"]');
+            const binary = (length: number, json: Buffer, envelope: number[] = [7]) =>
+                Buffer.concat([Buffer.of(1, 0, 0, 0, length), json, Buffer.from(envelope)]);
+            expect(decodeGroupEvent(binary(header.byteLength, header))).to.deep.equal({
+                type: 'appended',
+                deviceIds: [deviceId(1)],
+                seqs: [1],
+                item: { flags: 0, timestamp: 5, envelope: bytes(7) },
+            });
+            for (const bad of [
+                Buffer.of(1, 0, 0),
+                binary(header.byteLength + 2, header, []),
+                binary(header.byteLength - 1, header),
+                binary(17, Buffer.from('["a",["1"],[1,2],0,"5"]').subarray(0, 17)),
+                binary(21, Buffer.from('["a",["1"],[1],70000,"5"]').subarray(0, 21)),
+                binary(23, Buffer.from('["a",["1"],[1,2],0,"5"]')),
+                binary(25, Buffer.from('["a",["1"],[1],70000,"5"]')),
+            ]) {
+                expect(decodeGroupEvent(bad), bad.toString('hex')).to.equal(undefined);
             }
         });
     });

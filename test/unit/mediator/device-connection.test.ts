@@ -53,9 +53,13 @@ class RecordingLink implements DeviceLink {
         this.closed ??= code;
     }
 
-    public ackReflected(reflectedId: number): Promise<boolean> {
+    public ackReflected(reflectedId: number): boolean {
         this.acked.push(reflectedId);
-        return Promise.resolve(reflectedId === 1);
+        return reflectedId === 1;
+    }
+
+    public acksApplied(): Promise<void> {
+        return Promise.resolve();
     }
 
     public replyTypes(): D2mPayloadType[] {
@@ -315,6 +319,43 @@ describe('DeviceConnection', function () {
         });
     });
 
+    describe('a lock ended elsewhere', function () {
+        it('closes its holder with 1013 once; the end of the connection then changes nothing', async function () {
+            const [a, linkA] = await connect(DEVICE_A, 'a1');
+            await connect(DEVICE_B, 'b1');
+            await a.beginTransaction({ encryptedScope: SCOPE, ttl: 5 });
+            const lock = await node.backend.coordinator.getLockRecord(group.groupId);
+            if (lock === undefined) expect.fail('expected a lock');
+            // Another node ends it (its holder's presence expired there); the event names the grant.
+            await node.backend.coordinator.endTransaction(group.groupId, 'a1', lock.token);
+            a.onLockEnded(lock.token);
+            expect(linkA.closed).to.equal(CloseCode.TRY_AGAIN_LATER);
+            expect(a.holdsLock).to.equal(false);
+            expect(node.clock.pending, 'the TTL timer is stopped').to.equal(0);
+            a.onLockEnded(lock.token);
+            await a.end();
+            await settle();
+            expect(eventTypes()).to.deep.equal(['transaction-ended']);
+            expect(callNames(node.metrics).filter((name) => name === 'lockReleased')).to.have.length(1);
+        });
+
+        it('ignores the end of a grant it released itself or of an older grant', async function () {
+            const [a, linkA] = await connect(DEVICE_A, 'a1');
+            await a.beginTransaction({ encryptedScope: SCOPE, ttl: 0 });
+            const first = await node.backend.coordinator.getLockRecord(group.groupId);
+            await a.commitTransaction();
+            await a.beginTransaction({ encryptedScope: SCOPE, ttl: 0 });
+            // The first commit's event arrives after the second grant.
+            a.onLockEnded(first?.token ?? '');
+            expect(linkA.closed).to.equal(undefined);
+            expect(a.holdsLock).to.equal(true);
+            await a.commitTransaction();
+            expect(linkA.replyTypes().filter((type) => type === D2mPayloadType.COMMIT_TRANSACTION_ACK)).to.have.length(
+                2,
+            );
+        });
+    });
+
     describe('leader state', function () {
         it('tells the device of its promotion once, in order with its deliveries', async function () {
             const [a, linkA] = await connect(DEVICE_A, 'a1');
@@ -361,8 +402,8 @@ describe('DeviceConnection', function () {
 
         it('ignores a ReflectedAck for an unknown id, logging it at debug', async function () {
             const [a, linkA] = await connect(DEVICE_A, 'a1');
-            await a.reflectedAck(1);
-            await a.reflectedAck(99);
+            a.reflectedAck(1);
+            a.reflectedAck(99);
             expect(linkA.acked).to.deep.equal([1, 99]);
             const ignored = node.logger.records.filter((record) => record.msg.startsWith('ignored ack'));
             expect(ignored.map((record) => [record.level, record.id])).to.deep.equal([['debug', 99]]);

@@ -42,6 +42,7 @@ describe('Delivery order', function () {
         const sent: Uint8Array[] = [];
         const result = new Delivery({
             queue: queueOf(items),
+            acks: { ack: () => Promise.resolve() },
             groupId: GROUP,
             deviceId: DEVICE,
             send: (frame) => {

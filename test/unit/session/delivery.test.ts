@@ -7,6 +7,7 @@
 import { expect } from 'chai';
 import { CloseCode, D2mPayloadType, decodeMessage, encodeMessage, type D2mMessage } from '../../../d2m/index.js';
 import { SessionClosedError, StorageError } from '../../../src/errors.js';
+import { AckBatcher } from '../../../src/session/ack-batcher.js';
 import { Delivery, type DeliveryOptions } from '../../../src/session/delivery.js';
 import { createMemoryBackend, type MemoryBackend } from '../../../src/storage/memory-backend.js';
 import type { QueueLimits, ReflectionQueue } from '../../../src/storage/reflection-queue.js';
@@ -48,6 +49,7 @@ describe('Delivery', function () {
     function delivery(overrides: Partial<DeliveryOptions> = {}): Delivery {
         return new Delivery({
             queue: backend.queue,
+            acks: new AckBatcher(backend.queue),
             groupId: group.groupId,
             deviceId: DEVICE_B,
             send: (frame) => socket.send(frame),
@@ -106,12 +108,11 @@ describe('Delivery', function () {
 
     it('keeps a notification behind the reflections released before it while storage is slow', async function () {
         const gate = new Gate();
-        const slowQueue: Pick<ReflectionQueue, 'read' | 'ack'> = {
+        const slowQueue: Pick<ReflectionQueue, 'read'> = {
             read: async (...args) => {
                 await gate.pass();
                 return backend.queue.read(...args);
             },
-            ack: (...args) => backend.queue.ack(...args),
         };
         const out = delivery({ queue: slowQueue });
         out.start(0, () => undefined);
@@ -185,17 +186,17 @@ describe('Delivery', function () {
         });
         expect(ids).to.deep.equal([1, 2, 0xffff_ffff, 0xffff_fffe]);
         expect(out.unackedCount).to.equal(2);
-        expect(await out.ack(0xffff_ffff)).to.equal(false);
-        expect(await out.ack(2)).to.equal(true);
-        expect(await out.ack(2)).to.equal(false);
+        expect(out.ack(0xffff_ffff)).to.equal(false);
+        expect(out.ack(2)).to.equal(true);
+        expect(out.ack(2)).to.equal(false);
         expect(out.unackedCount).to.equal(1);
+        await out.flushAcks();
         expect((await backend.queue.stats(group.groupId, DEVICE_B)).count).to.equal(1);
     });
 
     it('reports a storage failure once and stops', async function () {
-        const failing: Pick<ReflectionQueue, 'read' | 'ack'> = {
+        const failing: Pick<ReflectionQueue, 'read'> = {
             read: () => Promise.reject(new StorageError('read failed', { retryable: true })),
-            ack: () => Promise.resolve(false),
         };
         const out = delivery({ queue: failing });
         out.start(3, () => undefined);

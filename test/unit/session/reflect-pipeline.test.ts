@@ -10,6 +10,7 @@ import { expect } from 'chai';
 import { CloseCode, D2mPayloadType, type D2mMessage, type DeviceId } from '../../../d2m/index.js';
 import { StorageError } from '../../../src/errors.js';
 import { DeviceConnection } from '../../../src/mediator/device-connection.js';
+import { AckBatcher } from '../../../src/session/ack-batcher.js';
 import { LocalGroups } from '../../../src/mediator/local-groups.js';
 import { login, logout } from '../../../src/mediator/login.js';
 import type { SessionPorts } from '../../../src/session/ports.js';
@@ -135,6 +136,7 @@ describe('Session: pipelined Reflects', function () {
             metrics: node.metrics,
             logger: node.logger,
             queue: node.backend.queue,
+            acks: new AckBatcher(node.backend.queue),
             localGroups,
             login: (request) => login(node, request),
             logout: (groupId, deviceId, connectionId) => logout(node, groupId, deviceId, connectionId),
@@ -266,6 +268,8 @@ describe('Session: pipelined Reflects', function () {
         expect((await node.backend.queue.stats(group.groupId, DEVICE_A)).count).to.equal(1);
         reflects(a, 1);
         a.session.onFrame(frame({ type: D2mPayloadType.REFLECTED_ACK, body: { reflectedId: 1 } }));
+        // Acks are applied in batches that gather for a millisecond.
+        await new Promise((resolve) => setTimeout(resolve, 20));
         await settle();
         expect((await node.backend.queue.stats(group.groupId, DEVICE_A)).count).to.equal(0);
         expect(appends.calls).to.have.length(1);

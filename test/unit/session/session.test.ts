@@ -13,6 +13,7 @@ import { DeviceConnection } from '../../../src/mediator/device-connection.js';
 import { LocalGroups } from '../../../src/mediator/local-groups.js';
 import { login, logout, type LoginRequest, type LoginResult } from '../../../src/mediator/login.js';
 import type { SessionPorts } from '../../../src/session/ports.js';
+import { AckBatcher } from '../../../src/session/ack-batcher.js';
 import { handoffGraceMs, INBOX_MAX_BYTES, Session } from '../../../src/session/session.js';
 import {
     DEVICE_A,
@@ -89,6 +90,7 @@ describe('Session', function () {
             metrics: node.metrics,
             logger: node.logger,
             queue: node.backend.queue,
+            acks: new AckBatcher(node.backend.queue),
             localGroups,
             login: (request) => login(node, request),
             logout: (groupId, deviceId, connectionId) => logout(node, groupId, deviceId, connectionId),
@@ -354,6 +356,82 @@ describe('Session', function () {
                     message.type === D2mPayloadType.REFLECT_ACK ? `ack${message.body.reflectId}` : message.type,
                 );
             expect(answers).to.deep.equal([D2mPayloadType.SERVER_INFO, 'ack1', D2mPayloadType.DEVICES_INFO, 'ack2']);
+        });
+
+        it('answers a request only once the acks before it are applied; a Reflect is stored meanwhile', async function () {
+            const gate = new Gate();
+            const applied: number[][] = [];
+            const slowAcks = new AckBatcher({
+                ackMany: async (groupId, acks) => {
+                    await gate.pass();
+                    applied.push(acks.flatMap((slot) => slot.seqs));
+                    return node.backend.queue.ackMany(groupId, acks);
+                },
+            });
+            const a = await loggedIn(DEVICE_A);
+            const b = hello(DEVICE_B, { acks: slowAcks });
+            await settle();
+            a.session.onFrame(reflectFrame(1, 10));
+            a.session.onFrame(reflectFrame(2, 20));
+            await settle();
+            const reflectedIds = (socket: FakeTransport): number[] =>
+                replies(socket).flatMap((message) =>
+                    message.type === D2mPayloadType.REFLECTED ? [message.body.reflectedId] : [],
+                );
+            expect(reflectedIds(b.socket)).to.deep.equal([1, 2]);
+            b.session.onFrame(frame({ type: D2mPayloadType.REFLECTED_ACK, body: { reflectedId: 1 } }));
+            b.session.onFrame(reflectFrame(7, 70));
+            b.session.onFrame(frame({ type: D2mPayloadType.REFLECTED_ACK, body: { reflectedId: 2 } }));
+            b.session.onFrame(frame({ type: D2mPayloadType.GET_DEVICES_INFO, body: {} }));
+            await settle();
+            const answered = (): D2mPayloadType[] =>
+                replies(b.socket)
+                    .map((message) => message.type)
+                    .filter((type) => type === D2mPayloadType.REFLECT_ACK || type === D2mPayloadType.DEVICES_INFO);
+            // The reflection is stored (A got it) while its ReflectAck waits for the ack before it.
+            expect(reflectedIds(a.socket)).to.deep.equal([1]);
+            expect(answered()).to.deep.equal([]);
+            expect(applied).to.deep.equal([]);
+            gate.open();
+            // Each batch gathers acks for a millisecond.
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            await settle();
+            // Ack 2 is taken while Reflect 7's append is in flight (pipelined), so it may join ack 1's batch.
+            expect(applied.flat()).to.deep.equal([1, 2]);
+            expect(answered()).to.deep.equal([D2mPayloadType.REFLECT_ACK, D2mPayloadType.DEVICES_INFO]);
+            expect((await node.backend.queue.stats(group.groupId, DEVICE_B)).count).to.equal(0);
+        });
+
+        it('applies the acks a device gave before its connection ended, before it logs out', async function () {
+            const gate = new Gate();
+            const applied: number[][] = [];
+            const slowAcks = new AckBatcher({
+                ackMany: async (groupId, acks) => {
+                    await gate.pass();
+                    applied.push(acks.flatMap((slot) => slot.seqs));
+                    return node.backend.queue.ackMany(groupId, acks);
+                },
+            });
+            const a = await loggedIn(DEVICE_A);
+            const b = hello(DEVICE_B, { acks: slowAcks });
+            await settle();
+            a.session.onFrame(reflectFrame(1, 10));
+            a.session.onFrame(reflectFrame(2, 20));
+            await settle();
+            b.session.onFrame(frame({ type: D2mPayloadType.REFLECTED_ACK, body: { reflectedId: 2 } }));
+            const done = b.session.onClosed();
+            await settle();
+            const present = async (): Promise<DeviceId[]> =>
+                (await node.backend.coordinator.listPresence(group.groupId, node.now())).map((p) => p.deviceId);
+            expect(await present()).to.include(DEVICE_B);
+            gate.open();
+            await settle();
+            await node.clock.advance(1_000);
+            await done;
+            expect(applied).to.deep.equal([[2]]);
+            expect(await present()).to.not.include(DEVICE_B);
+            const left = await node.backend.queue.read(group.groupId, DEVICE_B, 0, 10, 1000);
+            expect(left.map((item) => item.seq)).to.deep.equal([1]);
         });
 
         it('sends the backlog before ReflectionQueueDry and promotes a device only after it', async function () {

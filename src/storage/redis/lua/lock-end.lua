@@ -1,7 +1,7 @@
 --[[
 lock-end: releases the transaction lock if this connection holds it (and the
 token matches when given), expired or not, and publishes
-`transaction-ended` in the same step.
+`transaction-ended` (with the grant's token) in the same step.
 
 KEYS[1] lockKey       HASH d, c, s (base64 scope), e, t
 ARGV[1] channel       the group's bus channel (same hash tag)
@@ -22,5 +22,5 @@ if not current[1] or current[2] ~= connectionId or (token ~= '' and current[5] ~
     return { 1 }
 end
 redis.call('DEL', lockKey)
-redis.call('SPUBLISH', channel, cjson.encode({ 'e', current[1], current[2], current[3] }))
+redis.call('SPUBLISH', channel, cjson.encode({ 'e', current[1], current[2], current[3], current[5] }))
 return { 0, current[1], current[2], current[3], current[4], current[5] }

@@ -9,7 +9,8 @@ only while its token is the group's current, unexpired lock (read from the
 lock key in this same step); otherwise nothing is stored. The payload is stored once with a
 reference count. A slot the item would take beyond its limits is removed
 instead (reported as overflowed). The `appended` event is published in the
-same step, so no item is visible without its event.
+same step, so no item is visible without its event; it carries the item, so
+receivers that are up to date deliver it without reading their queue.
 
 KEYS[1] slotsKey     SET of member device ids
 KEYS[2] queueKey     ZSET of queued items (see lib/queue.lua)
@@ -97,5 +98,6 @@ local refs = fanOut(qkeys, sender, payloadId, #envelope, maxCount, maxBytes, rec
 if refs > 0 then
     redis.call('HSET', payloadsKey, payloadId, envelope, payloadId .. ':m', flags .. ':' .. timestamp, payloadId .. ':r', refs)
 end
-publishAppended(channel, countersKey, recipients, seqs)
+local item = { flags = flags, timestamp = timestamp, envelope = envelope }
+publishAppended(channel, countersKey, recipients, seqs, item)
 return { 0, recipients, overflowed }

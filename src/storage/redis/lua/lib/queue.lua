@@ -118,13 +118,21 @@ end
 
 -- Publishes the `appended` event (see bus-codec.ts) when any slot received items, with
 -- each slot's newest seq (from `seqs`, device id -> seq, else read from the counters).
-local function publishAppended(channel, counters, deviceIds, seqs)
+-- `item` ({ flags =, timestamp =, envelope = }, decimal strings and bytes), when given, is
+-- the one item every slot received: the event carries it in the binary form
+-- 0x01 | u32 big-endian header length | header JSON ["a", ids, seqs, flags, "timestamp"] | envelope.
+local function publishAppended(channel, counters, deviceIds, seqs, item)
     if #deviceIds > 0 then
         local newest = {}
         for i = 1, #deviceIds do
             local seq = seqs ~= nil and seqs[deviceIds[i]] or nil
             newest[i] = seq or tonumber(redis.call('HGET', counters, deviceIds[i] .. ':s')) or 0
         end
-        redis.call('SPUBLISH', channel, cjson.encode({ 'a', deviceIds, newest }))
+        if item == nil then
+            redis.call('SPUBLISH', channel, cjson.encode({ 'a', deviceIds, newest }))
+        else
+            local header = cjson.encode({ 'a', deviceIds, newest, tonumber(item.flags), item.timestamp })
+            redis.call('SPUBLISH', channel, '\1' .. struct.pack('>I4', #header) .. header .. item.envelope)
+        end
     end
 end

@@ -1,0 +1,95 @@
+/**
+ * The ReflectedAcks of a node's connections, applied to the queue in
+ * batches: every ack given within a millisecond of the batch's first, or
+ * while the group's previous batch is still being applied, goes into one
+ * `ackMany` call for the group (one Lua call on Redis), whichever of the
+ * group's connections gave it. The receivers of one reflection acknowledge
+ * at about the same time, so one call takes the acks of all of them.
+ *
+ * A group's batches run one after the other, so the promise an ack gets
+ * settles after every earlier ack of the group was applied: waiting for the
+ * last one a connection got is waiting for all of its acks (Delivery's
+ * `flushAcks`). A failed call rejects the promise of each ack in it.
+ */
+import type { DeviceId } from '../../d2m/index.js';
+import type { ReflectionQueue } from '../storage/reflection-queue.js';
+import type { GroupId } from '../storage/types.js';
+
+/** What a connection's delivery needs of the batcher. */
+export interface AckSink {
+    /** Queues the removal of the slot's item `seq`; settles once the batch that took it was applied. */
+    ack(groupId: GroupId, deviceId: DeviceId, seq: number): Promise<void>;
+}
+
+interface Batch {
+    /** Device id → acknowledged seqs, in the order given. */
+    readonly acks: Map<DeviceId, number[]>;
+    readonly applied: Promise<void>;
+}
+
+interface GroupBatches {
+    /** The batch still taking acks (not started), if any. */
+    open: Batch | undefined;
+    /** Settles (never rejects) when the group's last batch is done. */
+    tail: Promise<void>;
+}
+
+/**
+ * How long a batch gathers acks after its first one (and after the group's
+ * previous batch is done): the receivers of one reflection answer within a
+ * few event-loop turns of each other, not always the same one.
+ */
+const ACK_BATCH_DELAY_MS = 1;
+
+function gatherTime(): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ACK_BATCH_DELAY_MS));
+}
+
+export class AckBatcher implements AckSink {
+    readonly #queue: Pick<ReflectionQueue, 'ackMany'>;
+    readonly #groups = new Map<GroupId, GroupBatches>();
+
+    public constructor(queue: Pick<ReflectionQueue, 'ackMany'>) {
+        this.#queue = queue;
+    }
+
+    public ack(groupId: GroupId, deviceId: DeviceId, seq: number): Promise<void> {
+        let group = this.#groups.get(groupId);
+        if (group === undefined) {
+            group = { open: undefined, tail: Promise.resolve() };
+            this.#groups.set(groupId, group);
+        }
+        const batch = group.open ?? this.#openBatch(groupId, group);
+        const seqs = batch.acks.get(deviceId);
+        if (seqs === undefined) batch.acks.set(deviceId, [seq]);
+        else seqs.push(seq);
+        return batch.applied;
+    }
+
+    /** A new batch, applied after the group's previous one and the gathering time. */
+    #openBatch(groupId: GroupId, group: GroupBatches): Batch {
+        const acks = new Map<DeviceId, number[]>();
+        const applied = group.tail.then(gatherTime).then(async () => {
+            // From here on, new acks go into the next batch.
+            if (group.open?.acks === acks) group.open = undefined;
+            await this.#queue.ackMany(
+                groupId,
+                [...acks].map(([deviceId, seqs]) => ({ deviceId, seqs })),
+            );
+        });
+        const tail = applied.then(
+            () => undefined,
+            () => undefined,
+        );
+        group.tail = tail;
+        // The group's last batch is done and nothing waits: forget the group.
+        void tail.then(() => {
+            if (group.tail === tail && group.open === undefined && this.#groups.get(groupId) === group) {
+                this.#groups.delete(groupId);
+            }
+        });
+        const batch: Batch = { acks, applied };
+        group.open = batch;
+        return batch;
+    }
+}
