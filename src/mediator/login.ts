@@ -34,7 +34,7 @@ import { endLockOfOldConnection, releaseStaleHeld, type AbandonedLockPorts } fro
 export interface LoginPorts extends AbandonedLockPorts {
     readonly backend: AbandonedLockPorts['backend'] & {
         readonly groups: Pick<DeviceGroupStore, 'loginSlot' | 'recordDisconnect' | 'getPolicyOverride'>;
-        readonly queue: Pick<ReflectionQueue, 'removeSlot' | 'addSlot' | 'stats'>;
+        readonly queue: Pick<ReflectionQueue, 'removeSlot' | 'addSlot' | 'stats' | 'staleHeldTokens'>;
         readonly coordinator: Pick<GroupCoordinator, 'listPresence' | 'register' | 'unregister' | 'electLeader'>;
     };
     readonly config: AbandonedLockPorts['config'] & Pick<MediatorConfig, 'presenceTtlMs' | 'policy'>;
@@ -103,21 +103,39 @@ export async function login(ports: LoginPorts, request: LoginRequest): Promise<L
         await queue.removeSlot(groupId, deviceId);
         await closeDevice(ports, groupId, deviceId, CloseCode.DEVICE_DROPPED);
     }
+    // The rest is issued at once, in the order it must happen: on Redis one connection pipelines
+    // it (one write, one round trip) and runs it in this order; the memory backend runs each call
+    // as it is made. None needs an earlier one's answer, and a failure ends the login, whose
+    // cleanup logs the connection out again (as when a later step of a sequence fails).
+    const joined: Promise<unknown>[] = [];
     // A NEW slot starts with an empty queue, whatever a crash may have left behind.
-    if (result.slotState === DeviceSlotState.NEW) await queue.removeSlot(groupId, hello.deviceId);
-    await queue.addSlot(groupId, hello.deviceId);
-    await coordinator.register(groupId, {
-        deviceId: hello.deviceId,
-        connectionId,
-        nodeId: ports.nodeId,
-        connectedSince: now,
-        expiresAt: now + ports.config.presenceTtlMs,
-    });
-    // A lock the device still holds under a connection that ended without releasing it.
-    await endLockOfOldConnection(ports, groupId, hello.deviceId, connectionId);
-    // And what is still held for a lock of its that ended otherwise: before the device reflects again.
-    await releaseStaleHeld(ports, groupId, now);
-    const stats = await queue.stats(groupId, hello.deviceId);
+    if (result.slotState === DeviceSlotState.NEW) joined.push(queue.removeSlot(groupId, hello.deviceId));
+    joined.push(
+        queue.addSlot(groupId, hello.deviceId),
+        coordinator.register(groupId, {
+            deviceId: hello.deviceId,
+            connectionId,
+            nodeId: ports.nodeId,
+            connectedSince: now,
+            expiresAt: now + ports.config.presenceTtlMs,
+        }),
+    );
+    // Read after the registration: the device's lock, what is held for ended locks, the backlog.
+    const lockRead = coordinator.getLockRecord(groupId);
+    const staleRead = queue.staleHeldTokens(groupId, now);
+    const statsRead = queue.stats(groupId, hello.deviceId);
+    const [, lock, stale, firstStats] = await Promise.all([Promise.all(joined), lockRead, staleRead, statsRead]);
+    let stats = firstStats;
+    const oldLock = lock !== undefined && lock.deviceId === hello.deviceId && lock.connectionId !== connectionId;
+    if (oldLock || stale.length > 0) {
+        // Rare: held reflections to deliver before the device reflects again, which changes the
+        // backlog. The same steps as always, one after the other.
+        // A lock the device still holds under a connection that ended without releasing it.
+        await endLockOfOldConnection(ports, groupId, hello.deviceId, connectionId);
+        // And what is still held for a lock of its that ended otherwise.
+        await releaseStaleHeld(ports, groupId, now);
+        stats = await queue.stats(groupId, hello.deviceId);
+    }
     return {
         policy: result.policy,
         slotState: result.slotState,
