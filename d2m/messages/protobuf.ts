@@ -26,6 +26,39 @@ export function decodeProtobuf<T>(name: string, payload: Uint8Array, decode: (by
     }
 }
 
+/**
+ * Bytes of a protobuf varint holding `value`, a safe non-negative integer.
+ * With {@link writeVarint}, for messages the server sends on every
+ * handshake: written straight into one array of the exact size, the bytes
+ * protobufjs's Writer would produce for these values, without its
+ * operation list and buffer allocation.
+ */
+export function varintByteLength(value: number): number {
+    let length = 1;
+    for (let rest = value; rest >= 0x80; rest = Math.floor(rest / 0x80)) length += 1;
+    return length;
+}
+
+/** Writes `value` (a safe non-negative integer) as a varint at `offset`; returns the offset after it. */
+export function writeVarint(out: Uint8Array, offset: number, value: number): number {
+    let at = offset;
+    let rest = value;
+    while (rest >= 0x80) {
+        out[at++] = (rest % 0x80) | 0x80;
+        rest = Math.floor(rest / 0x80);
+    }
+    out[at++] = rest;
+    return at;
+}
+
+/** Writes a length-delimited field (tag, length, bytes) at `offset`; returns the offset after it. */
+export function writeBytesField(out: Uint8Array, offset: number, tag: number, bytes: Uint8Array): number {
+    out[offset] = tag;
+    const at = writeVarint(out, offset + 1, bytes.byteLength);
+    out.set(bytes, at);
+    return at + bytes.byteLength;
+}
+
 export function finish(writer: Finishable): Uint8Array {
     return writer.finish();
 }

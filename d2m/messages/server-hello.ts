@@ -3,7 +3,17 @@
  * Field 2 is `esk` (the seed revision calls it `tpk`; same bytes).
  */
 import { KEY_BYTE_LENGTH } from '../types.js';
-import { decodeProtobuf, ensureLength, ensureU32, pb, runtime } from './protobuf.js';
+import { isU32 } from '../bytes.js';
+import {
+    decodeProtobuf,
+    ensureLength,
+    ensureU32,
+    pb,
+    runtime,
+    varintByteLength,
+    writeBytesField,
+    writeVarint,
+} from './protobuf.js';
 
 export const NAME = 'ServerHello';
 export const CHALLENGE_BYTE_LENGTH = 32;
@@ -28,9 +38,32 @@ export function decode(payload: Uint8Array): Type {
 
 /**
  * Writes all three fields, version 0 included (the generated encoder would
- * leave a zero version out), as ServerInfo does.
+ * leave a zero version out), as ServerInfo does. Sent on every connection:
+ * written directly into one exact-size array.
  */
 export function encode(message: Type): Uint8Array {
+    const { version, esk, challenge } = message;
+    // A version that is no u32: whatever protobufjs makes of it, as before.
+    if (!isU32(version)) return encodeWithWriter(message);
+    const out = new Uint8Array(
+        1 +
+            varintByteLength(version) +
+            1 +
+            varintByteLength(esk.byteLength) +
+            esk.byteLength +
+            1 +
+            varintByteLength(challenge.byteLength) +
+            challenge.byteLength,
+    );
+    out[0] = /* field 1, varint */ 8;
+    let at = writeVarint(out, 1, version);
+    at = writeBytesField(out, at, /* field 2, length-delimited */ 18, esk);
+    writeBytesField(out, at, /* field 3, length-delimited */ 26, challenge);
+    return out;
+}
+
+/** The same fields through protobufjs's Writer (the reference the direct encoder matches). */
+export function encodeWithWriter(message: Type): Uint8Array {
     return runtime.Writer.create()
         .uint32(/* field 1, varint */ 8)
         .uint32(message.version)

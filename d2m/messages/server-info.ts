@@ -4,7 +4,18 @@
  * fields 4 and 5. A decoder reads absent fields as zero.
  */
 import { DEVICE_SLOT_STATES, type DeviceSlotState } from './enums.js';
-import { decodeProtobuf, ensureEnum, ensureTimestamp, ensureU32, pb, runtime } from './protobuf.js';
+import { isSafeU53, isU32 } from '../bytes.js';
+import {
+    decodeProtobuf,
+    ensureEnum,
+    ensureTimestamp,
+    ensureU32,
+    pb,
+    runtime,
+    varintByteLength,
+    writeBytesField,
+    writeVarint,
+} from './protobuf.js';
 
 export const NAME = 'ServerInfo';
 
@@ -32,9 +43,50 @@ export function decode(payload: Uint8Array): Type {
 
 /**
  * Writes all five fields, zero values included (the generated encoder would
- * leave zeros out), so that every client sees each field on the wire.
+ * leave zeros out), so that every client sees each field on the wire. Sent
+ * on every login: written directly into one exact-size array when every
+ * number is in range (always, from the mediator), else through protobufjs.
  */
 export function encode(message: Type): Uint8Array {
+    const { maxDeviceSlots, encryptedSharedDeviceData: data, currentTime } = message;
+    const queueLength = message.reflectionQueueLength;
+    // A one-byte varint (the enum's values are 0 and 1).
+    const deviceSlotState: number = message.deviceSlotState;
+    if (
+        !isU32(maxDeviceSlots) ||
+        !isU32(deviceSlotState) ||
+        deviceSlotState > 0x7f ||
+        !isSafeU53(currentTime) ||
+        !isU32(queueLength)
+    ) {
+        return encodeWithWriter(message);
+    }
+    const out = new Uint8Array(
+        1 +
+            varintByteLength(maxDeviceSlots) +
+            2 +
+            1 +
+            varintByteLength(data.byteLength) +
+            data.byteLength +
+            1 +
+            varintByteLength(currentTime) +
+            1 +
+            varintByteLength(queueLength),
+    );
+    out[0] = /* field 1, varint */ 8;
+    let at = writeVarint(out, 1, maxDeviceSlots);
+    out[at++] = /* field 2, varint */ 16;
+    out[at++] = deviceSlotState;
+    at = writeBytesField(out, at, /* field 3, length-delimited */ 26, data);
+    out[at++] = /* field 4, varint */ 32;
+    at = writeVarint(out, at, currentTime);
+    out[at++] = /* field 5, varint */ 40;
+    writeVarint(out, at, queueLength);
+    return out;
+}
+
+/** The same fields through protobufjs's Writer (the reference the direct encoder matches). */
+export function encodeWithWriter(message: Type): Uint8Array {
     return runtime.Writer.create()
         .uint32(/* field 1, varint */ 8)
         .uint32(message.maxDeviceSlots)

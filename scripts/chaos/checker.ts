@@ -26,8 +26,14 @@
  *    connection itself). Intervals of different devices of a group must not
  *    overlap.
  * 6. One lock holder at a time. A device holds the lock from
- *    BeginTransactionAck until CommitTransactionAck or the end of the
- *    connection; intervals of different devices must not overlap.
+ *    BeginTransactionAck until it sends CommitTransaction (it acts under
+ *    the lock no more after that: everything it did under it precedes the
+ *    commit on its connection, and the mediator handles a connection's
+ *    frames in order), its CommitTransactionAck, or the end of the
+ *    connection; intervals of different devices must not overlap. The
+ *    CommitTransactionAck itself may reach the holder after the next
+ *    holder's BeginTransactionAck: the release is visible to other nodes
+ *    as soon as it is stored, and the ack is one more hop.
  * 7. Close codes. A device stopped by a 41xx close, or a connection the SDK
  *    itself closed because the mediator broke the protocol, is a violation.
  * 8. Stalls and partitions. When a node is paused (SIGSTOP) or cut off from
@@ -422,6 +428,10 @@ export function checkChaosRun(
                         counts.transactionsAcked += 1;
                         lockStart = { conn: event.conn, t: event.t };
                         break;
+                    case 'commit':
+                        // The holder acts under the lock no more once it sent CommitTransaction.
+                        closeLock(event.t);
+                        break;
                     case 'commit-ack':
                         counts.transactionsCommitted += 1;
                         closeLock(event.t);
@@ -503,7 +513,6 @@ export function checkChaosRun(
                     case 'local-close':
                     case 'reflect':
                     case 'dry':
-                    case 'commit':
                     case 'tx-ended':
                         break;
                     default:

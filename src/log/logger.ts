@@ -59,6 +59,8 @@ class RecordLogger implements Logger {
     }
 
     public child(bindings: LogFields): Logger {
+        // A logger that writes nothing has nothing to bind (one child per connection otherwise).
+        if (this.#minimum === Infinity) return this;
         return new RecordLogger(this.#minimum, { ...this.#bindings, ...sanitizeFields(bindings) }, this.#sink);
     }
 

@@ -1,9 +1,9 @@
 /**
  * The server's logger: pino, writing one JSON object per line, behind the
  * project's `Logger` interface. Every field and binding passes through
- * `sanitizeFields` before pino sees it; children are pino children, so a
- * connection's bindings (connection id, shortened group id, device id) are
- * serialized once and repeated on each of its lines.
+ * `sanitizeFields` before pino sees it; children become pino children on
+ * their first line, so a connection's bindings (connection id, shortened
+ * group id, device id) are serialized once and repeated on each of its lines.
  *
  * A line: `{"level":"info","time":<unix ms>,"node":"n1a2b","conn":"...",
  * "group":"a1b2c3d4","device":"00000000000004d2","msg":"device logged in",...}`.
@@ -20,31 +20,47 @@ export interface PinoLoggerOptions {
     readonly base?: LogFields;
 }
 
+/**
+ * A logger over `root` with `bindings` (already sanitized). The pino child
+ * that carries the bindings is made on the first line actually written, not
+ * per `child` call: a connection gets two children on its way in (connection,
+ * then device), and at the usual levels most connections write no line of
+ * their own, so most of those children would be serialized for nothing.
+ */
 class PinoLogger implements Logger {
-    readonly #pino: pino.Logger;
+    readonly #root: pino.Logger;
+    readonly #bindings: LogFields | undefined;
+    #pino: pino.Logger | undefined;
 
-    public constructor(logger: pino.Logger) {
-        this.#pino = logger;
+    public constructor(root: pino.Logger, bindings?: LogFields) {
+        this.#root = root;
+        this.#bindings = bindings;
+        this.#pino = bindings === undefined ? root : undefined;
     }
 
     public debug(message: string, fields?: LogFields): void {
-        if (this.#pino.isLevelEnabled('debug')) this.#pino.debug(sanitizeFields(fields ?? {}), message);
+        if (this.#root.isLevelEnabled('debug')) this.#logger().debug(sanitizeFields(fields ?? {}), message);
     }
 
     public info(message: string, fields?: LogFields): void {
-        if (this.#pino.isLevelEnabled('info')) this.#pino.info(sanitizeFields(fields ?? {}), message);
+        if (this.#root.isLevelEnabled('info')) this.#logger().info(sanitizeFields(fields ?? {}), message);
     }
 
     public warn(message: string, fields?: LogFields): void {
-        if (this.#pino.isLevelEnabled('warn')) this.#pino.warn(sanitizeFields(fields ?? {}), message);
+        if (this.#root.isLevelEnabled('warn')) this.#logger().warn(sanitizeFields(fields ?? {}), message);
     }
 
     public error(message: string, fields?: LogFields): void {
-        if (this.#pino.isLevelEnabled('error')) this.#pino.error(sanitizeFields(fields ?? {}), message);
+        if (this.#root.isLevelEnabled('error')) this.#logger().error(sanitizeFields(fields ?? {}), message);
     }
 
     public child(bindings: LogFields): Logger {
-        return new PinoLogger(this.#pino.child(sanitizeFields(bindings)));
+        return new PinoLogger(this.#root, { ...this.#bindings, ...sanitizeFields(bindings) });
+    }
+
+    #logger(): pino.Logger {
+        this.#pino ??= this.#root.child(this.#bindings ?? {});
+        return this.#pino;
     }
 }
 

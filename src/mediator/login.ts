@@ -1,9 +1,10 @@
 /**
  * Login: everything between a verified ClientHello and ServerInfo. Creates
- * or reuses the slot (tombstone, expected state, slot limit and eviction
- * decided atomically by the store), makes the slot a member of the group's
- * fan-out, registers presence (closing an older connection of the same
- * device with 4112), and gathers what ServerInfo reports.
+ * or reuses the slot (policy, tombstone, expected state, slot limit and
+ * eviction decided atomically by the store, which also answers the shared
+ * device data: one PostgreSQL round trip), makes the slot a member of the
+ * group's fan-out, registers presence (closing an older connection of the
+ * same device with 4112), and gathers what ServerInfo reports.
  */
 import {
     CloseCode,
@@ -26,20 +27,17 @@ import {
     type NodeId,
     type SlotPolicy,
 } from '../storage/types.js';
-import { closeDevice, effectivePolicy } from './slots.js';
+import { closeDevice } from './slots.js';
 import { endLockOfOldConnection, releaseStaleHeld, type AbandonedLockPorts } from './transactions.js';
 
 /** What login and logout read and change. */
 export interface LoginPorts extends AbandonedLockPorts {
     readonly backend: AbandonedLockPorts['backend'] & {
-        readonly groups: Pick<
-            DeviceGroupStore,
-            'loginSlot' | 'getSharedDeviceData' | 'recordDisconnect' | 'getPolicyOverride'
-        >;
-        readonly queue: Pick<ReflectionQueue, 'removeSlot' | 'addSlot' | 'stats'>;
+        readonly groups: Pick<DeviceGroupStore, 'loginSlot' | 'recordDisconnect' | 'getPolicyOverride'>;
+        readonly queue: Pick<ReflectionQueue, 'removeSlot' | 'addSlot' | 'stats' | 'staleHeldTokens'>;
         readonly coordinator: Pick<GroupCoordinator, 'listPresence' | 'register' | 'unregister' | 'electLeader'>;
     };
-    readonly config: AbandonedLockPorts['config'] & Pick<MediatorConfig, 'presenceTtlMs'>;
+    readonly config: AbandonedLockPorts['config'] & Pick<MediatorConfig, 'presenceTtlMs' | 'policy'>;
     readonly metrics: AbandonedLockPorts['metrics'] & Pick<MediatorMetricsHooks, 'slotsEvicted'>;
     readonly nodeId: NodeId;
 }
@@ -63,7 +61,6 @@ export interface LoginResult {
 export async function login(ports: LoginPorts, request: LoginRequest): Promise<LoginResult> {
     const { groupId, connectionId, hello } = request;
     const { groups, queue, coordinator } = ports.backend;
-    const policy = await effectivePolicy(ports, groupId);
     const presence = await coordinator.listPresence(groupId, ports.now());
     const onlineDeviceIds = new Set<DeviceId>();
     for (const entry of presence) if (entry.deviceId !== hello.deviceId) onlineDeviceIds.add(entry.deviceId);
@@ -77,7 +74,7 @@ export async function login(ports: LoginPorts, request: LoginRequest): Promise<L
         expectedState: hello.expectedDeviceSlotState,
         exhaustedPolicy: hello.deviceSlotsExhaustedPolicy,
         onlineDeviceIds,
-        policy,
+        defaults: ports.config.policy,
         now,
     });
     switch (result.status) {
@@ -106,28 +103,43 @@ export async function login(ports: LoginPorts, request: LoginRequest): Promise<L
         await queue.removeSlot(groupId, deviceId);
         await closeDevice(ports, groupId, deviceId, CloseCode.DEVICE_DROPPED);
     }
+    // The rest is issued at once, in the order it must happen: on Redis one connection pipelines
+    // it (one write, one round trip) and runs it in this order; the memory backend runs each call
+    // as it is made. None needs an earlier one's answer, and a failure ends the login, whose
+    // cleanup logs the connection out again (as when a later step of a sequence fails).
+    const joined: Promise<unknown>[] = [];
     // A NEW slot starts with an empty queue, whatever a crash may have left behind.
-    if (result.slotState === DeviceSlotState.NEW) await queue.removeSlot(groupId, hello.deviceId);
-    await queue.addSlot(groupId, hello.deviceId);
-    await coordinator.register(groupId, {
-        deviceId: hello.deviceId,
-        connectionId,
-        nodeId: ports.nodeId,
-        connectedSince: now,
-        expiresAt: now + ports.config.presenceTtlMs,
-    });
-    // A lock the device still holds under a connection that ended without releasing it.
-    await endLockOfOldConnection(ports, groupId, hello.deviceId, connectionId);
-    // And what is still held for a lock of its that ended otherwise: before the device reflects again.
-    await releaseStaleHeld(ports, groupId, now);
-    const [stats, encryptedSharedDeviceData] = await Promise.all([
-        queue.stats(groupId, hello.deviceId),
-        groups.getSharedDeviceData(groupId),
-    ]);
+    if (result.slotState === DeviceSlotState.NEW) joined.push(queue.removeSlot(groupId, hello.deviceId));
+    joined.push(
+        queue.addSlot(groupId, hello.deviceId),
+        coordinator.register(groupId, {
+            deviceId: hello.deviceId,
+            connectionId,
+            nodeId: ports.nodeId,
+            connectedSince: now,
+            expiresAt: now + ports.config.presenceTtlMs,
+        }),
+    );
+    // Read after the registration: the device's lock, what is held for ended locks, the backlog.
+    const lockRead = coordinator.getLockRecord(groupId);
+    const staleRead = queue.staleHeldTokens(groupId, now);
+    const statsRead = queue.stats(groupId, hello.deviceId);
+    const [, lock, stale, firstStats] = await Promise.all([Promise.all(joined), lockRead, staleRead, statsRead]);
+    let stats = firstStats;
+    const oldLock = lock !== undefined && lock.deviceId === hello.deviceId && lock.connectionId !== connectionId;
+    if (oldLock || stale.length > 0) {
+        // Rare: held reflections to deliver before the device reflects again, which changes the
+        // backlog. The same steps as always, one after the other.
+        // A lock the device still holds under a connection that ended without releasing it.
+        await endLockOfOldConnection(ports, groupId, hello.deviceId, connectionId);
+        // And what is still held for a lock of its that ended otherwise.
+        await releaseStaleHeld(ports, groupId, now);
+        stats = await queue.stats(groupId, hello.deviceId);
+    }
     return {
-        policy,
+        policy: result.policy,
         slotState: result.slotState,
-        encryptedSharedDeviceData,
+        encryptedSharedDeviceData: result.encryptedSharedDeviceData,
         queueLength: stats.count,
         connectedSince: now,
         expirationPolicy: hello.deviceSlotExpirationPolicy,

@@ -9,9 +9,11 @@
  * Contract (checked by test/contract/device-group-store.contract.ts):
  *
  * - Atomicity: every method is atomic per device group. `loginSlot` in
- *   particular decides tombstone, expected state, slot limit and eviction,
- *   and writes the slot, as one step: two concurrent logins to a group with
- *   one free slot never both get it.
+ *   particular reads the group's policy override, decides tombstone,
+ *   expected state, slot limit and eviction, writes the slot and reads the
+ *   shared device data, as one step: two concurrent logins to a group with
+ *   one free slot never both get it. (PostgreSQL: one statement, so one
+ *   round trip.)
  * - Expiry: a slot that has expired by its policy (see `isSlotExpired`) is
  *   treated as absent by `loginSlot`, which deletes it and reports it in
  *   `expired`. Other reads return expired slots until they are swept; the
@@ -44,8 +46,12 @@ export interface LoginSlotRequest {
      * victims: offline slots go first, then by oldest activity.
      */
     readonly onlineDeviceIds: ReadonlySet<DeviceId>;
-    /** The group's effective policy (defaults merged with its override). */
-    readonly policy: SlotPolicy;
+    /**
+     * The global defaults. The store merges the group's override over them
+     * (as `{ ...defaults, ...override }`), in the same atomic step, and
+     * decides with the result.
+     */
+    readonly defaults: SlotPolicy;
     /** Unix ms. */
     readonly now: number;
 }
@@ -59,6 +65,10 @@ export type LoginSlotResult =
           readonly evicted: readonly DeviceId[];
           /** Slots found expired and deleted during this login (this device's own old slot included). */
           readonly expired: readonly DeviceId[];
+          /** The group's effective policy the login was decided with: `defaults` merged with the override. */
+          readonly policy: SlotPolicy;
+          /** The group's shared device data as `getSharedDeviceData` would answer it (a copy). */
+          readonly encryptedSharedDeviceData: Uint8Array;
       }
     /** A tombstone exists (queue overflow): close 4114; nothing was written. */
     | { readonly status: 'tombstoned' }

@@ -1,13 +1,15 @@
 /**
- * The login decision both device-group stores make, as a pure function over
- * the group's current slots: expired slots, expected state, slot limit and
- * DROP_LEAST_RECENT eviction. Each store runs it inside its own atomic step
- * (one synchronous call in memory, one locked transaction in PostgreSQL) and
- * writes the outcome; the tombstone check comes before it.
+ * The login decision of the embedded device-group store, as a pure function
+ * over the group's current slots and effective policy: expired slots,
+ * expected state, slot limit and DROP_LEAST_RECENT eviction. The store runs
+ * it inside one synchronous call and writes the outcome; the tombstone check
+ * comes before it. PostgreSQL makes the same decision in SQL, in the
+ * `login_slot` function (postgres/migrations/0002_login_slot_function.sql);
+ * the contract suite holds both to the same answers.
  */
 import { DeviceSlotsExhaustedPolicy, DeviceSlotState, type DeviceId } from '../../d2m/index.js';
 import type { LoginSlotRequest, LoginSlotResult } from './device-group-store.js';
-import { isSlotExpired, type DeviceSlot } from './types.js';
+import { isSlotExpired, type DeviceSlot, type SlotPolicy } from './types.js';
 
 /** The moment of a slot's latest activity: login or disconnect, whichever came last. */
 export function lastActivity(slot: DeviceSlot): number {
@@ -39,8 +41,8 @@ export type LoginDecision =
           readonly evicted: DeviceId[];
       };
 
-export function decideLogin(request: LoginSlotRequest, slots: Iterable<DeviceSlot>): LoginDecision {
-    const { deviceId, now, policy, onlineDeviceIds } = request;
+export function decideLogin(request: LoginSlotRequest, policy: SlotPolicy, slots: Iterable<DeviceSlot>): LoginDecision {
+    const { deviceId, now, onlineDeviceIds } = request;
     const expired: DeviceId[] = [];
     const live: DeviceSlot[] = [];
     for (const slot of slots) {

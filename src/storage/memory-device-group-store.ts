@@ -180,7 +180,8 @@ export class MemoryDeviceGroupStore implements DeviceGroupStore {
         const tombstoneExpiresAt = group?.tombstones?.get(deviceId);
         if (tombstoneExpiresAt !== undefined && tombstoneExpiresAt > now) return { status: 'tombstoned' };
 
-        const decision = decideLogin(request, group?.slots.values() ?? []);
+        const policy = { ...request.defaults, ...(group?.override ?? NO_OVERRIDE) };
+        const decision = decideLogin(request, policy, group?.slots.values() ?? []);
         if (decision.refusal !== undefined) return decision.refusal;
         const { slotState, own, expired, evicted } = decision;
 
@@ -196,7 +197,8 @@ export class MemoryDeviceGroupStore implements DeviceGroupStore {
             lastLoginAt: now,
             lastDisconnectAt: own?.lastDisconnectAt,
         });
-        return { status: 'ok', slotState, evicted, expired };
+        const encryptedSharedDeviceData = target.sharedDeviceData.slice();
+        return { status: 'ok', slotState, evicted, expired, policy, encryptedSharedDeviceData };
     }
 
     #groupFor(groupId: GroupId): GroupRecord {

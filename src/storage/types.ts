@@ -2,7 +2,7 @@
  * Domain types shared by the storage contracts and the mediator core.
  */
 import { randomBytes } from 'node:crypto';
-import { bytesToHex, DeviceSlotExpirationPolicy, type DeviceId } from '../../d2m/index.js';
+import { DeviceSlotExpirationPolicy, type DeviceId } from '../../d2m/index.js';
 
 declare const GROUP_ID_BRAND: unique symbol;
 
@@ -13,7 +13,10 @@ declare const GROUP_ID_BRAND: unique symbol;
 export type GroupId = string & { readonly [GROUP_ID_BRAND]: true };
 
 export function groupIdFromBytes(deviceGroupId: Uint8Array): GroupId {
-    return bytesToHex(deviceGroupId) as GroupId;
+    // Node's hex encoder: one flat string (a map key on every lookup), not one built up byte by byte.
+    return Buffer.from(deviceGroupId.buffer, deviceGroupId.byteOffset, deviceGroupId.byteLength).toString(
+        'hex',
+    ) as GroupId;
 }
 
 export function ensureGroupId(value: string): GroupId {

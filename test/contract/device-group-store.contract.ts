@@ -34,7 +34,10 @@ const C = deviceId(0xc3);
 const D = deviceId(0xd4);
 const E = deviceId(0xe5);
 
-type LoginOptions = Partial<Omit<LoginSlotRequest, 'groupId' | 'deviceId'>>;
+/** `policy`: the defaults the request carries (the group's override applies over them). */
+type LoginOptions = Partial<Omit<LoginSlotRequest, 'groupId' | 'deviceId' | 'defaults'>> & {
+    readonly policy?: SlotPolicy;
+};
 
 export function deviceGroupStoreContract(name: string, factory: BackendFactory): void {
     describe(`${name}: DeviceGroupStore contract`, function () {
@@ -50,6 +53,7 @@ export function deviceGroupStoreContract(name: string, factory: BackendFactory):
         });
 
         function login(device: DeviceId, options: LoginOptions = {}, groupId = group): Promise<LoginSlotResult> {
+            const { policy = TEST_POLICY, ...rest } = options;
             return store().loginSlot({
                 groupId,
                 deviceId: device,
@@ -58,9 +62,9 @@ export function deviceGroupStoreContract(name: string, factory: BackendFactory):
                 expectedState: undefined,
                 exhaustedPolicy: REJECT,
                 onlineDeviceIds: new Set(),
-                policy: TEST_POLICY,
+                defaults: policy,
                 now: t0,
-                ...options,
+                ...rest,
             });
         }
 
@@ -271,6 +275,81 @@ export function deviceGroupStoreContract(name: string, factory: BackendFactory):
                 expect(sortedIds(result.evicted)).to.deep.equal([A, B]);
                 expect(await slotIds()).to.deep.equal([C, D]);
             });
+
+            it('lets two devices of one group with free slots log in concurrently, both NEW', async function () {
+                await expectOk(login(A));
+                const results = await Promise.all([
+                    expectOk(login(B, { now: t0 + 1, expectedState: NEW })),
+                    expectOk(login(C, { now: t0 + 1, expectedState: NEW })),
+                ]);
+                for (const result of results) expect(result).to.deep.include({ slotState: NEW, evicted: [] });
+                expect(await slotIds()).to.deep.equal(sortedIds([A, B, C]));
+            });
+
+            it('evicts exactly one victim for two concurrent logins of one device into a full group', async function () {
+                const policy = policyWith({ maxDeviceSlots: 2 });
+                await expectOk(login(A, { policy }));
+                await expectOk(login(B, { policy, now: t0 + 1 }));
+                const drop = { policy, exhaustedPolicy: DROP_LEAST_RECENT, now: t0 + 2 };
+                const results = await Promise.all([expectOk(login(C, drop)), expectOk(login(C, drop))]);
+                expect(results.map((result) => result.slotState).sort()).to.deep.equal([NEW, EXISTING].sort());
+                expect(results.flatMap((result) => result.evicted)).to.deep.equal([A]);
+                expect(await slotIds()).to.deep.equal([B, C]);
+            });
+
+            it('neither evicts nor writes when the expected state does not match a full group', async function () {
+                const policy = policyWith({ maxDeviceSlots: 1 });
+                await expectOk(login(A, { policy }));
+                expect(
+                    await login(B, {
+                        policy,
+                        now: t0 + 1,
+                        exhaustedPolicy: DROP_LEAST_RECENT,
+                        expectedState: EXISTING,
+                    }),
+                ).to.deep.equal({ status: 'slot-state-mismatch', actual: NEW });
+                expect(await slotIds()).to.deep.equal([A]);
+            });
+
+            it('frees places by expiry before it evicts', async function () {
+                const policy = policyWith({ maxDeviceSlots: 2 });
+                await expectOk(login(A, { policy, expirationPolicy: VOLATILE }));
+                await expectOk(login(B, { policy, now: t0 + 1 }));
+                await store().recordDisconnect(group, A, t0 + 2);
+                const now = t0 + 2 + policy.volatileGraceMs;
+                const result = await expectOk(login(C, { policy, now, exhaustedPolicy: DROP_LEAST_RECENT }));
+                expect(result).to.deep.include({ slotState: NEW, expired: [A], evicted: [] });
+                expect(await slotIds()).to.deep.equal([B, C]);
+            });
+
+            it("decides with the group's policy override over the defaults and answers the effective policy", async function () {
+                await store().setPolicyOverride(group, { maxDeviceSlots: 1, queueMaxCount: 5 });
+                const first = await expectOk(login(A));
+                expect(first.policy).to.deep.equal({ ...TEST_POLICY, maxDeviceSlots: 1, queueMaxCount: 5 });
+                expect(await login(B, { now: t0 + 1 })).to.deep.equal({ status: 'device-limit-reached' });
+                const result = await expectOk(login(B, { now: t0 + 2, exhaustedPolicy: DROP_LEAST_RECENT }));
+                expect(result.evicted).to.deep.equal([A]);
+                // Another group keeps the defaults.
+                const other = await expectOk(login(A, {}, context.groupId()));
+                expect(other.policy).to.deep.equal(TEST_POLICY);
+            });
+
+            it('applies an override that says "never" (Infinity) to the limit and to expiry', async function () {
+                await store().setPolicyOverride(group, { maxDeviceSlots: Infinity, persistentExpiryMs: Infinity });
+                for (const device of [A, B, C, D]) await expectOk(login(device));
+                await store().recordDisconnect(group, A, t0 + 1);
+                const result = await expectOk(login(E, { now: t0 + 1_000 * DAY_MS }));
+                expect(result).to.deep.include({ expired: [], evicted: [] });
+                expect(result.policy.maxDeviceSlots).to.equal(Infinity);
+                expect(await slotIds()).to.deep.equal([A, B, C, D, E]);
+            });
+
+            it('answers the shared device data, empty when none was set', async function () {
+                expect(hex((await expectOk(login(A))).encryptedSharedDeviceData)).to.equal('');
+                await store().setSharedDeviceData(group, bytes(7, 7));
+                const result = await expectOk(login(A, { now: t0 + 1 }));
+                expect(hex(result.encryptedSharedDeviceData)).to.equal('0707');
+            });
         });
 
         describe('loginSlot and expiry', function () {
@@ -370,6 +449,24 @@ export function deviceGroupStoreContract(name: string, factory: BackendFactory):
                 await expectOk(login(A));
                 await store().addTombstone(group, A, t0 + 1_000);
                 expect((await expectOk(login(B, { now: t0 + 1 }))).slotState).to.equal(NEW);
+            });
+
+            it('refuses a tombstoned device of a full group without evicting anyone', async function () {
+                const policy = policyWith({ maxDeviceSlots: 2 });
+                await expectOk(login(A, { policy }));
+                await expectOk(login(B, { policy }));
+                await store().addTombstone(group, C, t0 + 1_000);
+                expect(await login(C, { policy, now: t0 + 1, exhaustedPolicy: DROP_LEAST_RECENT })).to.deep.equal({
+                    status: 'tombstoned',
+                });
+                expect(await slotIds()).to.deep.equal(sortedIds([A, B]));
+            });
+
+            it('is deleted by the first login after it expired', async function () {
+                await store().addTombstone(group, A, t0 + 1_000);
+                await expectOk(login(A, { now: t0 + 1_000 }));
+                // Logging in "in the past" shows that the tombstone is gone.
+                expect((await expectOk(login(A, { now: t0 + 500 }))).slotState).to.equal(EXISTING);
             });
 
             it('is deleted by dropSlot', async function () {

@@ -113,6 +113,27 @@ describe('chaos checker (hand-made logs)', function () {
         expect(everysec.lostAfterRedisKill).to.equal(1);
         expect(everysec.redeliveriesAfterRedisLoss).to.equal(1);
     });
+
+    it('ends a lock holder’s interval at its CommitTransaction, and finds two holders that overlap before it', function () {
+        const holder = (commitAt: number, ackAt: number): DeviceEvent[] => [
+            { k: 'open', t: 0, conn: 1, newSlot: true },
+            { k: 'begin', t: 9, conn: 1, send: 1 },
+            { k: 'begin-ack', t: 10, conn: 1, send: 1 },
+            { k: 'commit', t: commitAt, conn: 1, send: 2 },
+            { k: 'commit-ack', t: ackAt, conn: 1, send: 2 },
+        ];
+        const next: DeviceEvent[] = [
+            { k: 'open', t: 0, conn: 1, newSlot: true },
+            { k: 'begin', t: 19, conn: 1, send: 1 },
+            { k: 'begin-ack', t: 21, conn: 1, send: 1 },
+        ];
+        // The CommitTransactionAck (t 25) arrives after the next holder's BeginTransactionAck (t 21): allowed.
+        const handOff = checkChaosRun([log('1', holder(20, 25)), log('2', next)], [], { fsync: 'always' });
+        expect(handOff.violations).to.deep.equal({});
+        // The first holder still acted under the lock (commit sent at t 23) after the next one was granted it.
+        const overlap = checkChaosRun([log('1', holder(23, 25)), log('2', next)], [], { fsync: 'always' });
+        expect(Object.keys(overlap.violations)).to.deep.equal(['two transaction lock holders at once']);
+    });
 });
 
 describe('chaos checker: stalls and partitions (hand-made logs)', function () {

@@ -42,7 +42,9 @@ export function listMigrations(): readonly Migration[] {
         if (migrations.some((migration) => migration.version === version)) {
             throw new StorageError(`two migrations with version ${version}`, { retryable: false });
         }
-        migrations.push({ version, name: entry, file: loadQueryFile(new URL(entry, MIGRATIONS_DIRECTORY)) });
+        // As written: pg-minify does not support the dollar quotes of function bodies.
+        const file = loadQueryFile(new URL(entry, MIGRATIONS_DIRECTORY), { minify: false });
+        migrations.push({ version, name: entry, file });
     }
     cached = migrations;
     return migrations;

@@ -2,15 +2,17 @@
  * DeviceGroupStore on PostgreSQL. Every write runs in a transaction that
  * first locks the group's `device_groups` row (creating it if needed), so
  * writes to one group are serialised across all mediator processes while
- * other groups proceed in parallel. `loginSlot` reads and decides under that
- * lock; a decision that refuses the login writes nothing but the group row.
+ * other groups proceed in parallel. `loginSlot` is one statement, the
+ * `login_slot` function (migrations/0002_login_slot_function.sql), which
+ * takes the same lock and reads, decides and writes under it in the
+ * statement's transaction: one round trip per login. A decision that
+ * refuses the login writes nothing but the group row.
  */
 import type { DeviceId } from '../../../d2m/index.js';
 import { StorageError } from '../../errors.js';
-import { decideLogin as decideSlotLogin } from '../login-decision.js';
 import type { DeviceGroupStore, ExpiryCandidate, LoginSlotRequest, LoginSlotResult } from '../device-group-store.js';
 import type { DeviceSlot, GroupId, SlotPolicy, SlotPolicyOverride } from '../types.js';
-import { closeDatabase, type Database, type Repositories } from './db.js';
+import { closeDatabase, type Database } from './db.js';
 import { toPgStorageError } from './errors.js';
 
 const EMPTY_BYTES = new Uint8Array(0);
@@ -25,12 +27,7 @@ export class PgDeviceGroupStore implements DeviceGroupStore {
     }
 
     public loginSlot(request: LoginSlotRequest): Promise<LoginSlotResult> {
-        return this.#call('loginSlot', (db) =>
-            db.tx('loginSlot', async (t) => {
-                await t.groups.lock(request.groupId, request.now);
-                return decideLogin(t, request);
-            }),
-        );
+        return this.#call('loginSlot', (db) => db.slots.login(request));
     }
 
     public recordDisconnect(groupId: GroupId, deviceId: DeviceId, now: number): Promise<void> {
@@ -126,28 +123,4 @@ export class PgDeviceGroupStore implements DeviceGroupStore {
             throw toPgStorageError(`device group store ${what}`, error);
         }
     }
-}
-
-/** The login decision, run inside the transaction that holds the group's lock. */
-async function decideLogin(t: Repositories, request: LoginSlotRequest): Promise<LoginSlotResult> {
-    const { groupId, deviceId, now } = request;
-
-    // Decide everything first; nothing is written unless the login succeeds.
-    const tombstoneExpiresAt = await t.tombstones.get(groupId, deviceId);
-    if (tombstoneExpiresAt !== undefined && tombstoneExpiresAt > now) return { status: 'tombstoned' };
-
-    const decision = decideSlotLogin(request, await t.slots.listByGroup(groupId));
-    if (decision.refusal !== undefined) return decision.refusal;
-    const { slotState, expired, evicted } = decision;
-
-    if (tombstoneExpiresAt !== undefined) await t.tombstones.delete(groupId, deviceId);
-    await t.slots.deleteMany(groupId, [...expired, ...evicted]);
-    await t.slots.upsertLogin({
-        groupId,
-        deviceId,
-        expirationPolicy: request.expirationPolicy,
-        encryptedDeviceInfo: request.encryptedDeviceInfo,
-        now,
-    });
-    return { status: 'ok', slotState, evicted, expired };
 }

@@ -11,9 +11,12 @@ import { StorageError } from '../../errors.js';
 
 export type QueryFile = pgPromise.QueryFile;
 
-/** Loads one file relative to this module, as a minified QueryFile; throws when it does not parse. */
-export function loadQueryFile(url: URL): QueryFile {
-    const file = new pgPromise.QueryFile(fileURLToPath(url), { minify: true, noWarnings: true });
+/**
+ * Loads one file relative to this module, as a QueryFile (minified unless
+ * `minify` is false); throws when it does not parse.
+ */
+export function loadQueryFile(url: URL, { minify = true }: { readonly minify?: boolean } = {}): QueryFile {
+    const file = new pgPromise.QueryFile(fileURLToPath(url), { minify, noWarnings: true });
     // QueryFile keeps a read or minify failure in `error` instead of throwing.
     if (file.error !== undefined) {
         throw new StorageError(`cannot load SQL file ${file.file}: ${file.error.message}`, {
@@ -46,9 +49,8 @@ export const SQL = {
     deviceSlots: {
         listByGroup: sql('device-slots/list-by-group.sql'),
         get: sql('device-slots/get.sql'),
-        upsertLogin: sql('device-slots/upsert-login.sql'),
+        login: sql('device-slots/login.sql'),
         delete: sql('device-slots/delete.sql'),
-        deleteMany: sql('device-slots/delete-many.sql'),
         recordDisconnect: sql('device-slots/record-disconnect.sql'),
         expiryCandidates: sql('device-slots/expiry-candidates.sql'),
     },
@@ -62,7 +64,6 @@ export const SQL = {
         delete: sql('policy-overrides/delete.sql'),
     },
     tombstones: {
-        get: sql('tombstones/get.sql'),
         upsert: sql('tombstones/upsert.sql'),
         delete: sql('tombstones/delete.sql'),
         purgeExpired: sql('tombstones/purge-expired.sql'),

@@ -16,7 +16,7 @@ import {
 } from '../../../d2m/index.js';
 import { ConfigError, StorageError } from '../../../src/errors.js';
 import type { LoginSlotRequest } from '../../../src/storage/device-group-store.js';
-import { closeDatabase, createDatabase, type Database } from '../../../src/storage/postgres/db.js';
+import { closeDatabase, createDatabase, pgp, type Database } from '../../../src/storage/postgres/db.js';
 import { listMigrations, migrate, pendingMigrations } from '../../../src/storage/postgres/migrate.js';
 import { PgDeviceGroupStore } from '../../../src/storage/postgres/pg-device-group-store.js';
 import { loadQueryFile } from '../../../src/storage/postgres/sql.js';
@@ -45,7 +45,7 @@ function loginRequest(groupId: GroupId, id: DeviceId, now: number, maxDeviceSlot
         expectedState: undefined,
         exhaustedPolicy: DeviceSlotsExhaustedPolicy.REJECT,
         onlineDeviceIds: new Set(),
-        policy: { ...TEST_POLICY, maxDeviceSlots },
+        defaults: { ...TEST_POLICY, maxDeviceSlots },
         now,
     };
 }
@@ -154,6 +154,84 @@ describe('postgres device group store', function () {
             const states = results.map((result) => (result.status === 'ok' ? result.slotState : result.status));
             expect(states.sort()).to.deep.equal([DeviceSlotState.NEW, DeviceSlotState.EXISTING]);
             await first.deleteGroup(groupId);
+        });
+    });
+
+    describe('login', function () {
+        let db: Database;
+        let store: PgDeviceGroupStore;
+        let statements: string[];
+        const pgClient = pgp.pg.Client.prototype as { query: (...args: unknown[]) => unknown };
+        const query = pgClient.query;
+
+        beforeEach(async function () {
+            db = createDatabase(url, { schema: await reserveSchema(), maxConnections: 1 });
+            opened.push(db);
+            await migrate(db);
+            store = new PgDeviceGroupStore(db);
+            // The pool's one connection is open and its search_path set: what follows is the login's own.
+            await db.one('SELECT 1 AS one');
+            statements = [];
+            pgClient.query = function (this: unknown, ...args: unknown[]): unknown {
+                const [config] = args;
+                statements.push(typeof config === 'string' ? config : JSON.stringify(config));
+                return query.apply(this, args);
+            };
+        });
+
+        afterEach(function () {
+            pgClient.query = query;
+        });
+
+        async function countStatements<T>(action: () => Promise<T>): Promise<[T, number]> {
+            const before = statements.length;
+            const result = await action();
+            return [result, statements.length - before];
+        }
+
+        it('is one statement (one round trip) in every outcome', async function () {
+            const groupId = randomGroupId();
+            const drop = (id: DeviceId, now: number): LoginSlotRequest => ({
+                ...loginRequest(groupId, id, now, 2),
+                exhaustedPolicy: DeviceSlotsExhaustedPolicy.DROP_LEAST_RECENT,
+            });
+            const outcomes: string[] = [];
+            for (const request of [
+                loginRequest(groupId, A, 1_000, 2), // new group, NEW slot
+                loginRequest(groupId, A, 1_001, 2), // EXISTING slot
+                loginRequest(groupId, B, 1_002, 2), // the last free slot
+                loginRequest(groupId, C, 1_003, 2), // refused: limit
+                drop(C, 1_004), // eviction
+                { ...loginRequest(groupId, B, 1_005, 2), expectedState: DeviceSlotState.NEW }, // refused: mismatch
+            ]) {
+                const [result, count] = await countStatements(() => store.loginSlot(request));
+                outcomes.push(result.status);
+                expect(count, result.status).to.equal(1);
+            }
+            await store.addTombstone(groupId, A, 5_000);
+            const [tombstoned, count] = await countStatements(() => store.loginSlot(loginRequest(groupId, A, 2_000)));
+            expect(tombstoned.status).to.equal('tombstoned');
+            expect(count).to.equal(1);
+            expect(outcomes).to.deep.equal(['ok', 'ok', 'ok', 'device-limit-reached', 'ok', 'slot-state-mismatch']);
+            expect(statements.filter((text) => text.includes('login_slot'))).to.have.length(7);
+        });
+
+        it('writes nothing when the statement fails halfway (one transaction)', async function () {
+            const groupId = randomGroupId();
+            await store.loginSlot(loginRequest(groupId, A, 1_000, 2));
+            await store.loginSlot(loginRequest(groupId, B, 1_000, 2));
+            // A device info the column refuses only at the very end, after the eviction's delete.
+            await db.none(
+                'ALTER TABLE device_slots ADD CONSTRAINT small_info CHECK (octet_length(encrypted_device_info) < 4)',
+            );
+            const request: LoginSlotRequest = {
+                ...loginRequest(groupId, C, 2_000, 2),
+                exhaustedPolicy: DeviceSlotsExhaustedPolicy.DROP_LEAST_RECENT,
+                encryptedDeviceInfo: Uint8Array.of(1, 2, 3, 4),
+            };
+            const error = await rejection(store.loginSlot(request));
+            expect(error).to.be.instanceOf(StorageError);
+            expect((await store.listSlots(groupId)).map((slot) => slot.deviceId)).to.deep.equal([A, B]);
         });
     });
 

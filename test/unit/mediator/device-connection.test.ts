@@ -83,7 +83,7 @@ describe('DeviceConnection', function () {
             expectedState: undefined,
             exhaustedPolicy: DeviceSlotsExhaustedPolicy.REJECT,
             onlineDeviceIds: new Set(),
-            policy: config.policy,
+            defaults: config.policy,
             now: node.now(),
         });
         await backend.queue.addSlot(group.groupId, deviceId);

@@ -211,7 +211,7 @@ describe('memory backend', function () {
                         expectedState: undefined,
                         exhaustedPolicy: DeviceSlotsExhaustedPolicy.REJECT,
                         onlineDeviceIds: new Set(),
-                        policy: TEST_POLICY,
+                        defaults: TEST_POLICY,
                         now: 1_000,
                     });
                     expect(result.status).to.equal('ok');

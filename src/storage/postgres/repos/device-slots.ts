@@ -2,9 +2,9 @@
  * Repository of the `device_slots` table.
  */
 import type pgPromise from 'pg-promise';
-import type { DeviceId, DeviceSlotExpirationPolicy } from '../../../../d2m/index.js';
+import { DeviceSlotsExhaustedPolicy, DeviceSlotState, type DeviceId } from '../../../../d2m/index.js';
 import { StorageError } from '../../../errors.js';
-import type { ExpiryCandidate } from '../../device-group-store.js';
+import type { ExpiryCandidate, LoginSlotRequest, LoginSlotResult } from '../../device-group-store.js';
 import type { DeviceSlot, GroupId, SlotPolicy } from '../../types.js';
 import { bytesFromDb, bytesToDb, deviceIdFromDb, deviceIdToDb, groupIdFromDb, msFromDb, msToDb } from '../encoding.js';
 import { SQL } from '../sql.js';
@@ -18,12 +18,53 @@ interface SlotRow {
     readonly last_disconnect_at: string | null;
 }
 
-export interface SlotLogin {
-    readonly groupId: GroupId;
-    readonly deviceId: DeviceId;
-    readonly expirationPolicy: DeviceSlotExpirationPolicy;
-    readonly encryptedDeviceInfo: Uint8Array;
-    readonly now: number;
+/** The row of `login_slot()` (migrations/0002_login_slot_function.sql). */
+interface LoginRow {
+    readonly status: string;
+    readonly slot_state: number | null;
+    readonly expired_ids: readonly string[] | null;
+    readonly evicted_ids: readonly string[] | null;
+    readonly override_max_device_slots: number | null;
+    readonly override_queue_max_count: number | null;
+    readonly override_queue_max_bytes: number | null;
+    readonly override_volatile_grace_ms: number | null;
+    readonly override_persistent_expiry_ms: number | null;
+    readonly override_tombstone_ttl_ms: number | null;
+    readonly shared_data: Buffer | null;
+}
+
+function slotStateFromDb(value: number | null): DeviceSlotState {
+    if (value === DeviceSlotState.NEW || value === DeviceSlotState.EXISTING) return value;
+    throw new StorageError(`login_slot answered the slot state ${String(value)}`, { retryable: false });
+}
+
+function loginResultFromRow(row: LoginRow, defaults: SlotPolicy): LoginSlotResult {
+    switch (row.status) {
+        case 'tombstoned':
+            return { status: 'tombstoned' };
+        case 'slot-state-mismatch':
+            return { status: 'slot-state-mismatch', actual: slotStateFromDb(row.slot_state) };
+        case 'device-limit-reached':
+            return { status: 'device-limit-reached' };
+        case 'ok':
+            return {
+                status: 'ok',
+                slotState: slotStateFromDb(row.slot_state),
+                evicted: (row.evicted_ids ?? []).map(deviceIdFromDb),
+                expired: (row.expired_ids ?? []).map(deviceIdFromDb),
+                policy: {
+                    maxDeviceSlots: row.override_max_device_slots ?? defaults.maxDeviceSlots,
+                    queueMaxCount: row.override_queue_max_count ?? defaults.queueMaxCount,
+                    queueMaxBytes: row.override_queue_max_bytes ?? defaults.queueMaxBytes,
+                    volatileGraceMs: row.override_volatile_grace_ms ?? defaults.volatileGraceMs,
+                    persistentExpiryMs: row.override_persistent_expiry_ms ?? defaults.persistentExpiryMs,
+                    tombstoneTtlMs: row.override_tombstone_ttl_ms ?? defaults.tombstoneTtlMs,
+                },
+                encryptedSharedDeviceData: row.shared_data === null ? new Uint8Array(0) : bytesFromDb(row.shared_data),
+            };
+        default:
+            throw new StorageError(`login_slot answered the status ${row.status}`, { retryable: false });
+    }
 }
 
 function slotFromRow(row: SlotRow): DeviceSlot {
@@ -61,26 +102,35 @@ export class DeviceSlotsRepository {
         return row === null ? undefined : slotFromRow(row);
     }
 
-    /** Creates the slot or refreshes it for a login (keeps `createdAt` and `lastDisconnectAt`). */
-    public async upsertLogin(login: SlotLogin): Promise<void> {
-        await this.#db.none(SQL.deviceSlots.upsertLogin, {
-            groupId: login.groupId,
-            deviceId: deviceIdToDb(login.deviceId),
-            expirationPolicy: login.expirationPolicy,
-            encryptedDeviceInfo: bytesToDb(login.encryptedDeviceInfo),
-            now: msToDb(login.now),
+    /**
+     * A whole login (see DeviceGroupStore.loginSlot) in one statement: the
+     * `login_slot` function locks the group row and decides and writes in
+     * the statement's own transaction. One round trip.
+     */
+    public async login(request: LoginSlotRequest): Promise<LoginSlotResult> {
+        const { defaults } = request;
+        const online: bigint[] = [];
+        for (const deviceId of request.onlineDeviceIds) online.push(deviceIdToDb(deviceId));
+        const row = await this.#db.one<LoginRow>(SQL.deviceSlots.login, {
+            groupId: request.groupId,
+            deviceId: deviceIdToDb(request.deviceId),
+            expirationPolicy: request.expirationPolicy,
+            encryptedDeviceInfo: bytesToDb(request.encryptedDeviceInfo),
+            expectedState: request.expectedState ?? null,
+            dropLeastRecent: request.exhaustedPolicy === DeviceSlotsExhaustedPolicy.DROP_LEAST_RECENT,
+            online,
+            maxDeviceSlots: defaults.maxDeviceSlots,
+            volatileGraceMs: defaults.volatileGraceMs,
+            persistentExpiryMs: defaults.persistentExpiryMs,
+            now: msToDb(request.now),
         });
+        return loginResultFromRow(row, defaults);
     }
 
     /** Resolves whether the slot existed. */
     public async delete(groupId: GroupId, deviceId: DeviceId): Promise<boolean> {
         const params = { groupId, deviceId: deviceIdToDb(deviceId) };
         return (await this.#db.result(SQL.deviceSlots.delete, params)).rowCount > 0;
-    }
-
-    public async deleteMany(groupId: GroupId, deviceIds: readonly DeviceId[]): Promise<void> {
-        if (deviceIds.length === 0) return;
-        await this.#db.none(SQL.deviceSlots.deleteMany, { groupId, deviceIds: deviceIds.map(deviceIdToDb) });
     }
 
     public async recordDisconnect(groupId: GroupId, deviceId: DeviceId, now: number): Promise<void> {

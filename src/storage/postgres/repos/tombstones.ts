@@ -5,7 +5,7 @@
 import type pgPromise from 'pg-promise';
 import type { DeviceId } from '../../../../d2m/index.js';
 import type { GroupId } from '../../types.js';
-import { deviceIdToDb, msFromDb, msToDb } from '../encoding.js';
+import { deviceIdToDb, msToDb } from '../encoding.js';
 import { SQL } from '../sql.js';
 
 export class TombstonesRepository {
@@ -13,15 +13,6 @@ export class TombstonesRepository {
 
     public constructor(db: pgPromise.IBaseProtocol<unknown>) {
         this.#db = db;
-    }
-
-    /** The tombstone's expiry (Unix ms), expired or not; undefined when there is none. */
-    public async get(groupId: GroupId, deviceId: DeviceId): Promise<number | undefined> {
-        const row = await this.#db.oneOrNone<{ expires_at: string }>(SQL.tombstones.get, {
-            groupId,
-            deviceId: deviceIdToDb(deviceId),
-        });
-        return row === null ? undefined : msFromDb(row.expires_at);
     }
 
     /** Needs the group's row (see DeviceGroupsRepository.lock). */

@@ -1,2 +1,0 @@
-DELETE FROM device_slots
-WHERE group_id = decode(${groupId}, 'hex') AND device_id = ANY (${deviceIds}::bigint[])
