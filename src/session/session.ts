@@ -123,7 +123,6 @@ export class Session implements GroupMember {
     public readonly connectionId: ConnectionId;
     readonly #ports: SessionPorts;
     readonly #hooks: SessionHooks;
-    /** The socket, through the presence fence: see `#lapsed`. */
     readonly #transport: ConnectionTransport;
     readonly #challenge: ServerChallenge;
     readonly #startTimer: StartTimer;
@@ -144,16 +143,7 @@ export class Session implements GroupMember {
     ) {
         this.#ports = ports;
         this.#hooks = hooks;
-        this.#transport = {
-            send: (frame) => {
-                if (!this.#lapsed()) return transport.send(frame);
-                this.#closeLapsed();
-                return false;
-            },
-            bufferedAmount: () => transport.bufferedAmount(),
-            close: (code, reason) => transport.close(code, reason),
-            remoteAddress: transport.remoteAddress,
-        };
+        this.#transport = transport;
         this.urlInfo = urlInfo;
         this.connectionId = connectionId;
         this.groupId = groupIdFromBytes(urlInfo.deviceGroupId);
@@ -229,8 +219,8 @@ export class Session implements GroupMember {
 
     /**
      * Asked by the transport right before it writes what this turn queued
-     * (a stall may have passed since): false drops it, and the session
-     * closes with 1013.
+     * (every frame goes out that way, and a stall may have passed since
+     * it was queued): false drops it, and the session closes with 1013.
      */
     public mayWrite(): boolean {
         if (!this.#lapsed()) return true;
@@ -240,11 +230,13 @@ export class Session implements GroupMember {
 
     /**
      * Whether this connection's presence may have expired elsewhere: it is
-     * logged in and its renewal deadline passed (SessionHooks.presenceLapsed). Other nodes may then already
+     * logged in and its renewal deadline passed (SessionHooks.presenceLapsed).
+     * Other nodes may then already
      * have promoted another leader or granted the lock to another device, so
      * the session must not handle another frame or tell its device anything
      * more; it closes with 1013 instead. Checked on every inbound frame and
-     * every write, because timers run late on a loaded or stalled node.
+     * before every write of queued frames (`mayWrite`), because timers run
+     * late on a loaded or stalled node.
      */
     #lapsed(): boolean {
         return this.#state.kind === 'active' && this.#hooks.presenceLapsed?.() === true;

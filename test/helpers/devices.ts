@@ -4,7 +4,7 @@
  * mediator, and collectors that wait for events without sleeping.
  */
 import { randomBytes } from 'node:crypto';
-import { ensureDeviceId, type DeviceId } from '../../d2m/index.js';
+import { CloseCode, ensureDeviceId, type DeviceId } from '../../d2m/index.js';
 import { deriveDeviceGroupKeys, type DeviceGroupKeys, type Envelope } from '../../d2d/index.js';
 import { nodeCryptoBackend } from '../../src/crypto/index.js';
 import {
@@ -117,6 +117,31 @@ export class TestGroup {
         const device = new TestDevice(client);
         this.#devices.push(device);
         return device;
+    }
+
+    /**
+     * Connects, retrying while the mediator answers 1013 (what a real client
+     * does, with a short back-off), for at most `timeoutMs`.
+     */
+    public async connectWhenBack(deviceId: bigint, timeoutMs = 10_000, backoffMs = 100): Promise<TestDevice> {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+            try {
+                const device = await this.connect(deviceId);
+                // A login that failed after the handshake closes right away.
+                await new Promise((resolve) => setTimeout(resolve, 50));
+                if (device.client.closeError === undefined) return device;
+                if (device.client.closeError.code !== Number(CloseCode.TRY_AGAIN_LATER)) {
+                    throw device.client.closeError;
+                }
+            } catch (error) {
+                if (!(error instanceof MediatorCloseError) || error.code !== Number(CloseCode.TRY_AGAIN_LATER)) {
+                    throw error;
+                }
+            }
+            if (Date.now() > deadline) throw new Error(`device ${deviceId} could not connect within ${timeoutMs} ms`);
+            await new Promise((resolve) => setTimeout(resolve, backoffMs));
+        }
     }
 
     /** Connects and expects the mediator to refuse with `code`. */

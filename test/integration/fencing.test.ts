@@ -18,7 +18,6 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { CloseCode, type DeviceId } from '../../d2m/index.js';
 import { TransactionScope } from '../../d2d/index.js';
-import { MediatorCloseError } from '../../src/device/index.js';
 import { groupIdFromBytes } from '../../src/storage/types.js';
 import { numberedEnvelope, TestGroup, waitUntil, type TestDevice } from '../helpers/devices.js';
 import { BACKEND_KINDS, startTestMediator } from '../helpers/mediator.js';
@@ -91,23 +90,6 @@ async function expectNoneLost(acked: Acknowledged, receivers: readonly TestDevic
                     `(has ${receiver.numbers(sender).join(',')})`,
             );
         }
-    }
-}
-
-/** Connects, retrying while the node answers 1013 (what a real client does, with a short back-off). */
-async function connectWhenBack(group: TestGroup, deviceId: bigint, timeoutMs = 10_000): Promise<TestDevice> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        try {
-            const device = await group.connect(deviceId);
-            await new Promise((resolve) => setTimeout(resolve, 50));
-            if (device.client.closeError === undefined) return device;
-            if (device.client.closeError.code !== Number(CloseCode.TRY_AGAIN_LATER)) throw device.client.closeError;
-        } catch (error) {
-            if (!(error instanceof MediatorCloseError) || error.code !== Number(CloseCode.TRY_AGAIN_LATER)) throw error;
-        }
-        if (Date.now() > deadline) throw new Error(`device ${deviceId} could not connect within ${timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
     }
 }
 
@@ -245,8 +227,8 @@ describe('fencing: pauses, partitions, same-id restarts and kills after an in-tr
 
         // 0 acknowledged reflections lost, the stalled devices' own slots included.
         expect(await acked.reflect(d3, 1)).to.equal(true);
-        const d2Again = await connectWhenBack(onB, 2n);
-        const d1Again = await connectWhenBack(onB, 1n);
+        const d2Again = await onB.connectWhenBack(2n);
+        const d1Again = await onB.connectWhenBack(1n);
         await expectNoneLost(acked, [d1Again, d2Again, d3, d4], 10_000);
         console.log(
             `      leader after ${leaderAfterMs} ms of pause, stale devices closed ${closedAfterMs} ms after resume`,
@@ -284,7 +266,7 @@ describe('fencing: pauses, partitions, same-id restarts and kills after an in-tr
         await waitUntil(() => d3.transactionsEnded.length >= 1, LEADER_WITHIN_MS, 'the cut-off lock to end');
         expect(await d3.client.beginTransaction(TransactionScope.GROUP_SYNC)).to.deep.equal({ status: 'acked' });
         // d2 carries on through the other node: its next reflection is acknowledged there.
-        const d2Again = await connectWhenBack(onB, 2n);
+        const d2Again = await onB.connectWhenBack(2n);
         expect(await acked.reflect(d2Again, 2)).to.equal(true);
 
         // The partition heals: the bytes the cut-off node wrote meanwhile reach Redis now.
@@ -337,7 +319,7 @@ describe('fencing: pauses, partitions, same-id restarts and kills after an in-tr
         expect(d2.client.closeError).to.equal(undefined);
 
         await a.postgres.resume();
-        const back = await connectWhenBack(onA, 3n);
+        const back = await onA.connectWhenBack(3n);
         await back.client.waitForQueueDry();
         console.log(`      leader after ${leaderAfterMs} ms, login refused after ${refusedAfterMs} ms`);
     });
@@ -370,9 +352,9 @@ describe('fencing: pauses, partitions, same-id restarts and kills after an in-tr
             const closes = await Promise.all([d1.waitForClose(), d2.waitForClose()]);
             for (const close of closes) expect(close.code).to.be.below(4100);
             // Reconnect in the other order, so that a reused connection id would hit the wrong device.
-            const d2Again = await connectWhenBack(onAgain, 2n);
+            const d2Again = await onAgain.connectWhenBack(2n);
             candidates.push(d2Again);
-            const d1Again = await connectWhenBack(onAgain, 1n);
+            const d1Again = await onAgain.connectWhenBack(1n);
             candidates.push(d1Again);
             await waitUntil(() => leaderAt !== undefined, LEADER_WITHIN_MS, 'a leader after the kill');
             const leaderAfterMs = (leaderAt ?? Number.POSITIVE_INFINITY) - killedAt;

@@ -11,7 +11,6 @@
  */
 import { expect } from 'chai';
 import { CloseCode } from '../../d2m/index.js';
-import { MediatorCloseError } from '../../src/device/index.js';
 import type { StorageBackend } from '../../src/storage/backend.js';
 import { numberedEnvelope, TestGroup, waitUntil, type TestDevice } from '../helpers/devices.js';
 import { startTestMediator, type TestMediator } from '../helpers/mediator.js';
@@ -24,24 +23,6 @@ import {
 import { proxyDatabase, type TcpProxy } from '../helpers/tcp-proxy.js';
 
 const PRESENCE = { presenceTtlMs: 1_500, presenceRenewIntervalMs: 250 } as const;
-
-/** Connects, retrying while the node answers 1013 (what a real client does, with a short back-off). */
-async function connectWhenBack(group: TestGroup, deviceId: bigint, timeoutMs = 15_000): Promise<TestDevice> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        try {
-            const device = await group.connect(deviceId);
-            // A login that failed after the handshake closes right away.
-            await new Promise((resolve) => setTimeout(resolve, 50));
-            if (device.client.closeError === undefined) return device;
-            if (device.client.closeError.code !== Number(CloseCode.TRY_AGAIN_LATER)) throw device.client.closeError;
-        } catch (error) {
-            if (!(error instanceof MediatorCloseError) || error.code !== Number(CloseCode.TRY_AGAIN_LATER)) throw error;
-        }
-        if (Date.now() > deadline) throw new Error(`device ${deviceId} could not connect within ${timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-}
 
 async function closeCodeOf(device: TestDevice, timeoutMs = 5_000): Promise<number> {
     return (await device.waitForClose(timeoutMs)).code;
@@ -90,9 +71,9 @@ describe('outages (redis+postgres): refuse, close with 1013, recover without a r
         expect(refused.reconnect).to.equal('auto');
 
         await redis.restart();
-        const receiver = await connectWhenBack(group, 2n);
+        const receiver = await group.connectWhenBack(2n, 15_000, 200);
         await receiver.waitForReflected(5, 10_000);
-        const back = await connectWhenBack(group, 1n);
+        const back = await group.connectWhenBack(1n, 15_000, 200);
         await back.client.reflect(numberedEnvelope(back.id, 6));
         await waitUntil(() => receiver.numbers().length >= 6, 10_000, 'the reflection after the outage');
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -103,8 +84,8 @@ describe('outages (redis+postgres): refuse, close with 1013, recover without a r
 
     it('PostgreSQL unreachable: new devices refused with 1013, requests that need it closed with 1013, then back', async function () {
         const group = new TestGroup(mediator.url);
-        const first = await connectWhenBack(group, 1n);
-        const second = await connectWhenBack(group, 2n);
+        const first = await group.connectWhenBack(1n, 15_000, 200);
+        const second = await group.connectWhenBack(2n, 15_000, 200);
 
         await postgres.stop();
         const refused = await group.refused(3n);
@@ -124,7 +105,7 @@ describe('outages (redis+postgres): refuse, close with 1013, recover without a r
         expect(second.client.closeError, 'the other device is unaffected').to.equal(undefined);
 
         await postgres.resume();
-        const third = await connectWhenBack(group, 3n);
+        const third = await group.connectWhenBack(3n, 15_000, 200);
         const info = await third.client.getDevicesInfo();
         expect([...info.keys()].map(String).sort()).to.deep.equal(['1', '2', '3']);
         await group.closeAll();

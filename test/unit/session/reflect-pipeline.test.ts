@@ -10,9 +10,7 @@ import { expect } from 'chai';
 import { CloseCode, D2mPayloadType, type D2mMessage, type DeviceId } from '../../../d2m/index.js';
 import { StorageError } from '../../../src/errors.js';
 import { DeviceConnection } from '../../../src/mediator/device-connection.js';
-import { AckBatcher } from '../../../src/session/ack-batcher.js';
 import { LocalGroups } from '../../../src/mediator/local-groups.js';
-import { login, logout } from '../../../src/mediator/login.js';
 import type { SessionPorts } from '../../../src/session/ports.js';
 import { ReflectPipeline } from '../../../src/session/reflect-pipeline.js';
 import { handoffGraceMs, Session } from '../../../src/session/session.js';
@@ -27,6 +25,7 @@ import {
     TestGroup,
     testNode,
     type TestNode,
+    sessionPortsOf,
 } from '../support/session-fakes.js';
 
 const RENEW_INTERVAL_MS = 400;
@@ -130,21 +129,7 @@ describe('Session: pipelined Reflects', function () {
         appends = new ControlledAppends(node.backend.queue);
         counter = 0;
         const localGroups = new LocalGroups(node.backend.coordinator, node.logger);
-        ports = {
-            crypto: node.crypto,
-            config: node.config,
-            metrics: node.metrics,
-            logger: node.logger,
-            queue: node.backend.queue,
-            acks: new AckBatcher(node.backend.queue),
-            localGroups,
-            login: (request) => login(node, request),
-            logout: (groupId, deviceId, connectionId) => logout(node, groupId, deviceId, connectionId),
-            openDevice: (identity, link) => new DeviceConnection(node, identity, link),
-            chatServer: undefined,
-            now: node.now,
-            startTimer: node.startTimer,
-        };
+        ports = sessionPortsOf(node, localGroups);
     });
 
     afterEach(async function () {

@@ -9,9 +9,8 @@
 import { expect } from 'chai';
 import { CloseCode, D2mPayloadType, type D2mMessage, type DeviceId } from '../../../d2m/index.js';
 import { SessionClosedError, StorageError } from '../../../src/errors.js';
-import { DeviceConnection } from '../../../src/mediator/device-connection.js';
 import { LocalGroups } from '../../../src/mediator/local-groups.js';
-import { login, logout, type LoginRequest, type LoginResult } from '../../../src/mediator/login.js';
+import { login, type LoginRequest, type LoginResult } from '../../../src/mediator/login.js';
 import type { SessionPorts } from '../../../src/session/ports.js';
 import { AckBatcher } from '../../../src/session/ack-batcher.js';
 import { handoffGraceMs, INBOX_MAX_BYTES, Session } from '../../../src/session/session.js';
@@ -26,6 +25,7 @@ import {
     TestGroup,
     testNode,
     type TestNode,
+    sessionPortsOf,
 } from '../support/session-fakes.js';
 
 const RENEW_INTERVAL_MS = 400;
@@ -84,21 +84,7 @@ describe('Session', function () {
         group = new TestGroup();
         localGroups = new LocalGroups(node.backend.coordinator, node.logger);
         counter = 0;
-        ports = {
-            crypto: node.crypto,
-            config: node.config,
-            metrics: node.metrics,
-            logger: node.logger,
-            queue: node.backend.queue,
-            acks: new AckBatcher(node.backend.queue),
-            localGroups,
-            login: (request) => login(node, request),
-            logout: (groupId, deviceId, connectionId) => logout(node, groupId, deviceId, connectionId),
-            openDevice: (identity, link) => new DeviceConnection(node, identity, link),
-            chatServer: undefined,
-            now: node.now,
-            startTimer: node.startTimer,
-        };
+        ports = sessionPortsOf(node, localGroups);
     });
 
     afterEach(async function () {

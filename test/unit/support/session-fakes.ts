@@ -29,6 +29,11 @@ import type { MediatorMetricsHooks } from '../../../src/metrics/hooks.js';
 import { createMemoryBackend, type MemoryBackend } from '../../../src/storage/memory-backend.js';
 import { groupIdFromBytes, type GroupId } from '../../../src/storage/types.js';
 import type { ConnectionTransport } from '../../../src/transport/connection-transport.js';
+import { DeviceConnection } from '../../../src/mediator/device-connection.js';
+import type { LocalGroups } from '../../../src/mediator/local-groups.js';
+import { login, logout } from '../../../src/mediator/login.js';
+import { AckBatcher } from '../../../src/session/ack-batcher.js';
+import type { SessionPorts } from '../../../src/session/ports.js';
 
 /** Lets every pending promise callback and immediate run (the memory backend answers in microtasks). */
 export async function settle(rounds = 20): Promise<void> {
@@ -239,4 +244,23 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
         return error;
     }
     throw new Error('expected a rejection');
+}
+
+/** The ports a node gives its sessions, on the test node's embedded backend and clock. */
+export function sessionPortsOf(node: TestNode, localGroups: LocalGroups): SessionPorts {
+    return {
+        crypto: node.crypto,
+        config: node.config,
+        metrics: node.metrics,
+        logger: node.logger,
+        queue: node.backend.queue,
+        acks: new AckBatcher(node.backend.queue),
+        localGroups,
+        login: (request) => login(node, request),
+        logout: (groupId, deviceId, connectionId) => logout(node, groupId, deviceId, connectionId),
+        openDevice: (identity, link) => new DeviceConnection(node, identity, link),
+        chatServer: undefined,
+        now: node.now,
+        startTimer: node.startTimer,
+    };
 }
