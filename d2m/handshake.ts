@@ -38,11 +38,11 @@ export function verifyChallengeResponse(
     if (response.byteLength !== RESPONSE_BYTE_LENGTH) return false;
     let plaintext: Uint8Array | undefined;
     try {
-        const key = crypto.boxSharedKey(deviceGroupId as Uint8Array as PublicKey, challenge.esk.secretKey);
-        plaintext = crypto.secretboxOpen(
+        plaintext = crypto.boxOpen(
             response.subarray(NONCE_BYTE_LENGTH),
             response.subarray(0, NONCE_BYTE_LENGTH),
-            key,
+            deviceGroupId as Uint8Array as PublicKey,
+            challenge.esk.secretKey,
         );
     } catch {
         return false;

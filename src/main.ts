@@ -21,7 +21,7 @@ import { collectSettings, CONFIG_FILE_FLAG, loadConfig, type ConfigOrigin } from
 import { SETTINGS, settingEntries, settingOf } from './config/schema.js';
 import { usageHints, type CommandWords } from './cli-usage.js';
 import { MediatorMetrics } from './metrics/index.js';
-import { nodeCryptoBackend } from './crypto/index.js';
+import { sodiumCryptoBackend } from './crypto/index.js';
 import { adminCommand, startAdminServer, type AdminServer } from './admin/index.js';
 import { deviceCommand } from './device-cli/index.js';
 import { TestChatServer, type TestChatScriptName } from './dev/test-chat-server.js';
@@ -110,7 +110,7 @@ async function serve(args: Readonly<Record<string, unknown>>): Promise<void> {
         server = await startMediatorServer({
             config,
             backend,
-            crypto: nodeCryptoBackend,
+            crypto: sodiumCryptoBackend,
             logger,
             metrics,
             proxyMetrics: metrics.proxy,

@@ -1,7 +1,7 @@
 /**
  * Crypto backend on tweetnacl alone: pure JavaScript, usable in browsers and
  * any other runtime. X25519 here does roughly 1,200 operations per second on
- * a small server core; servers should use the Node backend in src/crypto/.
+ * a small server core; servers should use the libsodium backend in src/crypto/.
  */
 import nacl from 'tweetnacl';
 import type { CryptoBackend, KeyPair } from '../crypto.js';
@@ -33,6 +33,12 @@ export const tweetnaclBackend: CryptoBackend = {
         checkKey(publicKey, 'public key');
         checkKey(secretKey, 'secret key');
         return nacl.box.before(publicKey, secretKey) as SymmetricKey;
+    },
+    boxOpen(box, nonce, publicKey, secretKey) {
+        checkKey(publicKey, 'public key');
+        checkKey(secretKey, 'secret key');
+        checkNonce(nonce);
+        return nacl.box.open(box, nonce, publicKey, secretKey) ?? undefined;
     },
     secretboxSeal(plaintext, nonce, key) {
         checkKey(key, 'key');

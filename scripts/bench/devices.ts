@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { deriveDeviceGroupKeys, type DeviceGroupKeys } from '../../d2d/index.js';
-import { nodeCryptoBackend } from '../../src/crypto/index.js';
+import { sodiumCryptoBackend } from '../../src/crypto/index.js';
 import { DeviceClient } from '../../src/device/index.js';
 
 /** Server group every benchmark device names in its ClientUrlInfo. */
@@ -14,7 +14,7 @@ export const SERVER_GROUP = '4f';
 /** Keys for `count` new device groups. */
 export function newGroupKeys(count: number): DeviceGroupKeys[] {
     const keys: DeviceGroupKeys[] = [];
-    for (let i = 0; i < count; i++) keys.push(deriveDeviceGroupKeys(nodeCryptoBackend, randomBytes(32)));
+    for (let i = 0; i < count; i++) keys.push(deriveDeviceGroupKeys(sodiumCryptoBackend, randomBytes(32)));
     return keys;
 }
 
@@ -25,7 +25,7 @@ export function connectDevice(url: string, keys: DeviceGroupKeys, deviceId: numb
         keys,
         serverGroup: SERVER_GROUP,
         deviceId: BigInt(deviceId),
-        crypto: nodeCryptoBackend,
+        crypto: sodiumCryptoBackend,
     });
 }
 

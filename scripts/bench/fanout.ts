@@ -27,7 +27,7 @@ import { randomFillSync } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { encodeEnvelope, encryptEnvelope, type DeviceGroupKeys, type Envelope } from '../../d2d/index.js';
-import { nodeCryptoBackend } from '../../src/crypto/index.js';
+import { sodiumCryptoBackend } from '../../src/crypto/index.js';
 import { closeAll, connectDevice, mapBounded, newGroupKeys } from './devices.js';
 import { LeanDevice } from './lean-device.js';
 import { sleep } from './services.js';
@@ -299,7 +299,7 @@ function envelopeContentBytes(): Uint8Array {
  */
 export function sealBenchEnvelope(keys: DeviceGroupKeys, data: Uint8Array = envelopeContentBytes()): Uint8Array {
     return encryptEnvelope(
-        nodeCryptoBackend,
+        sodiumCryptoBackend,
         keys,
         { deviceId: SENDER, content: { kind: 'outgoingMessage', data } },
         { paddingLength: 0 },

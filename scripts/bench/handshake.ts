@@ -19,7 +19,7 @@ import {
     verifyChallengeResponse,
     type CryptoBackend,
 } from '../../d2m/index.js';
-import { nodeCryptoBackend } from '../../src/crypto/index.js';
+import { sodiumCryptoBackend } from '../../src/crypto/index.js';
 
 const DEFAULT_SECONDS = 2;
 const WARM_UP_HANDSHAKES = 50;
@@ -90,7 +90,7 @@ function formatRate(rate: number): string {
 
 function main(): void {
     const seconds = parseSeconds(process.argv.slice(2));
-    const results = [tweetnaclBackend, nodeCryptoBackend].map((backend) => run(backend, seconds));
+    const results = [tweetnaclBackend, sodiumCryptoBackend].map((backend) => run(backend, seconds));
 
     const cpu = cpus()[0]?.model ?? 'unknown CPU';
     console.log(`Node ${process.version}, ${cpus().length} x ${cpu}, ${seconds} s per backend\n`);

@@ -18,7 +18,7 @@ import {
     encodeMessage,
     ensureServerGroup,
 } from '../../d2m/index.js';
-import { nodeCryptoBackend } from '../../src/crypto/index.js';
+import { sodiumCryptoBackend } from '../../src/crypto/index.js';
 import { clientHelloFor } from '../lib/client-hello.js';
 import { SERVER_GROUP } from './devices.js';
 
@@ -70,7 +70,7 @@ export class LeanDevice {
                     socket.send(
                         encodeMessage(
                             clientHelloFor(message.body, {
-                                crypto: nodeCryptoBackend,
+                                crypto: sodiumCryptoBackend,
                                 dgpkSecretKey: keys.dgpk.secretKey,
                                 deviceId: BigInt(deviceId),
                                 deviceSlotsExhaustedPolicy: DeviceSlotsExhaustedPolicy.DROP_LEAST_RECENT,

@@ -17,7 +17,7 @@
  */
 import { getHeapSpaceStatistics } from 'node:v8';
 import { buildConfig } from '../../src/config/config.js';
-import { nodeCryptoBackend } from '../../src/crypto/index.js';
+import { sodiumCryptoBackend } from '../../src/crypto/index.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startMediatorServer } from '../../src/mediator-server.js';
 import type { StorageBackend } from '../../src/storage/backend.js';
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
     server = await startMediatorServer({
         config: buildConfig({ host: '127.0.0.1', port: 0, logLevel: 'silent' }),
         backend,
-        crypto: nodeCryptoBackend,
+        crypto: sodiumCryptoBackend,
         logger: silentLogger,
     });
     reply({ type: 'ready', port: server.port, backend: backend.kind, pid: process.pid });

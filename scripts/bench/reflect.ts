@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { deriveDeviceGroupKeys } from '../../d2d/index.js';
 import { buildConfig } from '../../src/config/config.js';
-import { nodeCryptoBackend } from '../../src/crypto/index.js';
+import { sodiumCryptoBackend } from '../../src/crypto/index.js';
 import { DeviceClient } from '../../src/device/index.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startMediatorServer } from '../../src/mediator-server.js';
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     const server = await startMediatorServer({
         config: buildConfig({ host: '127.0.0.1', port: 0, logLevel: 'silent' }),
         backend,
-        crypto: nodeCryptoBackend,
+        crypto: sodiumCryptoBackend,
         logger: silentLogger,
     });
     const url = `ws://127.0.0.1:${server.port}/`;
@@ -94,14 +94,14 @@ async function main(): Promise<void> {
     const senders: DeviceClient[] = [];
     const clients: DeviceClient[] = [];
     for (let g = 0; g < options.groups; g++) {
-        const keys = deriveDeviceGroupKeys(nodeCryptoBackend, randomBytes(32));
+        const keys = deriveDeviceGroupKeys(sodiumCryptoBackend, randomBytes(32));
         for (let d = 1; d <= options.devices; d++) {
             const client = await DeviceClient.connect({
                 url,
                 keys,
                 serverGroup: '4f',
                 deviceId: BigInt(d),
-                crypto: nodeCryptoBackend,
+                crypto: sodiumCryptoBackend,
             });
             client.on('reflected', () => void deliveries++);
             clients.push(client);

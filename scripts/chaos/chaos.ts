@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { deriveDeviceGroupKeys } from '../../d2d/index.js';
-import { nodeCryptoBackend } from '../../src/crypto/index.js';
+import { sodiumCryptoBackend } from '../../src/crypto/index.js';
 import { checkChaosRun, type CheckResult } from './checker.js';
 import { ChaosDevice, type DeviceEnvironment } from './device.js';
 import type { ChaosAction, DeviceLog } from './events.js';
@@ -247,7 +247,7 @@ export async function runChaos(
     };
     const devices: ChaosDevice[] = [];
     for (let group = 0; group < options.groups; group++) {
-        const keys = deriveDeviceGroupKeys(nodeCryptoBackend, randomBytes(32));
+        const keys = deriveDeviceGroupKeys(sodiumCryptoBackend, randomBytes(32));
         for (let index = 1; index <= options.devicesPerGroup; index++) {
             devices.push(new ChaosDevice(group, BigInt(group * 1000 + index), keys, env));
         }

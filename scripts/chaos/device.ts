@@ -19,7 +19,7 @@
  */
 import { DeviceSlotState, ensureDeviceId, type DeviceId } from '../../d2m/index.js';
 import { TransactionScope, type DeviceGroupKeys, type Envelope } from '../../d2d/index.js';
-import { nodeCryptoBackend } from '../../src/crypto/index.js';
+import { sodiumCryptoBackend } from '../../src/crypto/index.js';
 import { DeviceClient, MediatorCloseError, type ReflectedEvent } from '../../src/device/index.js';
 import type { DeviceEvent, ReflectEvent, ReflectedRecord } from './events.js';
 import type { Random } from './random.js';
@@ -155,7 +155,7 @@ export class ChaosDevice {
                 keys: this.#keys,
                 serverGroup: SERVER_GROUP,
                 deviceId: this.deviceId,
-                crypto: nodeCryptoBackend,
+                crypto: sodiumCryptoBackend,
                 expectedDeviceSlotState: this.#everOpened ? DeviceSlotState.EXISTING : DeviceSlotState.NEW,
                 autoAckReflected: false,
                 handshakeTimeoutMs: env.handshakeTimeoutMs,

@@ -23,7 +23,7 @@ import {
     type ServerHello,
 } from '../../d2m/index.js';
 import { buildConfig } from '../../src/config/config.js';
-import { nodeCryptoBackend } from '../../src/crypto/index.js';
+import { sodiumCryptoBackend } from '../../src/crypto/index.js';
 import { DeviceClient } from '../../src/device/index.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startMediatorServer } from '../../src/mediator-server.js';
@@ -83,7 +83,7 @@ async function evilConnection(
                 socket.send(
                     encodeMessage(
                         clientHelloFor(hello, {
-                            crypto: nodeCryptoBackend,
+                            crypto: sodiumCryptoBackend,
                             dgpkSecretKey: dgpkSecretKey as never,
                             deviceId: BigInt(rng.u32()),
                             deviceSlotsExhaustedPolicy: DeviceSlotsExhaustedPolicy.DROP_LEAST_RECENT,
@@ -128,7 +128,7 @@ export async function liveFuzz(options: {
             policy: { maxDeviceSlots: 1000 },
         }),
         backend,
-        crypto: nodeCryptoBackend,
+        crypto: sodiumCryptoBackend,
         logger: silentLogger,
     });
     const base = `ws://127.0.0.1:${server.port}/`;
@@ -143,7 +143,7 @@ export async function liveFuzz(options: {
     // Well-behaved devices: two groups of three, each device reflecting 50 numbered envelopes.
     const good: DeviceClient[][] = [];
     for (let g = 0; g < 2; g++) {
-        const keys = deriveDeviceGroupKeys(nodeCryptoBackend, randomBytes(32));
+        const keys = deriveDeviceGroupKeys(sodiumCryptoBackend, randomBytes(32));
         const devices: DeviceClient[] = [];
         for (let d = 1; d <= 3; d++) {
             devices.push(
@@ -152,7 +152,7 @@ export async function liveFuzz(options: {
                     keys,
                     serverGroup: '4f',
                     deviceId: BigInt(d),
-                    crypto: nodeCryptoBackend,
+                    crypto: sodiumCryptoBackend,
                 }),
             );
         }
@@ -169,7 +169,7 @@ export async function liveFuzz(options: {
     });
 
     // Offending connections, in waves, against random groups (some with the right key of a fuzz group).
-    const fuzzKeys = deriveDeviceGroupKeys(nodeCryptoBackend, randomBytes(32));
+    const fuzzKeys = deriveDeviceGroupKeys(sodiumCryptoBackend, randomBytes(32));
     const fuzzUrl = buildClientUrl(base, {
         deviceGroupId: fuzzKeys.deviceGroupId,
         serverGroup: ensureServerGroup('4f'),
@@ -203,7 +203,7 @@ export async function liveFuzz(options: {
             deviceGroupKey: randomBytes(32),
             serverGroup: '4f',
             deviceId: 1n,
-            crypto: nodeCryptoBackend,
+            crypto: sodiumCryptoBackend,
         });
         await probe.waitForQueueDry();
         await probe.close();

@@ -1,5 +1,5 @@
 /**
  * Crypto backends of the server. The pure tweetnacl backend lives in d2m/
- * for clients; the server uses {@link nodeCryptoBackend}.
+ * for clients; the server uses {@link sodiumCryptoBackend} (libsodium).
  */
-export { nodeCryptoBackend } from './node-backend.js';
+export { sodiumCryptoBackend } from './sodium-backend.js';

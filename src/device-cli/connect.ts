@@ -13,7 +13,7 @@ import {
     type DeviceId,
 } from '../../d2m/index.js';
 import { DEFAULT_DEVICE_INFO, DeviceClient, type DeviceClientOptions } from '../device/index.js';
-import { nodeCryptoBackend } from '../crypto/index.js';
+import { sodiumCryptoBackend } from '../crypto/index.js';
 import { usageError } from './errors.js';
 import { deviceIdForLabel, permissionWarning, readGroupFile } from './group-file.js';
 import type { CliIo } from './io.js';
@@ -137,7 +137,7 @@ export async function resolveTarget(args: ConnectionArguments, io: CliIo): Promi
             deviceGroupKey: settings.deviceGroupKey,
             serverGroup: ensureServerGroup(serverGroupArgument ?? settings.serverGroup),
             deviceId,
-            crypto: nodeCryptoBackend,
+            crypto: sodiumCryptoBackend,
             deviceSlotExpirationPolicy: args.volatile
                 ? DeviceSlotExpirationPolicy.VOLATILE
                 : DeviceSlotExpirationPolicy.PERSISTENT,

@@ -7,7 +7,7 @@
 import { resolve } from 'node:path';
 import { bytesToHex, type ServerGroup } from '../../d2m/index.js';
 import { deriveDeviceGroupKeys } from '../../d2d/index.js';
-import { nodeCryptoBackend } from '../crypto/index.js';
+import { sodiumCryptoBackend } from '../crypto/index.js';
 import { unignoredInWorkingTree } from './git-exposure.js';
 import { createGroupFile, deviceIdsPath } from './group-file.js';
 import type { CliIo } from './io.js';
@@ -15,7 +15,7 @@ import type { CliIo } from './io.js';
 export async function keygen(io: CliIo, file: string, serverGroup: ServerGroup): Promise<void> {
     const path = resolve(file);
     const settings = await createGroupFile(path, serverGroup);
-    const keys = deriveDeviceGroupKeys(nodeCryptoBackend, settings.deviceGroupKey);
+    const keys = deriveDeviceGroupKeys(sodiumCryptoBackend, settings.deviceGroupKey);
     const lines = [
         `created ${path} (mode 0600): a new device group key, server group ${settings.serverGroup}`,
         `device group id ${bytesToHex(keys.deviceGroupId)}`,

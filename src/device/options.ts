@@ -17,7 +17,7 @@ import {
     type ProtocolRevision,
 } from '../../d2m/index.js';
 import { deriveDeviceGroupKeys, DevicePlatform, type DeviceGroupKeys, type DeviceInfo } from '../../d2d/index.js';
-import { nodeCryptoBackend } from '../crypto/index.js';
+import { sodiumCryptoBackend } from '../crypto/index.js';
 import { DeviceClientError } from './errors.js';
 
 /** Time allowed from opening the socket until ServerInfo arrives. */
@@ -32,7 +32,7 @@ export const SEND_POLL_INTERVAL_MS = 20;
 export const CLOSE_GRACE_MS = 2_000;
 
 /** The crypto backend used when the options name none: X25519 from node:crypto, NaCl boxes from tweetnacl. */
-export const DEFAULT_CRYPTO: CryptoBackend = nodeCryptoBackend;
+export const DEFAULT_CRYPTO: CryptoBackend = sodiumCryptoBackend;
 
 export interface DeviceClientOptions {
     /** Base URL of the mediator (`ws:` or `wss:`); the hex ClientUrlInfo is appended as the last path segment. */
@@ -64,7 +64,7 @@ export interface DeviceClientOptions {
     readonly protocolRevision?: ProtocolRevision;
     /** Acknowledge every non-ephemeral Reflected after its listeners ran (default true). */
     readonly autoAckReflected?: boolean;
-    /** Default: {@link DEFAULT_CRYPTO} (the Node backend). */
+    /** Default: {@link DEFAULT_CRYPTO} (the libsodium backend). */
     readonly crypto?: CryptoBackend;
     /** Default: {@link HANDSHAKE_TIMEOUT_MS}. */
     readonly handshakeTimeoutMs?: number;

@@ -40,4 +40,9 @@ export function verifyClientHello(
     }
 }
 
+/** Overwrites the ephemeral secret key once it has served (or can no longer serve) its ClientHello. */
+export function wipeChallenge(challenge: ServerChallenge): void {
+    challenge.esk.secretKey.fill(0);
+}
+
 export { createServerChallenge };

@@ -56,7 +56,7 @@ import { Delivery } from './delivery.js';
 import { dispatchRequest } from './dispatch.js';
 import { Inbox } from './inbox.js';
 import { ReflectPipeline } from './reflect-pipeline.js';
-import { createServerChallenge, serverHelloFrame, verifyClientHello } from './handshake.js';
+import { createServerChallenge, serverHelloFrame, verifyClientHello, wipeChallenge } from './handshake.js';
 import type { SessionHooks, SessionPorts, SessionStateKind, SessionStats } from './ports.js';
 
 /**
@@ -316,6 +316,7 @@ export class Session implements GroupMember {
         const state = this.#state;
         if (state.kind === 'closed') return state.finished;
         this.#cancelHandshakeTimer();
+        wipeChallenge(this.#challenge);
         this.#inbox.close();
         // Appends still in flight send nothing; the cleanup waits for them to complete.
         this.#reflects.close();
@@ -401,7 +402,12 @@ export class Session implements GroupMember {
 
     async #authenticate(hello: ClientHello.Type): Promise<void> {
         const { crypto, config, metrics, localGroups } = this.#ports;
-        verifyClientHello(crypto, this.#challenge, this.urlInfo.deviceGroupId, hello);
+        try {
+            verifyClientHello(crypto, this.#challenge, this.urlInfo.deviceGroupId, hello);
+        } finally {
+            // The ephemeral key answers one ClientHello only.
+            wipeChallenge(this.#challenge);
+        }
         this.#hooks.onAuthenticated?.();
         this.#logger = this.#logger.child({ device: hello.deviceId });
         const auth: Authenticating = {

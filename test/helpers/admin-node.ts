@@ -5,7 +5,7 @@
  */
 import { startAdminServer, type AdminServer } from '../../src/admin/server.js';
 import { buildConfig } from '../../src/config/config.js';
-import { nodeCryptoBackend } from '../../src/crypto/index.js';
+import { sodiumCryptoBackend } from '../../src/crypto/index.js';
 import { silentLogger, type Logger } from '../../src/log/logger.js';
 import { startMediatorServer, type MediatorServer } from '../../src/mediator-server.js';
 import { MediatorMetrics, type MediatorMetricsOptions } from '../../src/metrics/index.js';
@@ -37,7 +37,7 @@ export async function startAdminNode(backend: StorageBackend, options: AdminNode
     const server = await startMediatorServer({
         config: buildConfig({ host: '127.0.0.1', port: 0, ...options.config }),
         backend: metrics.instrument(backend),
-        crypto: nodeCryptoBackend,
+        crypto: sodiumCryptoBackend,
         logger: options.logger ?? silentLogger,
         metrics,
         proxyMetrics: metrics.proxy,

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { CloseCode, ensureDeviceId, type DeviceId } from '../../d2m/index.js';
 import { deriveDeviceGroupKeys, type DeviceGroupKeys, type Envelope } from '../../d2d/index.js';
-import { nodeCryptoBackend } from '../../src/crypto/index.js';
+import { sodiumCryptoBackend } from '../../src/crypto/index.js';
 import {
     DeviceClient,
     MediatorCloseError,
@@ -99,7 +99,7 @@ export class TestGroup {
         public readonly url: string,
         public readonly dgk: Uint8Array = randomBytes(32),
     ) {
-        this.keys = deriveDeviceGroupKeys(nodeCryptoBackend, dgk);
+        this.keys = deriveDeviceGroupKeys(sodiumCryptoBackend, dgk);
     }
 
     public async connect(
@@ -111,7 +111,7 @@ export class TestGroup {
             keys: this.keys,
             serverGroup: SERVER_GROUP,
             deviceId,
-            crypto: nodeCryptoBackend,
+            crypto: sodiumCryptoBackend,
             ...options,
         });
         const device = new TestDevice(client);

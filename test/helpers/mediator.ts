@@ -4,7 +4,7 @@
  * services.ts), a capturing logger, and configuration overrides.
  */
 import { buildConfig, type MediatorConfig } from '../../src/config/config.js';
-import { nodeCryptoBackend } from '../../src/crypto/index.js';
+import { sodiumCryptoBackend } from '../../src/crypto/index.js';
 import { createCapturingLogger, type LogRecord } from '../../src/log/logger.js';
 import { startMediatorServer, type MediatorServer } from '../../src/mediator-server.js';
 import type { StorageBackend } from '../../src/storage/backend.js';
@@ -55,7 +55,7 @@ export async function startTestMediator(
     const server = await startMediatorServer({
         config,
         backend,
-        crypto: nodeCryptoBackend,
+        crypto: sodiumCryptoBackend,
         logger,
         proxyMetrics: options.proxyMetrics,
     });

@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import WebSocket from 'ws';
 import { buildClientUrl, CloseCode, D2mPayloadType, ensureServerGroup } from '../../d2m/index.js';
 import { buildConfig } from '../../src/config/config.js';
-import { nodeCryptoBackend } from '../../src/crypto/index.js';
+import { sodiumCryptoBackend } from '../../src/crypto/index.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startMediatorServer, type MediatorServer } from '../../src/mediator-server.js';
 import { MediatorMetrics } from '../../src/metrics/index.js';
@@ -35,7 +35,7 @@ async function startNode(config: ConfigOverrides): Promise<Node> {
     const server = await startMediatorServer({
         config: buildConfig({ host: '127.0.0.1', port: 0, retryAfterS: RETRY_AFTER_S, ...config }),
         backend,
-        crypto: nodeCryptoBackend,
+        crypto: sodiumCryptoBackend,
         logger: silentLogger,
         metrics,
     });

@@ -11,7 +11,7 @@ import WebSocket from 'ws';
 import { buildClientUrl, ensureServerGroup } from '../../d2m/index.js';
 import { TransactionScope } from '../../d2d/index.js';
 import { buildConfig } from '../../src/config/config.js';
-import { nodeCryptoBackend } from '../../src/crypto/index.js';
+import { sodiumCryptoBackend } from '../../src/crypto/index.js';
 import { createJsonLogger } from '../../src/log/logger.js';
 import { startMediatorServer } from '../../src/mediator-server.js';
 import { SERVER_GROUP, TestGroup, waitUntil } from '../helpers/devices.js';
@@ -126,7 +126,7 @@ describe('logging', function () {
                 const server = await startMediatorServer({
                     config: buildConfig({ host: '127.0.0.1', port: 0, logLevel: 'debug' }),
                     backend,
-                    crypto: nodeCryptoBackend,
+                    crypto: sodiumCryptoBackend,
                     logger,
                 });
                 const url = `ws://127.0.0.1:${server.port}/`;

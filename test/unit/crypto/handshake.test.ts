@@ -15,9 +15,9 @@ import {
     type SecretKey,
 } from '../../../d2m/index.js';
 import { deriveDeviceGroupKeys } from '../../../d2d/index.js';
-import { nodeCryptoBackend } from '../../../src/crypto/index.js';
+import { sodiumCryptoBackend } from '../../../src/crypto/index.js';
 
-const BACKENDS: readonly CryptoBackend[] = [nodeCryptoBackend, tweetnaclBackend];
+const BACKENDS: readonly CryptoBackend[] = [sodiumCryptoBackend, tweetnaclBackend];
 
 function randomDgk(): Uint8Array {
     return tweetnaclBackend.randomBytes(32);
@@ -111,7 +111,7 @@ describe('handshake across crypto backends', function () {
     }
 
     it('the Node server rejects (returns false for) a low-order device group id', function () {
-        const challenge = createServerChallenge(nodeCryptoBackend);
+        const challenge = createServerChallenge(sodiumCryptoBackend);
         const lowOrder = new Uint8Array(32) as DeviceGroupId;
         const response = createChallengeResponse(
             tweetnaclBackend,
@@ -119,6 +119,6 @@ describe('handshake across crypto backends', function () {
             challenge.esk.publicKey,
             challenge.challenge,
         );
-        expect(verifyChallengeResponse(nodeCryptoBackend, challenge, lowOrder, response)).to.be.false;
+        expect(verifyChallengeResponse(sodiumCryptoBackend, challenge, lowOrder, response)).to.be.false;
     });
 });

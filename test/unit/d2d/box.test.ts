@@ -12,9 +12,9 @@ import {
     type SymmetricKey,
 } from '../../../d2m/index.js';
 import { decryptWithNonceAhead, encryptWithNonceAhead } from '../../../d2d/index.js';
-import { nodeCryptoBackend } from '../../../src/crypto/index.js';
+import { sodiumCryptoBackend } from '../../../src/crypto/index.js';
 
-const BACKENDS: readonly CryptoBackend[] = [tweetnaclBackend, nodeCryptoBackend];
+const BACKENDS: readonly CryptoBackend[] = [tweetnaclBackend, sodiumCryptoBackend];
 const key32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((bytes) => bytes as SymmetricKey);
 
 function expectDecryptionFailed(action: () => unknown): void {

@@ -13,10 +13,10 @@ import {
     encryptWithNonceAhead,
     type DeviceInfo,
 } from '../../../d2d/index.js';
-import { nodeCryptoBackend } from '../../../src/crypto/index.js';
+import { sodiumCryptoBackend } from '../../../src/crypto/index.js';
 import { bytesField, readWireFields } from './protobuf-wire.js';
 
-const BACKENDS: readonly CryptoBackend[] = [tweetnaclBackend, nodeCryptoBackend];
+const BACKENDS: readonly CryptoBackend[] = [tweetnaclBackend, sodiumCryptoBackend];
 const keys = deriveDeviceGroupKeys(tweetnaclBackend, tweetnaclBackend.randomBytes(32));
 const otherKeys = deriveDeviceGroupKeys(tweetnaclBackend, tweetnaclBackend.randomBytes(32));
 

@@ -5,9 +5,9 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { bytesToHex, D2mCryptoError, hexToBytes, tweetnaclBackend, type CryptoBackend } from '../../../d2m/index.js';
 import { deriveDeviceGroupKeys, deriveKey } from '../../../d2d/index.js';
-import { nodeCryptoBackend } from '../../../src/crypto/index.js';
+import { sodiumCryptoBackend } from '../../../src/crypto/index.js';
 
-const BACKENDS: readonly CryptoBackend[] = [tweetnaclBackend, nodeCryptoBackend];
+const BACKENDS: readonly CryptoBackend[] = [tweetnaclBackend, sodiumCryptoBackend];
 
 const VECTOR = {
     dgk: '1b35ed7e1ba9993171fe4a7eed30c2831905c3a583616d61e93782da900bf8ba',
@@ -49,7 +49,7 @@ describe('d2d key derivation', function () {
         fc.assert(
             fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (key) => {
                 const viaNacl = deriveDeviceGroupKeys(tweetnaclBackend, key);
-                const viaNode = deriveDeviceGroupKeys(nodeCryptoBackend, key);
+                const viaNode = deriveDeviceGroupKeys(sodiumCryptoBackend, key);
                 expect(bytesToHex(viaNode.deviceGroupId)).to.equal(bytesToHex(viaNacl.deviceGroupId));
                 const derived = [viaNacl.dgpk.secretKey, viaNacl.dgrk, viaNacl.dgdik, viaNacl.dgsddk, viaNacl.dgtsk];
                 expect(new Set(derived.map(bytesToHex)).size).to.equal(5);

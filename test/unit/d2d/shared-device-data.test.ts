@@ -11,10 +11,10 @@ import {
     encryptSharedDeviceData,
     encryptWithNonceAhead,
 } from '../../../d2d/index.js';
-import { nodeCryptoBackend } from '../../../src/crypto/index.js';
+import { sodiumCryptoBackend } from '../../../src/crypto/index.js';
 import { bytesField, readWireFields } from './protobuf-wire.js';
 
-const BACKENDS: readonly CryptoBackend[] = [tweetnaclBackend, nodeCryptoBackend];
+const BACKENDS: readonly CryptoBackend[] = [tweetnaclBackend, sodiumCryptoBackend];
 const keys = deriveDeviceGroupKeys(tweetnaclBackend, tweetnaclBackend.randomBytes(32));
 const otherKeys = deriveDeviceGroupKeys(tweetnaclBackend, tweetnaclBackend.randomBytes(32));
 const anyVersion = fc.integer({ min: 0, max: 0xffff_ffff });

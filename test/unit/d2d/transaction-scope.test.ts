@@ -10,9 +10,9 @@ import {
     encryptWithNonceAhead,
     TransactionScope,
 } from '../../../d2d/index.js';
-import { nodeCryptoBackend } from '../../../src/crypto/index.js';
+import { sodiumCryptoBackend } from '../../../src/crypto/index.js';
 
-const BACKENDS: readonly CryptoBackend[] = [tweetnaclBackend, nodeCryptoBackend];
+const BACKENDS: readonly CryptoBackend[] = [tweetnaclBackend, sodiumCryptoBackend];
 const keys = deriveDeviceGroupKeys(tweetnaclBackend, tweetnaclBackend.randomBytes(32));
 const otherKeys = deriveDeviceGroupKeys(tweetnaclBackend, tweetnaclBackend.randomBytes(32));
 

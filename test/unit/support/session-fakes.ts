@@ -23,7 +23,7 @@ import {
     type ParsedClientUrlInfo,
 } from '../../../d2m/index.js';
 import { buildConfig, type ConfigOverrides, type MediatorConfig } from '../../../src/config/config.js';
-import { nodeCryptoBackend } from '../../../src/crypto/index.js';
+import { sodiumCryptoBackend } from '../../../src/crypto/index.js';
 import { createCapturingLogger, type Logger, type LogRecord } from '../../../src/log/logger.js';
 import type { MediatorMetricsHooks } from '../../../src/metrics/hooks.js';
 import { createMemoryBackend, type MemoryBackend } from '../../../src/storage/memory-backend.js';
@@ -159,7 +159,7 @@ export interface TestNode {
     readonly metrics: MediatorMetricsHooks & { readonly calls: MetricsCall[] };
     readonly logger: Logger & { readonly records: LogRecord[] };
     readonly nodeId: string;
-    readonly crypto: typeof nodeCryptoBackend;
+    readonly crypto: typeof sodiumCryptoBackend;
     readonly now: () => number;
     readonly startTimer: ManualClock['startTimer'];
 }
@@ -173,7 +173,7 @@ export function testNode(overrides: ConfigOverrides = {}): TestNode {
         metrics: recordingMetrics(),
         logger: createCapturingLogger(),
         nodeId: 'unit',
-        crypto: nodeCryptoBackend,
+        crypto: sodiumCryptoBackend,
         now: () => clock.now,
         startTimer: clock.startTimer,
     };
