@@ -32,6 +32,8 @@ interface CoordinatorGroup {
     handlers: Set<GroupEventHandler> | undefined;
 }
 
+const SETTLED = Promise.resolve();
+
 /** Leader preference: proxy-active first, then the most recently connected (then a stable tie-break). */
 function betterLeader(a: Presence, b: Presence): boolean {
     if (a.proxyActive !== b.proxyActive) return a.proxyActive;
@@ -293,7 +295,8 @@ export class MemoryGroupCoordinator implements GroupCoordinator {
     #deliver(group: CoordinatorGroup, event: GroupEvent): void {
         if (group.handlers === undefined || group.handlers.size === 0) return;
         const handlers = [...group.handlers];
-        queueMicrotask(() => {
+        // A reaction of a settled promise, not queueMicrotask (which makes an AsyncResource per call).
+        void SETTLED.then(() => {
             for (const handler of handlers) {
                 if (group.handlers?.has(handler) !== true) continue;
                 try {

@@ -276,6 +276,9 @@ export async function startWebSocketServer(options: WebSocketServerOptions): Pro
                 },
             };
             data.handler = options.onConnection(transport, data.urlInfo);
+            // What the handler sent at once (the ServerHello) goes out now: uWS is still corked from
+            // the upgrade here, so it leaves in the same write as the 101 response.
+            if (data.outbox !== undefined) writeOutbox(ws);
         },
         message: (ws, message, isBinary) => {
             const data = ws.getUserData();
