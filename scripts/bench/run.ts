@@ -9,7 +9,7 @@
  *   3. idle connections (first, on the fresh process: a process that served
  *      load keeps returning memory to the system for a while, which would
  *      hide what the connections add),
- *   1. handshake storm (first login, then a reconnect storm),
+ *   1. handshake storm (first login, then reconnect storms: the first, and the median of three more),
  *   2. reflect fan-out (closed loop, then open loop at half the measured maximum),
  *   4. offline drain.
  * Configurations: the embedded backend; Redis (AOF, `appendfsync always`) +
@@ -259,7 +259,10 @@ function progress(result: RoundResult): string {
         parts.push(`idle ${formatNumber(result.idle.rssPerConnectionBytes / 1024, 1)} KiB RSS/connection`);
     }
     if (result.handshake !== undefined) {
-        parts.push(`reconnect storm ${formatNumber(result.handshake.reconnect.handshakesPerS)}/s`);
+        parts.push(
+            `reconnect storm ${formatNumber(result.handshake.reconnect.handshakesPerS)}/s, ` +
+                `warm ${formatNumber(result.handshake.reconnectWarm.handshakesPerS)}/s`,
+        );
     }
     if (result.fanout !== undefined) {
         const { closed, open } = result.fanout;
@@ -310,7 +313,11 @@ function anomalies(rounds: readonly RoundResult[][]): string[] {
                     );
                 }
             }
-            for (const storm of [result.handshake?.firstLogin, result.handshake?.reconnect]) {
+            for (const storm of [
+                result.handshake?.firstLogin,
+                result.handshake?.reconnect,
+                result.handshake?.reconnectWarm,
+            ]) {
                 if (storm !== undefined && storm.failed > 0) {
                     notes.push(`${label}: ${storm.failed} handshakes failed (${storm.firstError ?? 'unknown'})`);
                 }

@@ -5,6 +5,7 @@ import { mergeFanout, splitGroups } from '../../../scripts/bench/load-generator.
 import { DEFAULT_SIZES, parseOptions, QUICK_SIZES } from '../../../scripts/bench/options.js';
 import { areaOf, summarizeProfile } from '../../../scripts/bench/profile-summary.js';
 import { evaluate, renderTable, rowSpecs, type RoundResult } from '../../../scripts/bench/report.js';
+import type { StormResult } from '../../../scripts/bench/scenarios.js';
 import { scriptCallsOf } from '../../../scripts/bench/services.js';
 import {
     formatSpread,
@@ -14,6 +15,16 @@ import {
     significantDigits,
     spread,
 } from '../../../scripts/bench/stats.js';
+
+/** Scenario sizes for the row specs in the report tests. */
+const BENCH_SHAPE = {
+    stormDevices: 10,
+    groups: 2,
+    devicesPerGroup: 4,
+    window: 8,
+    idleDevices: 10,
+    drainReflections: 100,
+};
 
 describe('benchmark helpers', function () {
     describe('percentile (nearest rank)', function () {
@@ -127,14 +138,7 @@ describe('benchmark helpers', function () {
     });
 
     describe('report', function () {
-        const shape = {
-            stormDevices: 10,
-            groups: 2,
-            devicesPerGroup: 4,
-            window: 8,
-            idleDevices: 10,
-            drainReflections: 100,
-        };
+        const shape = BENCH_SHAPE;
 
         function fanout(deliveriesPerS: number, p99Ms: number): NonNullable<RoundResult['fanout']> {
             const latency = { p50Ms: 1, p99Ms, p999Ms: p99Ms, maxMs: p99Ms, samples: 100 };
@@ -185,12 +189,58 @@ describe('benchmark helpers', function () {
                     output.scenario.includes('closed') && output.metric.startsWith('load generator: busiest process'),
             )!;
             expect(busiest.status).to.deep.equal({ embedded: 'met', mosquitto: 'met' });
-            const storm = outputs.find((output) => output.metric === 'reconnect storm: handshakes/s')!;
+            const storm = outputs.find((output) => output.metric.startsWith('reconnect storm, warm'))!;
             expect(storm.status).to.deep.equal({ embedded: 'no data' });
 
             const table = renderTable(specs, outputs, ['embedded', 'mosquitto']).split('\n');
             expect(table[0]).to.equal('| scenario | metric | embedded | Mosquitto | target | status |');
             expect(table.find((line) => line.includes('deliveries/s ÷ Mosquitto'))).to.include('1.00x (0.50–1.50)');
+        });
+    });
+
+    describe('handshake rows', function () {
+        function stormResult(cpuMs: number): StormResult {
+            return {
+                devices: 100,
+                connected: 100,
+                failed: 0,
+                seconds: 0.1,
+                handshakesPerS: 1000,
+                mediatorCpuS: cpuMs / 10,
+                mediatorCpuMsPerHandshake: cpuMs,
+                cpuBoundHandshakesPerS: 1000 / cpuMs,
+                firstError: undefined,
+            };
+        }
+
+        it('judges the CPU target on the warm reconnect storms and shows the first one without a target', function () {
+            const rounds: RoundResult[][] = [1, 2, 3].map((round) => [
+                {
+                    round,
+                    config: 'embedded',
+                    errors: {},
+                    seconds: {},
+                    handshake: {
+                        firstLogin: stormResult(0.5),
+                        reconnect: stormResult(0.3),
+                        reconnectWarm: stormResult(0.15),
+                    },
+                },
+            ]);
+            const specs = rowSpecs(BENCH_SHAPE);
+            const outputs = evaluate(specs, rounds, ['embedded']);
+            const first = outputs.find(
+                (output) => output.metric === 'mediator CPU ms per handshake (first reconnect storm)',
+            )!;
+            expect(first.cells.embedded).to.include({ median: 0.3 });
+            expect(first.status).to.deep.equal({});
+            const warm = outputs.find(
+                (output) =>
+                    output.metric.startsWith('mediator CPU ms per handshake (warm') &&
+                    output.status.embedded !== undefined,
+            )!;
+            expect(warm.cells.embedded).to.include({ median: 0.15 });
+            expect(warm.status).to.deep.equal({ embedded: 'met' });
         });
     });
 
