@@ -6,7 +6,7 @@
  * (both ran in the same round) and then spread over the rounds. Pure.
  */
 import { SATURATED_CORE_SHARE, type FanoutResult } from './load-generator.js';
-import type { DrainResult, HandshakeResult, IdleResult } from './scenarios.js';
+import { WARM_RECONNECT_STORMS, type DrainResult, type HandshakeResult, type IdleResult } from './scenarios.js';
 import { formatSpread, pairedRatios, spread, type Spread } from './stats.js';
 
 export const CONFIG_IDS = ['embedded', 'redis-always', 'redis-everysec', 'mosquitto'] as const;
@@ -111,9 +111,6 @@ function ratioRow(
 
 const closed = (r: RoundResult): FanoutResult | undefined => r.fanout?.closed;
 const open = (r: RoundResult): FanoutResult | undefined => r.fanout?.open;
-
-/** Reconnect storms run after the first one; the median of them is the warm figure. */
-export const WARM_RECONNECT_STORMS = 3;
 
 /** The warm reconnect storms: the median of the storms after the first reconnect storm. */
 const WARM_SHORT = `warm reconnect storms: median of storms 3–${2 + WARM_RECONNECT_STORMS}`;
