@@ -185,9 +185,9 @@ describe('redis Lua scripts', function () {
             // Each event carries the item as stored (binary on the bus).
             const item = (...values: number[]) => ({ flags: 0, timestamp: 1_000, envelope: bytes(...values) });
             expect(await settle()).to.deep.equal([
-                { type: 'appended', deviceIds: [X, Y], seqs: [1, 1], item: item(1, 1) },
-                { type: 'appended', deviceIds: [Y], seqs: [2], item: item(2) },
-                { type: 'appended', deviceIds: [X], seqs: [2], item: item(3) },
+                { type: 'appended', deviceIds: [X, Y], seqs: [1, 1], items: [item(1, 1)] },
+                { type: 'appended', deviceIds: [Y], seqs: [2], items: [item(2)] },
+                { type: 'appended', deviceIds: [X], seqs: [2], items: [item(3)] },
             ]);
         });
 
@@ -503,7 +503,7 @@ describe('redis Lua scripts', function () {
                     type: 'appended',
                     deviceIds: [big],
                     seqs: [1],
-                    item: { flags: 0, timestamp: 1_000, envelope: bytes(1) },
+                    items: [{ flags: 0, timestamp: 1_000, envelope: bytes(1) }],
                 },
             ]);
         });
@@ -516,13 +516,23 @@ describe('redis Lua scripts', function () {
                     type: 'appended',
                     deviceIds: [deviceId(7), deviceId(2n ** 64n - 1n)],
                     seqs: [3, 2 ** 40],
-                    item: { flags: 0xffff, timestamp: 1_700_000_000_123, envelope: bytes(0x01, 0x5b, 0, 10, 255) },
+                    items: [{ flags: 0xffff, timestamp: 1_700_000_000_123, envelope: bytes(0x01, 0x5b, 0, 10, 255) }],
                 },
                 {
                     type: 'appended',
                     deviceIds: [deviceId(1)],
                     seqs: [1],
-                    item: { flags: 1, timestamp: 0, envelope: bytes() },
+                    items: [{ flags: 1, timestamp: 0, envelope: bytes() }],
+                },
+                {
+                    type: 'appended',
+                    deviceIds: [deviceId(7), deviceId(2n ** 64n - 1n)],
+                    seqs: [5, 2 ** 40],
+                    items: [
+                        { flags: 0xffff, timestamp: 1_700_000_000_123, envelope: bytes(0x02, 0x5b, 0, 10, 255) },
+                        { flags: 0, timestamp: 0, envelope: bytes() },
+                        { flags: 3, timestamp: 7, envelope: bytes(9) },
+                    ],
                 },
                 { type: 'kick', deviceId: X, connectionId: 'a"b\\c', code: 4112 },
                 { type: 'transaction-ended', deviceId: X, connectionId: 'c', encryptedScope: bytes(0, 1, 255) },
@@ -540,7 +550,7 @@ describe('redis Lua scripts', function () {
                 type: 'appended',
                 deviceIds: [deviceId(1)],
                 seqs: [1],
-                item: { flags: 0, timestamp: 5, envelope: bytes(7) },
+                items: [{ flags: 0, timestamp: 5, envelope: bytes(7) }],
             });
             for (const bad of [
                 Buffer.of(1, 0, 0),
@@ -553,6 +563,30 @@ describe('redis Lua scripts', function () {
             ]) {
                 expect(decodeGroupEvent(bad), bad.toString('hex')).to.equal(undefined);
             }
+            // The batch form: envelopes of the listed lengths, exactly the rest of the message.
+            const batch = (json: string, envelopes: number[]) => {
+                const text = Buffer.from(json);
+                return Buffer.concat([Buffer.of(2, 0, 0, 0, text.byteLength), text, Buffer.from(envelopes)]);
+            };
+            expect(decodeGroupEvent(batch('["a",["1"],[4],[0,1],["5","6"],[1,2]]', [7, 8, 9]))).to.deep.equal({
+                type: 'appended',
+                deviceIds: [deviceId(1)],
+                seqs: [4],
+                items: [
+                    { flags: 0, timestamp: 5, envelope: bytes(7) },
+                    { flags: 1, timestamp: 6, envelope: bytes(8, 9) },
+                ],
+            });
+            for (const bad of [
+                batch('["a",["1"],[4],[0,1],["5","6"],[1,2]]', [7, 8]),
+                batch('["a",["1"],[4],[0,1],["5","6"],[1,2]]', [7, 8, 9, 10]),
+                batch('["a",["1"],[4],[0,1],["5"],[1,2]]', [7, 8, 9]),
+                batch('["a",["1"],[4],[0],["5"],[1]]', [7]),
+                batch('["a",["1"],[4],[0,70000],["5","6"],[1,2]]', [7, 8, 9]),
+                batch('["a",["1"],[4],[0,1],["5","6"],[1,-2]]', [7, 8, 9]),
+            ]) {
+                expect(decodeGroupEvent(bad), bad.toString('hex')).to.equal(undefined);
+            }
         });
     });
 
@@ -561,7 +595,7 @@ describe('redis Lua scripts', function () {
             const scripts = LuaScripts.read();
             expect(scripts.all().map((script) => script.name)).to.deep.equal([...SCRIPT_NAMES]);
             const append = scripts.get('reflect-append');
-            expect([append.keyCount, append.argCount]).to.deep.equal([7, 10]);
+            expect([append.keyCount, append.argCount]).to.deep.equal([7, 9]);
             expect(append.source).to.not.match(/^--@include/mu);
             expect(append.source).to.include('local function fanOut(');
             expect(append.versionedName).to.match(/^reflect-append@[0-9a-f]{12}$/u);
@@ -593,7 +627,7 @@ describe('redis Lua scripts', function () {
             }
         });
 
-        it('after a lost script cache, fails pipelined appends of one sender instead of reordering them', async function () {
+        it('after a lost script cache, stores pipelined appends of one sender connection in order', async function () {
             const server = await startRedisServer();
             const client = await connectRedis({ url: server.url });
             try {
@@ -611,22 +645,19 @@ describe('redis Lua scripts', function () {
                         timestamp: 1_000,
                         limits: LIMITS,
                     });
+                const stored = async () =>
+                    (await queue.read(group, X, 0, 10, 10_000)).map((item) => hex(item.envelope));
                 await commander.sendCommand(['SCRIPT', 'FLUSH']);
-                // Two in flight: an EVAL of the first would run after the second; both fail instead.
-                const results = await Promise.allSettled([append(1), append(2)]);
-                for (const result of results) {
-                    expect(result.status).to.equal('rejected');
-                    const error = (result as PromiseRejectedResult).reason as StorageError;
-                    expect(error).to.be.instanceOf(StorageError);
-                    expect(error.retryable).to.equal(true);
-                }
-                expect((await queue.read(group, X, 0, 10, 10_000)).length).to.equal(0);
-                // A lone append falls back to EVAL (or finds the script reloaded).
+                // One batch (same turn): its EVAL fall-back stores both, in order.
+                await Promise.all([append(1), append(2)]);
+                expect(await stored()).to.deep.equal([hex(bytes(1)), hex(bytes(2))]);
                 await commander.sendCommand(['SCRIPT', 'FLUSH']);
-                await append(3);
-                expect((await queue.read(group, X, 0, 10, 10_000)).map((item) => hex(item.envelope))).to.deep.equal([
-                    hex(bytes(3)),
-                ]);
+                // The second is called while the first is in flight: it waits for the first's EVAL.
+                const first = append(3);
+                await new Promise((resolve) => setImmediate(resolve));
+                const second = append(4);
+                await Promise.all([first, second]);
+                expect(await stored()).to.deep.equal([hex(bytes(1)), hex(bytes(2)), hex(bytes(3)), hex(bytes(4))]);
             } finally {
                 await closeRedis(client);
                 await server.kill();

@@ -136,3 +136,27 @@ local function publishAppended(channel, counters, deviceIds, seqs, item)
         end
     end
 end
+
+-- Publishes the `appended` event of a batch of `count` items that each of `deviceIds` received
+-- (in order, the last one with seq `seqs[i]`; item k of n has seq seqs[i] - n + k). Items are
+-- `flags[k]`, `timestamps[k]` (decimal strings) and `bodies[k]` (bytes). One item travels in the
+-- form of publishAppended; more in the binary form 0x02 | u32 big-endian header length |
+-- header JSON ["a", ids, seqs, [flags, ...], ["timestamp", ...], [envelope length, ...]] |
+-- the envelopes, concatenated.
+local function publishAppendedItems(channel, deviceIds, seqs, flags, timestamps, bodies, count)
+    if count == 1 then
+        local header = cjson.encode({ 'a', deviceIds, seqs, tonumber(flags[1]), timestamps[1] })
+        redis.call('SPUBLISH', channel, '\1' .. struct.pack('>I4', #header) .. header .. bodies[1])
+        return
+    end
+    local flagNumbers = {}
+    local stamps = {}
+    local lengths = {}
+    for k = 1, count do
+        flagNumbers[k] = tonumber(flags[k])
+        stamps[k] = timestamps[k]
+        lengths[k] = #bodies[k]
+    end
+    local header = cjson.encode({ 'a', deviceIds, seqs, flagNumbers, stamps, lengths })
+    redis.call('SPUBLISH', channel, '\2' .. struct.pack('>I4', #header) .. header .. table.concat(bodies, '', 1, count))
+end
