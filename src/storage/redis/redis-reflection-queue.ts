@@ -6,22 +6,30 @@
  *
  * Batched appends: the appends of one sender connection (group, device and
  * connection id) are stored in batches, one script call each
- * (reflect-append.lua): the appends called in one event-loop turn, and
- * those called while the connection's previous batch is in flight, go
- * together, in call order, as far as they share the hold token and limits
- * (bounded in items and bytes). A sender connection has one batch in
- * flight at a time, so its appends are applied in call order on any
- * connection, a cluster's included (a command redirected by MOVED/ASK is
- * one batch), and the one retry, EVAL after NOSCRIPT, never overtakes a
- * later append of the sender connection. Within a batch the script stores
- * the items in order and stops at the first one a fence refuses: that
- * append and every later one of the batch reject (LockLostError,
- * PresenceLostError), the earlier ones resolve. A failed call rejects
- * every append of its batch; the next batch is still sent (the caller
- * sends no ReflectAck after a failure, see the contract). A cluster
- * connection may still redirect commands of different senders in any
- * order, so there `appendsInCallOrder` is false (the session sends one
- * append at a time).
+ * (reflect-append.lua): the appends called in one event-loop turn go
+ * together, and so do those called while the connection already has
+ * `appendBatchesInFlight` batches in flight (they are sent when one
+ * settles); in call order, as far as they share the hold token and limits,
+ * bounded in items and bytes. Within a batch the script stores the items
+ * in order and stops at the first one a fence refuses: that append and
+ * every later one of the batch reject (LockLostError, PresenceLostError),
+ * the earlier ones resolve. A failed call rejects every append of its
+ * batch; later batches are still sent (the caller sends no ReflectAck
+ * after a failure, see the contract).
+ *
+ * Appends in call order: a batch is sent (its EVALSHA issued) in one
+ * synchronous step, batches of a sender connection in call order, and one
+ * connection's commands run in the order they were sent. The one retry,
+ * EVAL after NOSCRIPT, would be sent behind later batches already issued,
+ * so it is allowed only for a batch that had the sender connection to
+ * itself: no batch of it was in flight when it was sent, and none was sent
+ * after it. Otherwise the batch fails (retryable, the session closes with
+ * 1013); its neighbours in flight got NOSCRIPT too, unless another client
+ * reloaded the script between them, in which case a later one may be
+ * stored without the earlier one (not acknowledged; the device sends both
+ * again). A cluster connection may redirect a command to another node
+ * (MOVED/ASK), so there `appendsInCallOrder` is false (the session sends
+ * one append at a time) and the backend allows one batch in flight.
  */
 import type { DeviceId } from '../../../d2m/index.js';
 import { LockLostError, PresenceLostError, StorageError } from '../../errors.js';
@@ -59,6 +67,8 @@ export interface RedisReflectionQueueOptions {
     readonly keys: RedisKeys;
     /** Whether one connection carries every append of a group in order (false for a cluster); default true. */
     readonly appendsInCallOrder?: boolean;
+    /** Append batches of one sender connection in flight at once (default DEFAULT_APPEND_BATCHES_IN_FLIGHT). */
+    readonly appendBatchesInFlight?: number;
 }
 
 /** Numbers the scripts compare against; a missing limit means "no limit". */
@@ -69,6 +79,8 @@ function limitArg(value: number): string {
 
 /** Items stored by one script call at most. */
 export const MAX_APPEND_BATCH_ITEMS = 32;
+/** Append batches of one sender connection in flight at once, by default. */
+export const DEFAULT_APPEND_BATCHES_IN_FLIGHT = 4;
 /** Envelope bytes of one script call at most, unless it stores one item. */
 export const MAX_APPEND_BATCH_BYTES = 1024 * 1024;
 
@@ -82,10 +94,16 @@ interface PendingAppend {
     reject(error: unknown): void;
 }
 
-/** The appends of one sender connection: waiting in order; `busy` while a batch is scheduled or in flight. */
+/** The appends of one sender connection. */
 interface SenderAppends {
+    /** Waiting to be sent, in call order. */
     readonly pending: PendingAppend[];
-    busy: boolean;
+    /** Batches sent and not settled. */
+    inFlight: number;
+    /** Batches sent so far (for the NOSCRIPT fall-back). */
+    issued: number;
+    /** A send is scheduled for the end of the event-loop turn. */
+    scheduled: boolean;
 }
 
 function deviceIdList(value: unknown, what: string): DeviceId[] {
@@ -99,10 +117,15 @@ export class RedisReflectionQueue implements ReflectionQueue {
     readonly #keys: RedisKeys;
     /** Appends waiting or in flight per sender connection (group, device and connection id). */
     readonly #senders = new Map<string, SenderAppends>();
+    readonly #batchesInFlight: number;
     #closed = false;
 
     public constructor(options: RedisReflectionQueueOptions) {
         this.appendsInCallOrder = options.appendsInCallOrder ?? true;
+        this.#batchesInFlight = options.appendBatchesInFlight ?? DEFAULT_APPEND_BATCHES_IN_FLIGHT;
+        if (!Number.isSafeInteger(this.#batchesInFlight) || this.#batchesInFlight < 1) {
+            throw new RangeError(`appendBatchesInFlight must be a positive integer, got ${this.#batchesInFlight}`);
+        }
         this.#client = options.client;
         this.#scripts = options.scripts;
         this.#keys = options.keys;
@@ -145,57 +168,67 @@ export class RedisReflectionQueue implements ReflectionQueue {
         const senderKey = `${request.groupId}/${deviceIdText(request.senderDeviceId)}/${request.senderConnectionId ?? ''}`;
         let sender = this.#senders.get(senderKey);
         if (sender === undefined) {
-            sender = { pending: [], busy: false };
+            sender = { pending: [], inFlight: 0, issued: 0, scheduled: false };
             this.#senders.set(senderKey, sender);
         }
         const state = sender;
         return new Promise<AppendResult>((resolve, reject) => {
             state.pending.push({ request, keys, item, resolve, reject });
-            if (state.busy) return;
+            if (state.scheduled || state.inFlight >= this.#batchesInFlight) return;
             // The appends of this event-loop turn go together: they are sent once the turn's input is handled.
-            state.busy = true;
-            setImmediate(() => this.#sendNext(senderKey, state));
+            state.scheduled = true;
+            setImmediate(() => {
+                state.scheduled = false;
+                this.#sendWaiting(senderKey, state);
+            });
         });
     }
 
     /**
-     * Sends the sender connection's next batch: the appends waiting, in
-     * order, as far as they share the hold token and limits (at most
-     * MAX_APPEND_BATCH_ITEMS items and, beyond one item, MAX_APPEND_BATCH_BYTES
-     * envelope bytes). The next batch is sent once this one settled.
+     * Sends the sender connection's waiting appends in batches, while fewer
+     * than the allowed batches are in flight: in order, each batch as far as
+     * its appends share the hold token and limits (at most
+     * MAX_APPEND_BATCH_ITEMS items and, beyond one item,
+     * MAX_APPEND_BATCH_BYTES envelope bytes). What stays waiting is sent
+     * as soon as a batch settles.
      */
-    #sendNext(senderKey: string, sender: SenderAppends): void {
-        const first = sender.pending[0];
-        if (first === undefined) {
-            sender.busy = false;
-            this.#senders.delete(senderKey);
-            return;
-        }
-        const { request } = first;
-        let count = 1;
-        let bytes = request.envelope.byteLength;
-        while (count < sender.pending.length && count < MAX_APPEND_BATCH_ITEMS) {
-            const next = sender.pending[count]!.request;
-            if (
-                next.hold !== request.hold ||
-                next.limits.maxCount !== request.limits.maxCount ||
-                next.limits.maxBytes !== request.limits.maxBytes ||
-                bytes + next.envelope.byteLength > MAX_APPEND_BATCH_BYTES
-            ) {
-                break;
+    #sendWaiting(senderKey: string, sender: SenderAppends): void {
+        while (sender.pending.length > 0 && sender.inFlight < this.#batchesInFlight) {
+            const { request } = sender.pending[0]!;
+            let count = 1;
+            let bytes = request.envelope.byteLength;
+            while (count < sender.pending.length && count < MAX_APPEND_BATCH_ITEMS) {
+                const next = sender.pending[count]!.request;
+                if (
+                    next.hold !== request.hold ||
+                    next.limits.maxCount !== request.limits.maxCount ||
+                    next.limits.maxBytes !== request.limits.maxBytes ||
+                    bytes + next.envelope.byteLength > MAX_APPEND_BATCH_BYTES
+                ) {
+                    break;
+                }
+                bytes += next.envelope.byteLength;
+                count += 1;
             }
-            bytes += next.envelope.byteLength;
-            count += 1;
+            const batch = sender.pending.splice(0, count);
+            // No earlier batch of the sender connection is pending (none can fail behind this one's back) ...
+            const alone = sender.inFlight === 0;
+            sender.inFlight += 1;
+            sender.issued += 1;
+            const issued = sender.issued;
+            // ... and none was sent after it (it would run before the EVAL): only then EVAL again.
+            const evalOnNoScript = () => alone && sender.issued === issued;
+            const settled = () => {
+                sender.inFlight -= 1;
+                if (sender.pending.length > 0) this.#sendWaiting(senderKey, sender);
+                else if (sender.inFlight === 0 && !sender.scheduled) this.#senders.delete(senderKey);
+            };
+            this.#store(batch, evalOnNoScript).then(settled, settled);
         }
-        const batch = sender.pending.splice(0, count);
-        this.#store(batch).then(
-            () => this.#sendNext(senderKey, sender),
-            () => this.#sendNext(senderKey, sender),
-        );
     }
 
     /** Stores a batch in one script call and settles each append of it. */
-    async #store(batch: readonly PendingAppend[]): Promise<void> {
+    async #store(batch: readonly PendingAppend[], evalOnNoScript: () => boolean): Promise<void> {
         const { request, keys } = batch[0]!;
         const { lock, presence } = this.#keys.coordinator(request.groupId);
         const envelopes =
@@ -216,12 +249,12 @@ export class RedisReflectionQueue implements ReflectionQueue {
         let status: ScriptStatus;
         let results: readonly unknown[];
         try {
-            // Nothing of this sender connection was sent after it: a NOSCRIPT may be answered with EVAL.
             const reply = await this.#scripts.run(
                 this.#client,
                 'reflect-append',
                 [keys.slots, keys.queue, keys.counters, keys.payloads, keys.held, lock, presence],
                 args,
+                { evalOnNoScript },
             );
             status = reply.status;
             results = replyArray(reply.values[0], 'append results');

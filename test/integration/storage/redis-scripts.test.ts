@@ -627,7 +627,7 @@ describe('redis Lua scripts', function () {
             }
         });
 
-        it('after a lost script cache, stores pipelined appends of one sender connection in order', async function () {
+        it('after a lost script cache, stores one batch by EVAL, fails batches in flight together instead of reordering them', async function () {
             const server = await startRedisServer();
             const client = await connectRedis({ url: server.url });
             try {
@@ -647,17 +647,50 @@ describe('redis Lua scripts', function () {
                     });
                 const stored = async () =>
                     (await queue.read(group, X, 0, 10, 10_000)).map((item) => hex(item.envelope));
+                const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
                 await commander.sendCommand(['SCRIPT', 'FLUSH']);
-                // One batch (same turn): its EVAL fall-back stores both, in order.
+                // Called in one turn: one batch, alone, so its EVAL fall-back stores both, in order.
                 await Promise.all([append(1), append(2)]);
                 expect(await stored()).to.deep.equal([hex(bytes(1)), hex(bytes(2))]);
                 await commander.sendCommand(['SCRIPT', 'FLUSH']);
-                // The second is called while the first is in flight: it waits for the first's EVAL.
+                // Two batches in flight: an EVAL of the first would run after the second; both fail instead.
                 const first = append(3);
-                await new Promise((resolve) => setImmediate(resolve));
-                const second = append(4);
-                await Promise.all([first, second]);
-                expect(await stored()).to.deep.equal([hex(bytes(1)), hex(bytes(2)), hex(bytes(3)), hex(bytes(4))]);
+                await nextTurn();
+                const results = await Promise.allSettled([first, append(4)]);
+                for (const result of results) {
+                    expect(result.status).to.equal('rejected');
+                    const error = (result as PromiseRejectedResult).reason as StorageError;
+                    expect(error).to.be.instanceOf(StorageError);
+                    expect(error.retryable).to.equal(true);
+                }
+                expect(await stored()).to.deep.equal([hex(bytes(1)), hex(bytes(2))]);
+                // One batch in flight at a time: the second waits for the first's EVAL, both are stored.
+                const oneAtATime = new RedisReflectionQueue({
+                    client: commander,
+                    scripts,
+                    keys,
+                    appendBatchesInFlight: 1,
+                });
+                await commander.sendCommand(['SCRIPT', 'FLUSH']);
+                const fifth = oneAtATime.append({
+                    groupId: group,
+                    senderDeviceId: S,
+                    flags: 0,
+                    envelope: bytes(5),
+                    timestamp: 1_000,
+                    limits: LIMITS,
+                });
+                await nextTurn();
+                const sixth = oneAtATime.append({
+                    groupId: group,
+                    senderDeviceId: S,
+                    flags: 0,
+                    envelope: bytes(6),
+                    timestamp: 1_000,
+                    limits: LIMITS,
+                });
+                await Promise.all([fifth, sixth]);
+                expect(await stored()).to.deep.equal([1, 2, 5, 6].map((marker) => hex(bytes(marker))));
             } finally {
                 await closeRedis(client);
                 await server.kill();
