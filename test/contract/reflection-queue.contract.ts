@@ -311,6 +311,31 @@ export function reflectionQueueContract(name: string, factory: BackendFactory): 
                 expect(await envelopesOf(Y)).to.deep.equal(['01', '02']);
             });
 
+            it('drops every reference a step acks, also several to one payload, and finds far-apart seqs', async function () {
+                await members(X, Y);
+                for (let value = 0; value < 60; value++) await append(S, bytes(value, value));
+                const xs = await seqsOf(X);
+                const ys = await seqsOf(Y);
+                const far = [xs[0]!, xs[59]!, xs[30]!];
+                // X: three far-apart items; Y: the same three payloads and a run of others, one listed twice.
+                const acks = [
+                    { deviceId: X, seqs: far },
+                    { deviceId: Y, seqs: [ys[0]!, ys[59]!, ys[30]!, ys[5]!, ys[6]!, ys[6]!] },
+                ];
+                expect(await queue().ackMany(group, acks)).to.equal(8);
+                expect(await queue().stats(group, X)).to.deep.include({ count: 57, bytes: 114 });
+                expect(await queue().stats(group, Y)).to.deep.include({ count: 55, bytes: 110 });
+                expect(await envelopesOf(X)).to.not.include('0000');
+                expect((await envelopesOf(Y)).slice(0, 4)).to.deep.equal(['0101', '0202', '0303', '0404']);
+                // Everything else acked: nothing is left of either queue.
+                await queue().ackMany(group, [
+                    { deviceId: X, seqs: xs },
+                    { deviceId: Y, seqs: ys },
+                ]);
+                expect(await queue().stats(group, X)).to.deep.equal({ count: 0, bytes: 0, oldestTimestamp: undefined });
+                expect(await queue().stats(group, Y)).to.deep.equal({ count: 0, bytes: 0, oldestTimestamp: undefined });
+            });
+
             it('takes a large batch', async function () {
                 await members(X);
                 for (let value = 0; value < 300; value++) await append(S, bytes(value % 256));

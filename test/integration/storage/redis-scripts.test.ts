@@ -304,6 +304,31 @@ describe('redis Lua scripts', function () {
             });
         });
 
+        it('reflect-ack: frees a payload whose references a batch drops together, and keeps the others', async function () {
+            await backend.queue.addSlot(group, X);
+            await backend.queue.addSlot(group, Y);
+            for (let marker = 1; marker <= 3; marker++) await append(S, bytes(marker));
+            // Payload 1 loses both references, payload 2 one of two, in one call (one far-apart seq too).
+            const acks = [
+                { deviceId: X, seqs: [1, 2, 2] },
+                { deviceId: Y, seqs: [1, 2 ** 40] },
+            ];
+            expect(await backend.queue.ackMany(group, acks)).to.equal(3);
+            expect(await payloadCount()).to.equal(2);
+            expect(String(await command('HGET', keys.queue(group).payloads, '2:r'))).to.equal('1');
+            expect((await backend.queue.read(group, Y, 0, 10, 1_000)).map((item) => hex(item.envelope))).to.deep.equal([
+                '02',
+                '03',
+            ]);
+            expect(
+                await backend.queue.ackMany(group, [
+                    { deviceId: Y, seqs: [2, 3] },
+                    { deviceId: X, seqs: [3] },
+                ]),
+            ).to.equal(3);
+            expect(await payloadCount()).to.equal(0);
+        });
+
         it('queue-read: pages by seq, counts bytes, returns at least one item', async function () {
             await backend.queue.addSlot(group, X);
             for (let index = 1; index <= 12; index++) await append(S, new Uint8Array(index).fill(index));
