@@ -6,17 +6,19 @@
  *
  * Batched appends: the appends of one sender connection (group, device and
  * connection id) are stored in batches, one script call each
- * (reflect-append.lua): the appends called in one event-loop turn go
- * together, and so do those called while the connection already has
- * `appendBatchesInFlight` batches in flight (they are sent when one
- * settles); in call order, as far as they share the hold token and limits,
- * bounded in items and bytes. Within a batch the script stores the items
- * in order and stops at the first one a fence refuses: that append and
- * every later one of the batch reject (LockLostError, PresenceLostError),
- * the earlier ones resolve. A failed call rejects every append of its
- * batch; later batches are still sent (the caller sends no ReflectAck
- * after a failure, see the contract).
- *
+ * (reflect-append.lua). An append is sent at once while the connection has
+ * fewer than `appendBatchesInFlight` batches in flight (default one);
+ * otherwise it waits, and the appends waiting when a batch settles go
+ * together in the next one(s): in call order, as far as they share the hold
+ * token and limits, bounded in items and bytes. So the appends that arrive
+ * while one batch is stored (and fsynced) share the next call. Within a
+ * batch the script stores the items in order and stops at the first one a
+ * fence refuses: that append and every later one of the batch reject
+ * (LockLostError, PresenceLostError), the earlier ones resolve. A failed
+ * call rejects every append of its batch and the appends waiting behind it
+ * (none is sent after a failure of an earlier one; appends called later are
+ * sent as usual).
+
  * Appends in call order: a batch is sent (its EVALSHA issued) in one
  * synchronous step, batches of a sender connection in call order, and one
  * connection's commands run in the order they were sent. The one retry,
@@ -79,8 +81,11 @@ function limitArg(value: number): string {
 
 /** Items stored by one script call at most. */
 export const MAX_APPEND_BATCH_ITEMS = 32;
-/** Append batches of one sender connection in flight at once, by default. */
-export const DEFAULT_APPEND_BATCHES_IN_FLIGHT = 4;
+/**
+ * Append batches of one sender connection in flight at once, by default: one, so the appends
+ * that come while a batch is being stored wait and go together in the next (group commit).
+ */
+export const DEFAULT_APPEND_BATCHES_IN_FLIGHT = 1;
 /** Envelope bytes of one script call at most, unless it stores one item. */
 export const MAX_APPEND_BATCH_BYTES = 1024 * 1024;
 
@@ -102,8 +107,6 @@ interface SenderAppends {
     inFlight: number;
     /** Batches sent so far (for the NOSCRIPT fall-back). */
     issued: number;
-    /** A send is scheduled for the end of the event-loop turn. */
-    scheduled: boolean;
 }
 
 function deviceIdList(value: unknown, what: string): DeviceId[] {
@@ -168,19 +171,15 @@ export class RedisReflectionQueue implements ReflectionQueue {
         const senderKey = `${request.groupId}/${deviceIdText(request.senderDeviceId)}/${request.senderConnectionId ?? ''}`;
         let sender = this.#senders.get(senderKey);
         if (sender === undefined) {
-            sender = { pending: [], inFlight: 0, issued: 0, scheduled: false };
+            sender = { pending: [], inFlight: 0, issued: 0 };
             this.#senders.set(senderKey, sender);
         }
         const state = sender;
         return new Promise<AppendResult>((resolve, reject) => {
             state.pending.push({ request, keys, item, resolve, reject });
-            if (state.scheduled || state.inFlight >= this.#batchesInFlight) return;
-            // The appends of this event-loop turn go together: they are sent once the turn's input is handled.
-            state.scheduled = true;
-            setImmediate(() => {
-                state.scheduled = false;
-                this.#sendWaiting(senderKey, state);
-            });
+            // Sent at once unless the sender connection's batches in flight are at the bound: then it
+            // waits, with whatever follows, for the next batch.
+            this.#sendWaiting(senderKey, state);
         });
     }
 
@@ -218,17 +217,21 @@ export class RedisReflectionQueue implements ReflectionQueue {
             const issued = sender.issued;
             // ... and none was sent after it (it would run before the EVAL): only then EVAL again.
             const evalOnNoScript = () => alone && sender.issued === issued;
-            const settled = () => {
+            void this.#store(batch, evalOnNoScript).then((failure) => {
                 sender.inFlight -= 1;
+                // Nothing waiting behind a failed call is sent: it fails the same way.
+                if (failure !== undefined) for (const entry of sender.pending.splice(0)) entry.reject(failure.error);
                 if (sender.pending.length > 0) this.#sendWaiting(senderKey, sender);
-                else if (sender.inFlight === 0 && !sender.scheduled) this.#senders.delete(senderKey);
-            };
-            this.#store(batch, evalOnNoScript).then(settled, settled);
+                else if (sender.inFlight === 0) this.#senders.delete(senderKey);
+            });
         }
     }
 
-    /** Stores a batch in one script call and settles each append of it. */
-    async #store(batch: readonly PendingAppend[], evalOnNoScript: () => boolean): Promise<void> {
+    /** Stores a batch in one script call and settles each append of it; resolves the call's failure, if any. */
+    async #store(
+        batch: readonly PendingAppend[],
+        evalOnNoScript: () => boolean,
+    ): Promise<{ readonly error: unknown } | undefined> {
         const { request, keys } = batch[0]!;
         const { lock, presence } = this.#keys.coordinator(request.groupId);
         const envelopes =
@@ -268,7 +271,7 @@ export class RedisReflectionQueue implements ReflectionQueue {
             }
         } catch (error) {
             for (const entry of batch) entry.reject(error);
-            return;
+            return { error };
         }
         for (let index = 0; index < results.length; index++) {
             const entry = batch[index]!;
@@ -290,6 +293,7 @@ export class RedisReflectionQueue implements ReflectionQueue {
                     : new PresenceLostError('refused a reflection: its connection is no longer the slot’s presence'),
             );
         }
+        return undefined;
     }
 
     public async releaseHeld(groupId: GroupId, token: string, limits: QueueLimits): Promise<ReleaseResult> {

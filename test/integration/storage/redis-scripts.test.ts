@@ -652,14 +652,64 @@ describe('redis Lua scripts', function () {
             }
         });
 
-        it('after a lost script cache, stores one batch by EVAL, fails batches in flight together instead of reordering them', async function () {
+        it('after a lost script cache, stores a batch alone in flight by EVAL, fails batches in flight together', async function () {
             const server = await startRedisServer();
             const client = await connectRedis({ url: server.url });
             try {
                 const commander = bufferCommander(client);
                 const scripts = await LuaScripts.load(commander);
                 const queue = new RedisReflectionQueue({ client: commander, scripts, keys });
+                // Two batches of a sender connection in flight at once.
+                const twoAtATime = new RedisReflectionQueue({
+                    client: commander,
+                    scripts,
+                    keys,
+                    appendBatchesInFlight: 2,
+                });
                 await queue.addSlot(group, S);
+                await queue.addSlot(group, X);
+                const append = (marker: number, on = queue) =>
+                    on.append({
+                        groupId: group,
+                        senderDeviceId: S,
+                        flags: 0,
+                        envelope: bytes(marker),
+                        timestamp: 1_000,
+                        limits: LIMITS,
+                    });
+                const stored = async () =>
+                    (await queue.read(group, X, 0, 10, 10_000)).map((item) => hex(item.envelope));
+                await commander.sendCommand(['SCRIPT', 'FLUSH']);
+                // One batch in flight: the first is alone (EVAL), the others wait for it and follow, in order.
+                await Promise.all([append(1), append(2), append(3)]);
+                expect(await stored()).to.deep.equal([1, 2, 3].map((marker) => hex(bytes(marker))));
+                await commander.sendCommand(['SCRIPT', 'FLUSH']);
+                // Two batches in flight: an EVAL of the first would run after the second; both fail instead.
+                const results = await Promise.allSettled([append(4, twoAtATime), append(5, twoAtATime)]);
+                for (const result of results) {
+                    expect(result.status).to.equal('rejected');
+                    const error = (result as PromiseRejectedResult).reason as StorageError;
+                    expect(error).to.be.instanceOf(StorageError);
+                    expect(error.retryable).to.equal(true);
+                }
+                expect(await stored()).to.deep.equal([1, 2, 3].map((marker) => hex(bytes(marker))));
+                // A lone append falls back to EVAL (or finds the script reloaded).
+                await commander.sendCommand(['SCRIPT', 'FLUSH']);
+                await append(6, twoAtATime);
+                expect(await stored()).to.deep.equal([1, 2, 3, 6].map((marker) => hex(bytes(marker))));
+            } finally {
+                await closeRedis(client);
+                await server.kill();
+            }
+        });
+
+        it('fails the appends waiting behind a failed call instead of sending them', async function () {
+            const server = await startRedisServer();
+            const client = await connectRedis({ url: server.url });
+            try {
+                const commander = bufferCommander(client);
+                const scripts = await LuaScripts.load(commander);
+                const queue = new RedisReflectionQueue({ client: commander, scripts, keys });
                 await queue.addSlot(group, X);
                 const append = (marker: number) =>
                     queue.append({
@@ -670,52 +720,21 @@ describe('redis Lua scripts', function () {
                         timestamp: 1_000,
                         limits: LIMITS,
                     });
-                const stored = async () =>
-                    (await queue.read(group, X, 0, 10, 10_000)).map((item) => hex(item.envelope));
-                const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
-                await commander.sendCommand(['SCRIPT', 'FLUSH']);
-                // Called in one turn: one batch, alone, so its EVAL fall-back stores both, in order.
-                await Promise.all([append(1), append(2)]);
-                expect(await stored()).to.deep.equal([hex(bytes(1)), hex(bytes(2))]);
-                await commander.sendCommand(['SCRIPT', 'FLUSH']);
-                // Two batches in flight: an EVAL of the first would run after the second; both fail instead.
-                const first = append(3);
-                await nextTurn();
-                const results = await Promise.allSettled([first, append(4)]);
-                for (const result of results) {
-                    expect(result.status).to.equal('rejected');
-                    const error = (result as PromiseRejectedResult).reason as StorageError;
-                    expect(error).to.be.instanceOf(StorageError);
-                    expect(error.retryable).to.equal(true);
-                }
-                expect(await stored()).to.deep.equal([hex(bytes(1)), hex(bytes(2))]);
-                // One batch in flight at a time: the second waits for the first's EVAL, both are stored.
-                const oneAtATime = new RedisReflectionQueue({
-                    client: commander,
-                    scripts,
-                    keys,
-                    appendBatchesInFlight: 1,
-                });
-                await commander.sendCommand(['SCRIPT', 'FLUSH']);
-                const fifth = oneAtATime.append({
-                    groupId: group,
-                    senderDeviceId: S,
-                    flags: 0,
-                    envelope: bytes(5),
-                    timestamp: 1_000,
-                    limits: LIMITS,
-                });
-                await nextTurn();
-                const sixth = oneAtATime.append({
-                    groupId: group,
-                    senderDeviceId: S,
-                    flags: 0,
-                    envelope: bytes(6),
-                    timestamp: 1_000,
-                    limits: LIMITS,
-                });
-                await Promise.all([fifth, sixth]);
-                expect(await stored()).to.deep.equal([1, 2, 5, 6].map((marker) => hex(bytes(marker))));
+                // The first call fails in Redis (its counters key holds a string: WRONGTYPE) ...
+                await commander.sendCommand(['SET', keys.queue(group).counters, 'not a hash']);
+                const results = await Promise.allSettled([append(1), append(2), append(3)]);
+                expect(results.map((result) => result.status)).to.deep.equal(['rejected', 'rejected', 'rejected']);
+                const [failure, ...waiting] = results.map((result) => (result as PromiseRejectedResult).reason);
+                expect(failure).to.be.instanceOf(StorageError);
+                // Not sent: they fail with the first one's error, not with answers of their own.
+                for (const reason of waiting) expect(reason).to.equal(failure);
+                await commander.sendCommand(['DEL', keys.queue(group).counters]);
+                // ... and nothing that waited behind it was stored; a later append is.
+                expect(await queue.read(group, X, 0, 10, 10_000)).to.deep.equal([]);
+                await append(4);
+                expect((await queue.read(group, X, 0, 10, 10_000)).map((item) => hex(item.envelope))).to.deep.equal([
+                    hex(bytes(4)),
+                ]);
             } finally {
                 await closeRedis(client);
                 await server.kill();
