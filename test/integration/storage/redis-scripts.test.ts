@@ -724,7 +724,9 @@ describe('redis Lua scripts', function () {
                 await commander.sendCommand(['SET', keys.queue(group).counters, 'not a hash']);
                 const results = await Promise.allSettled([append(1), append(2), append(3)]);
                 expect(results.map((result) => result.status)).to.deep.equal(['rejected', 'rejected', 'rejected']);
-                const [failure, ...waiting] = results.map((result) => (result as PromiseRejectedResult).reason);
+                const [failure, ...waiting] = results.map(
+                    (result): unknown => (result as PromiseRejectedResult).reason,
+                );
                 expect(failure).to.be.instanceOf(StorageError);
                 // Not sent: they fail with the first one's error, not with answers of their own.
                 for (const reason of waiting) expect(reason).to.equal(failure);
