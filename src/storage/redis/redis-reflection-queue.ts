@@ -7,18 +7,18 @@
  * Batched appends: the appends of one sender connection (group, device and
  * connection id) are stored in batches, one script call each
  * (reflect-append.lua). An append is sent at once while the connection has
- * fewer than `appendBatchesInFlight` batches in flight (default one);
+ * fewer than `appendBatchesInFlight` batches in flight (default two);
  * otherwise it waits, and the appends waiting when a batch settles go
  * together in the next one(s): in call order, as far as they share the hold
  * token and limits, bounded in items and bytes. So the appends that arrive
- * while one batch is stored (and fsynced) share the next call. Within a
+ * while batches are stored (and fsynced) share the next call. Within a
  * batch the script stores the items in order and stops at the first one a
  * fence refuses: that append and every later one of the batch reject
  * (LockLostError, PresenceLostError), the earlier ones resolve. A failed
  * call rejects every append of its batch and the appends waiting behind it
  * (none is sent after a failure of an earlier one; appends called later are
  * sent as usual).
-
+ *
  * Appends in call order: a batch is sent (its EVALSHA issued) in one
  * synchronous step, batches of a sender connection in call order, and one
  * connection's commands run in the order they were sent. The one retry,
@@ -82,10 +82,11 @@ function limitArg(value: number): string {
 /** Items stored by one script call at most. */
 export const MAX_APPEND_BATCH_ITEMS = 32;
 /**
- * Append batches of one sender connection in flight at once, by default: one, so the appends
- * that come while a batch is being stored wait and go together in the next (group commit).
+ * Append batches of one sender connection in flight at once, by default: two, so one batch is
+ * stored (and fsynced) while the appends that come meanwhile wait and go together in the next
+ * (in the fan-out benchmark, more throughput and less Redis CPU per delivery than one or three).
  */
-export const DEFAULT_APPEND_BATCHES_IN_FLIGHT = 1;
+export const DEFAULT_APPEND_BATCHES_IN_FLIGHT = 2;
 /** Envelope bytes of one script call at most, unless it stores one item. */
 export const MAX_APPEND_BATCH_BYTES = 1024 * 1024;
 

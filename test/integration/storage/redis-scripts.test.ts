@@ -658,14 +658,9 @@ describe('redis Lua scripts', function () {
             try {
                 const commander = bufferCommander(client);
                 const scripts = await LuaScripts.load(commander);
-                const queue = new RedisReflectionQueue({ client: commander, scripts, keys });
-                // Two batches of a sender connection in flight at once.
-                const twoAtATime = new RedisReflectionQueue({
-                    client: commander,
-                    scripts,
-                    keys,
-                    appendBatchesInFlight: 2,
-                });
+                // One batch of a sender connection in flight at a time, and two (the default).
+                const queue = new RedisReflectionQueue({ client: commander, scripts, keys, appendBatchesInFlight: 1 });
+                const twoAtATime = new RedisReflectionQueue({ client: commander, scripts, keys });
                 await queue.addSlot(group, S);
                 await queue.addSlot(group, X);
                 const append = (marker: number, on = queue) =>
@@ -709,7 +704,8 @@ describe('redis Lua scripts', function () {
             try {
                 const commander = bufferCommander(client);
                 const scripts = await LuaScripts.load(commander);
-                const queue = new RedisReflectionQueue({ client: commander, scripts, keys });
+                // One batch in flight: the second and third wait behind the first.
+                const queue = new RedisReflectionQueue({ client: commander, scripts, keys, appendBatchesInFlight: 1 });
                 await queue.addSlot(group, X);
                 const append = (marker: number) =>
                     queue.append({
