@@ -104,7 +104,7 @@ for i = 1, #payloadOrder do
 end
 for i = 1, #freedOrder do
     local deviceId = freedOrder[i]
-    redis.call('HINCRBY', countersKey, deviceId .. ':n', -freed[deviceId].n)
-    redis.call('HINCRBY', countersKey, deviceId .. ':b', -freed[deviceId].b)
+    redis.call('HINCRBY', countersKey, deviceId .. ':n', string.format('%d', -freed[deviceId].n))
+    redis.call('HINCRBY', countersKey, deviceId .. ':b', string.format('%d', -freed[deviceId].b))
 end
 return { 0, #members }

@@ -128,6 +128,8 @@ if held and count > 0 then
     end
 end
 
+-- Numbers go to Redis as decimal text: a Lua number would be formatted as a float (%.14g).
+local countText = string.format('%d', count)
 local results = {}
 for i = 1, count do
     results[i] = { {}, {} }
@@ -137,7 +139,7 @@ if count == 0 then
 end
 
 if held then
-    local firstId = redis.call('HINCRBY', countersKey, 'pid', count) - count + 1
+    local firstId = redis.call('HINCRBY', countersKey, 'pid', countText) - count + 1
     local fields = {}
     local entries = {}
     for i = 1, count do
@@ -147,7 +149,7 @@ if held then
         fields[#fields + 1] = payloadId .. ':m'
         fields[#fields + 1] = flags[i] .. ':' .. timestamps[i]
         fields[#fields + 1] = payloadId .. ':r'
-        fields[#fields + 1] = 1
+        fields[#fields + 1] = '1'
         entries[i] = payloadId .. ':' .. sender .. ':' .. holdToken
     end
     redis.call('HSET', payloadsKey, unpack(fields))
@@ -169,7 +171,7 @@ if #others == 0 then
 end
 
 local qkeys = { slots = slotsKey, queue = queueKey, counters = countersKey, payloads = payloadsKey }
-local firstId = redis.call('HINCRBY', countersKey, 'pid', count) - count + 1
+local firstId = redis.call('HINCRBY', countersKey, 'pid', countText) - count + 1
 local payloadIds = {}
 for i = 1, count do
     payloadIds[i] = string.format('%d', firstId + i - 1)
@@ -202,17 +204,24 @@ for j = 1, #others do
         local overflowed = results[overflowAt][2]
         overflowed[#overflowed + 1] = deviceId
     else
-        local lastSeq = redis.call('HINCRBY', countersKey, deviceId .. ':s', count)
+        local lastSeq = redis.call('HINCRBY', countersKey, deviceId .. ':s', countText)
         local firstSeq = lastSeq - count + 1
         local zargs = {}
         for i = 1, count do
-            zargs[#zargs + 1] = 0
+            zargs[#zargs + 1] = '0'
             zargs[#zargs + 1] = itemMember(deviceId, firstSeq + i - 1, payloadIds[i])
             local recipients = results[i][1]
             recipients[#recipients + 1] = deviceId
         end
         redis.call('ZADD', queueKey, unpack(zargs))
-        redis.call('HSET', countersKey, deviceId .. ':n', itemCount, deviceId .. ':b', bytes)
+        redis.call(
+            'HSET',
+            countersKey,
+            deviceId .. ':n',
+            string.format('%d', itemCount),
+            deviceId .. ':b',
+            string.format('%d', bytes)
+        )
         eventIds[#eventIds + 1] = deviceId
         eventSeqs[#eventIds] = lastSeq
     end
@@ -221,6 +230,7 @@ end
 -- Every slot that kept the items holds a reference to each of them.
 local refs = #eventIds
 if refs > 0 then
+    local refsText = string.format('%d', refs)
     local fields = {}
     for i = 1, count do
         local payloadId = payloadIds[i]
@@ -229,7 +239,7 @@ if refs > 0 then
         fields[#fields + 1] = payloadId .. ':m'
         fields[#fields + 1] = flags[i] .. ':' .. timestamps[i]
         fields[#fields + 1] = payloadId .. ':r'
-        fields[#fields + 1] = refs
+        fields[#fields + 1] = refsText
     end
     redis.call('HSET', payloadsKey, unpack(fields))
     publishAppendedItems(channel, eventIds, eventSeqs, flags, timestamps, bodies, count)

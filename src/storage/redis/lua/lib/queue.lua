@@ -60,7 +60,7 @@ end
 
 -- Drops `count` references to a payload; deletes it at zero.
 local function unrefPayload(qkeys, payloadId, count)
-    local refs = redis.call('HINCRBY', qkeys.payloads, payloadId .. ':r', -count)
+    local refs = redis.call('HINCRBY', qkeys.payloads, payloadId .. ':r', string.format('%d', -count))
     if refs <= 0 then
         redis.call('HDEL', qkeys.payloads, payloadId, payloadId .. ':m', payloadId .. ':r')
     end
@@ -142,21 +142,31 @@ end
 -- `flags[k]`, `timestamps[k]` (decimal strings) and `bodies[k]` (bytes). One item travels in the
 -- form of publishAppended; more in the binary form 0x02 | u32 big-endian header length |
 -- header JSON ["a", ids, seqs, [flags, ...], ["timestamp", ...], [envelope length, ...]] |
--- the envelopes, concatenated.
+-- the envelopes, concatenated. The header is written directly (every value is decimal text).
 local function publishAppendedItems(channel, deviceIds, seqs, flags, timestamps, bodies, count)
+    local seqTexts = {}
+    for i = 1, #deviceIds do
+        seqTexts[i] = string.format('%d', seqs[i])
+    end
+    local head = '["a",["' .. table.concat(deviceIds, '","') .. '"],[' .. table.concat(seqTexts, ',') .. '],'
     if count == 1 then
-        local header = cjson.encode({ 'a', deviceIds, seqs, tonumber(flags[1]), timestamps[1] })
+        local header = head .. string.format('%d', tonumber(flags[1])) .. ',"' .. timestamps[1] .. '"]'
         redis.call('SPUBLISH', channel, '\1' .. struct.pack('>I4', #header) .. header .. bodies[1])
         return
     end
-    local flagNumbers = {}
-    local stamps = {}
+    local flagTexts = {}
     local lengths = {}
     for k = 1, count do
-        flagNumbers[k] = tonumber(flags[k])
-        stamps[k] = timestamps[k]
-        lengths[k] = #bodies[k]
+        flagTexts[k] = string.format('%d', tonumber(flags[k]))
+        lengths[k] = string.format('%d', #bodies[k])
     end
-    local header = cjson.encode({ 'a', deviceIds, seqs, flagNumbers, stamps, lengths })
+    local header = head
+        .. '['
+        .. table.concat(flagTexts, ',')
+        .. '],["'
+        .. table.concat(timestamps, '","', 1, count)
+        .. '"],['
+        .. table.concat(lengths, ',')
+        .. ']]'
     redis.call('SPUBLISH', channel, '\2' .. struct.pack('>I4', #header) .. header .. table.concat(bodies, '', 1, count))
 end
