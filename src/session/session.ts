@@ -273,10 +273,16 @@ export class Session implements GroupMember {
         switch (event.type) {
             case 'appended': {
                 // Items up to the seq this event names; later ones come with their own event (Delivery).
-                // The item travels with the event; Delivery sends it from there when nothing is before it.
+                // The items travel with the event; Delivery sends each from there when nothing is before it.
                 const index = event.deviceIds.indexOf(state.hello.deviceId);
                 const seq = index >= 0 ? event.seqs?.[index] : undefined;
-                delivery.wakeQueue(seq, seq === undefined ? undefined : event.item);
+                const items = event.items;
+                if (seq === undefined || items === undefined) {
+                    delivery.wakeQueue(seq);
+                    break;
+                }
+                const first = seq - items.length + 1;
+                for (let k = 0; k < items.length; k++) delivery.wakeQueue(first + k, items[k]);
                 break;
             }
             case 'ephemeral':

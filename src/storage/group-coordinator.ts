@@ -68,7 +68,7 @@ export interface Leader {
     readonly term: number;
 }
 
-/** The one reflection an `appended` event announces, as stored (see GroupEvent). */
+/** A reflection an `appended` event carries, as stored (see GroupEvent). */
 export interface AppendedItem {
     readonly flags: number;
     readonly timestamp: number;
@@ -84,10 +84,11 @@ export type GroupEvent =
      * event, so whatever it was told in between (an ephemeral reflection)
      * keeps its place. Absent (an older node): everything queued.
      *
-     * `item`, when present (an append of one reflection; `seqs` is then
-     * present too), is that reflection: each named slot received exactly
-     * this one item, with seq `seqs[i]`. A receiver that has sent every
-     * item of its slot before `seqs[i]` sends it from the event without
+     * `items`, when present (an append of reflections; `seqs` is then
+     * present too), are those reflections, in order: each named slot
+     * received exactly these items, the last one with seq `seqs[i]` (item
+     * k of n with seq `seqs[i] - n + 1 + k`). A receiver that has sent every
+     * item of its slot before an item sends it from the event without
      * reading the queue. Absent (a release of held items, or an older
      * node): the items are read from the queue.
      */
@@ -95,7 +96,7 @@ export type GroupEvent =
           readonly type: 'appended';
           readonly deviceIds: readonly DeviceId[];
           readonly seqs?: readonly number[];
-          readonly item?: AppendedItem;
+          readonly items?: readonly AppendedItem[];
       }
     /** An ephemeral reflection for every connected device except the sender; never stored. */
     | {

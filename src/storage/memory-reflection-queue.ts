@@ -369,7 +369,7 @@ export class MemoryReflectionQueue implements ReflectionQueue {
         const seqs = deviceIds.map((deviceId) => (slots?.get(deviceId)?.nextSeq ?? FIRST_SEQ) - 1);
         if (item === undefined) return this.#publish(groupId, { type: 'appended', deviceIds, seqs });
         const { flags, timestamp, envelope } = item;
-        return this.#publish(groupId, { type: 'appended', deviceIds, seqs, item: { flags, timestamp, envelope } });
+        return this.#publish(groupId, { type: 'appended', deviceIds, seqs, items: [{ flags, timestamp, envelope }] });
     }
 
     #removeSlot(group: QueueGroup, deviceId: DeviceId): void {

@@ -245,8 +245,10 @@ export async function createRedisPostgresBackend(options: RedisPostgresBackendOp
             client: commander,
             scripts,
             keys,
-            // A cluster client may redirect a command to another node (MOVED/ASK): no pipelined appends.
+            // A cluster client may redirect a command to another node (MOVED/ASK): no pipelined appends,
+            // and a sender connection's batches one at a time.
             appendsInCallOrder: options.redisCluster !== true,
+            ...(options.redisCluster === true ? { appendBatchesInFlight: 1 } : {}),
         });
         const coordinator = new RedisGroupCoordinator({
             client: commander,

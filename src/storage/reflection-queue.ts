@@ -31,15 +31,18 @@
  *   or reissued ahead of it by the queue; whether a later one that was
  *   already issued is applied is not said (the caller sends no ReflectAck
  *   for it, so the device sends it again).
- * - Notification: every append that adds items publishes one `appended`
- *   event on the group bus naming the recipients, atomically with the
- *   append (no item is visible without its event following, and no event
- *   precedes its items). The event of an `append` carries each recipient's
- *   seq of the new item and the item itself (flags, timestamp, envelope as
- *   stored; GroupEvent in group-coordinator.ts), so a receiver that is up
- *   to date delivers it without a `read`; the event of a `releaseHeld`
- *   carries each recipient's newest seq and no item (the receiver reads).
- *   Events of one group arrive in the order of the changes.
+ * - Notification: every append that adds items is announced by an
+ *   `appended` event on the group bus naming the recipients, atomically with
+ *   the append (no item is visible without its event following, and no event
+ *   precedes its items). Appends of one sender connection in flight together
+ *   may be stored in one step and share one event (Redis batches them, see
+ *   redis-reflection-queue.ts); each append still settles on its own. The
+ *   event of appends carries each recipient's seq of the last new item and
+ *   the items themselves, in order (flags, timestamp, envelope as stored;
+ *   GroupEvent in group-coordinator.ts), so a receiver that is up to date
+ *   delivers them without a `read`; the event of a `releaseHeld` carries
+ *   each recipient's newest seq and no item (the receiver reads). Events of
+ *   one group arrive in the order of the changes.
  * - Limits: when an append would take a recipient beyond `limits.maxCount`
  *   items or `limits.maxBytes` envelope bytes, that recipient is removed
  *   (as by `removeSlot`) instead of receiving the item, and reported in

@@ -20,6 +20,19 @@ const LIMITS: QueueLimits = { maxCount: 1_000, maxBytes: 1_000_000 };
 
 type AppendOptions = Partial<Omit<AppendRequest, 'groupId' | 'senderDeviceId' | 'envelope'>>;
 
+/** The items the `appended` events carried for `device`, in order, with their seqs. */
+function announced(events: readonly GroupEvent[], device: DeviceId): { seq: number; envelope: string }[] {
+    const items: { seq: number; envelope: string }[] = [];
+    for (const event of events) {
+        if (event.type !== 'appended' || event.items === undefined || event.seqs === undefined) continue;
+        const index = event.deviceIds.indexOf(device);
+        if (index < 0) continue;
+        const first = event.seqs[index]! - event.items.length + 1;
+        event.items.forEach((item, k) => items.push({ seq: first + k, envelope: hex(item.envelope) }));
+    }
+    return items;
+}
+
 function appendedTo(event: GroupEvent): readonly DeviceId[] | undefined {
     return event.type === 'appended' ? event.deviceIds : undefined;
 }
@@ -298,6 +311,31 @@ export function reflectionQueueContract(name: string, factory: BackendFactory): 
                 expect(await envelopesOf(Y)).to.deep.equal(['01', '02']);
             });
 
+            it('drops every reference a step acks, also several to one payload, and finds far-apart seqs', async function () {
+                await members(X, Y);
+                for (let value = 0; value < 60; value++) await append(S, bytes(value, value));
+                const xs = await seqsOf(X);
+                const ys = await seqsOf(Y);
+                const far = [xs[0]!, xs[59]!, xs[30]!];
+                // X: three far-apart items; Y: the same three payloads and a run of others, one listed twice.
+                const acks = [
+                    { deviceId: X, seqs: far },
+                    { deviceId: Y, seqs: [ys[0]!, ys[59]!, ys[30]!, ys[5]!, ys[6]!, ys[6]!] },
+                ];
+                expect(await queue().ackMany(group, acks)).to.equal(8);
+                expect(await queue().stats(group, X)).to.deep.include({ count: 57, bytes: 114 });
+                expect(await queue().stats(group, Y)).to.deep.include({ count: 55, bytes: 110 });
+                expect(await envelopesOf(X)).to.not.include('0000');
+                expect((await envelopesOf(Y)).slice(0, 4)).to.deep.equal(['0101', '0202', '0303', '0404']);
+                // Everything else acked: nothing is left of either queue.
+                await queue().ackMany(group, [
+                    { deviceId: X, seqs: xs },
+                    { deviceId: Y, seqs: ys },
+                ]);
+                expect(await queue().stats(group, X)).to.deep.equal({ count: 0, bytes: 0, oldestTimestamp: undefined });
+                expect(await queue().stats(group, Y)).to.deep.equal({ count: 0, bytes: 0, oldestTimestamp: undefined });
+            });
+
             it('takes a large batch', async function () {
                 await members(X);
                 for (let value = 0; value < 300; value++) await append(S, bytes(value % 256));
@@ -414,9 +452,9 @@ export function reflectionQueueContract(name: string, factory: BackendFactory): 
                 if (first?.type !== 'appended' || second?.type !== 'appended' || release?.type !== 'appended') {
                     return expect.fail('expected appended events');
                 }
-                expect(first.item).to.deep.equal({ flags: 0x8002, timestamp: t0 + 5, envelope });
-                expect(second.item).to.deep.equal({ flags: 0, timestamp: t0 + 6, envelope: new Uint8Array(0) });
-                expect(release.item).to.equal(undefined);
+                expect(first.items).to.deep.equal([{ flags: 0x8002, timestamp: t0 + 5, envelope }]);
+                expect(second.items).to.deep.equal([{ flags: 0, timestamp: t0 + 6, envelope: new Uint8Array(0) }]);
+                expect(release.items).to.equal(undefined);
                 // The item's seq in each recipient's queue is the event's seq for it.
                 for (const device of [X, Y]) {
                     const seq = first.seqs?.[first.deviceIds.indexOf(device)];
@@ -437,14 +475,188 @@ export function reflectionQueueContract(name: string, factory: BackendFactory): 
                 expect(recorder.withoutMarkers()).to.deep.equal([]);
             });
 
-            it('publishes one event per append under concurrency', async function () {
+            it('announces every item of concurrent appends once, in order (an event may carry several)', async function () {
                 const recorder = await context.recorder(group);
                 await members(X, Y);
                 await Promise.all([1, 2, 3, 4, 5].map((value) => append(S, bytes(value))));
                 await recorder.flush();
                 const appended = recorder.withoutMarkers().map(appendedTo);
-                expect(appended).to.have.length(5);
+                expect(appended.length).to.be.within(1, 5);
                 for (const ids of appended) expect(sortedIds(ids ?? [])).to.deep.equal([X, Y]);
+                for (const device of [X, Y]) {
+                    expect(announced(recorder.withoutMarkers(), device)).to.deep.equal(
+                        (await readAll(device)).map((item) => ({ seq: item.seq, envelope: hex(item.envelope) })),
+                    );
+                }
+            });
+        });
+
+        describe('appends of one sender connection in flight together', function () {
+            /** Starts the appends at once (without waiting), as a pipelining session does; settles each. */
+            function appendAll(
+                sender: DeviceId,
+                appends: readonly (AppendOptions & { readonly envelope: Uint8Array })[],
+            ): Promise<PromiseSettledResult<AppendResult>[]> {
+                return Promise.allSettled(appends.map(({ envelope, ...options }) => append(sender, envelope, options)));
+            }
+
+            function results(settled: readonly PromiseSettledResult<AppendResult>[]): (AppendResult | string)[] {
+                return settled.map((result) =>
+                    result.status === 'fulfilled' ? result.value : (result.reason as Error).constructor.name,
+                );
+            }
+
+            async function present(device: DeviceId, connectionId: string, liveMs = 60_000): Promise<void> {
+                await context.backend().coordinator.register(group, {
+                    deviceId: device,
+                    connectionId,
+                    nodeId: 'node-1',
+                    connectedSince: t0,
+                    expiresAt: t0 + liveMs,
+                });
+            }
+
+            it('stores each in call order with its own result and announces each item once', async function () {
+                const recorder = await context.recorder(group);
+                await members(S, X, Y);
+                await present(S, 'c-s');
+                const settled = await appendAll(
+                    S,
+                    [1, 2, 3, 4].map((value) => ({
+                        envelope: bytes(value, value),
+                        flags: value,
+                        timestamp: t0 + value,
+                        senderConnectionId: 'c-s',
+                    })),
+                );
+                expect(results(settled)).to.deep.equal(Array(4).fill({ recipients: [X, Y], overflowed: [] }));
+                for (const device of [X, Y]) {
+                    const items = await readAll(device);
+                    expect(items.map((item) => [hex(item.envelope), item.flags, item.timestamp])).to.deep.equal(
+                        [1, 2, 3, 4].map((value) => [hex(bytes(value, value)), value, t0 + value]),
+                    );
+                    expectConsecutive(items.map((item) => item.seq));
+                    await recorder.flush();
+                    expect(announced(recorder.withoutMarkers(), device)).to.deep.equal(
+                        items.map((item) => ({ seq: item.seq, envelope: hex(item.envelope) })),
+                    );
+                }
+                for (const event of recorder.withoutMarkers()) {
+                    if (event.type !== 'appended') continue;
+                    expect(event.items?.map((item) => [item.flags, item.timestamp])).to.deep.equal(
+                        event.items?.map((item) => [item.envelope[0], t0 + item.envelope[0]!]),
+                    );
+                }
+            });
+
+            it('removes a recipient that overflows on a middle item: it gets none after it, the others all', async function () {
+                const limits = { maxCount: 4, maxBytes: 1_000 };
+                const recorder = await context.recorder(group);
+                await members(X);
+                await append(S, bytes(0xa), { limits });
+                await append(S, bytes(0xb), { limits });
+                await members(Y);
+                const settled = await appendAll(
+                    S,
+                    [1, 2, 3, 4].map((value) => ({ envelope: bytes(value), limits })),
+                );
+                expect(results(settled)).to.deep.equal([
+                    { recipients: [X, Y], overflowed: [] },
+                    { recipients: [X, Y], overflowed: [] },
+                    { recipients: [Y], overflowed: [X] },
+                    { recipients: [Y], overflowed: [] },
+                ]);
+                expect(await queue().listSlots(group)).to.deep.equal([Y]);
+                expect(await readAll(X)).to.deep.equal([]);
+                expect(await queue().stats(group, X)).to.deep.equal({ count: 0, bytes: 0, oldestTimestamp: undefined });
+                expect(await envelopesOf(Y)).to.deep.equal(['01', '02', '03', '04']);
+                await recorder.flush();
+                expect(announced(recorder.withoutMarkers(), Y).map((item) => item.envelope)).to.deep.equal([
+                    '01',
+                    '02',
+                    '03',
+                    '04',
+                ]);
+                // Y's queue and the payloads are consistent: acking everything leaves nothing behind.
+                for (const item of await readAll(Y)) expect(await queue().ack(group, Y, item.seq)).to.equal(true);
+                expect(await queue().stats(group, Y)).to.deep.equal({ count: 0, bytes: 0, oldestTimestamp: undefined });
+            });
+
+            it('stops at the first append whose presence has lapsed: it and every later one are refused', async function () {
+                const recorder = await context.recorder(group);
+                await members(S, X);
+                await present(S, 'c-s', 1_000);
+                const settled = await appendAll(
+                    S,
+                    [998, 999, 1_000, 1_001].map((offset, index) => ({
+                        envelope: bytes(index + 1),
+                        timestamp: t0 + offset,
+                        senderConnectionId: 'c-s',
+                    })),
+                );
+                expect(results(settled)).to.deep.equal([
+                    { recipients: [X], overflowed: [] },
+                    { recipients: [X], overflowed: [] },
+                    'PresenceLostError',
+                    'PresenceLostError',
+                ]);
+                expect(await envelopesOf(X)).to.deep.equal(['01', '02']);
+                await recorder.flush();
+                expect(announced(recorder.withoutMarkers(), X).map((item) => item.envelope)).to.deep.equal([
+                    '01',
+                    '02',
+                ]);
+            });
+
+            it('refuses every append of a connection that is not the presence, storing nothing', async function () {
+                const recorder = await context.recorder(group);
+                await members(S, X);
+                await present(S, 'c-new');
+                const settled = await appendAll(
+                    S,
+                    [1, 2, 3].map((value) => ({ envelope: bytes(value), senderConnectionId: 'c-old' })),
+                );
+                expect(results(settled)).to.deep.equal(Array(3).fill('PresenceLostError'));
+                expect(await readAll(X)).to.deep.equal([]);
+                await recorder.flush();
+                expect(recorder.withoutMarkers()).to.deep.equal([]);
+            });
+
+            it('holds items in order until the first one after the lock’s expiry, which is refused with the rest', async function () {
+                await members(X);
+                const token = await takeLock(S, 'c-s', 1_000);
+                const settled = await appendAll(
+                    S,
+                    [998, 999, 1_000, 1_001].map((offset, index) => ({
+                        envelope: bytes(index + 1),
+                        timestamp: t0 + offset,
+                        hold: token,
+                    })),
+                );
+                expect(results(settled)).to.deep.equal([
+                    { recipients: [], overflowed: [] },
+                    { recipients: [], overflowed: [] },
+                    'LockLostError',
+                    'LockLostError',
+                ]);
+                expect(await readAll(X)).to.deep.equal([]);
+                expect(await queue().releaseHeld(group, token, LIMITS)).to.deep.equal({ released: 2, overflowed: [] });
+                expect(await envelopesOf(X)).to.deep.equal(['01', '02']);
+            });
+
+            it('keeps call order across held and delivered appends', async function () {
+                await members(X);
+                const token = await takeLock(S, 'c-s');
+                const settled = await appendAll(S, [
+                    { envelope: bytes(1) },
+                    { envelope: bytes(2), hold: token },
+                    { envelope: bytes(3), hold: token },
+                    { envelope: bytes(4) },
+                ]);
+                expect(settled.map((result) => result.status)).to.deep.equal(Array(4).fill('fulfilled'));
+                expect(await envelopesOf(X)).to.deep.equal(['01', '04']);
+                await queue().releaseHeld(group, token, LIMITS);
+                expect(await envelopesOf(X)).to.deep.equal(['01', '04', '02', '03']);
             });
         });
 

@@ -1,7 +1,7 @@
 /**
  * Wire format of group events on the Redis bus: one compact JSON array per
  * message, except the `appended` event of an append, which carries the
- * reflection's envelope as raw bytes. Device ids (u64) travel as decimal
+ * reflections' envelopes as raw bytes (one item, or a batch of them). Device ids (u64) travel as decimal
  * strings, bytes in JSON as base64, and terms as decimal strings (that is
  * how the Lua scripts, which publish `appended`, `kick`, `transaction-ended`
  * and `promoted`, write them).
@@ -12,12 +12,16 @@
  * | `appended` + item   | 0x01, u32 big-endian n, n bytes of the JSON header |
  * |                     | `["a", [deviceId, ...], [seq, ...], flags, "timestamp"]`, |
  * |                     | then the envelope (the rest of the message)        |
+ * | `appended` + items  | 0x02, u32 big-endian n, n bytes of the JSON header |
+ * |                     | `["a", [deviceId, ...], [seq, ...], [flags, ...], ["timestamp", ...], [length, ...]]`, |
+ * |                     | then the envelopes, concatenated (the rest of the message); |
+ * |                     | seqs are those of the last item                    |
  * | `ephemeral`         | `["x", senderDeviceId, flags, timestamp, envelope]`|
  * | `kick`              | `["k", deviceId, connectionId, code]`              |
  * | `transaction-ended` | `["e", deviceId, connectionId, encryptedScope, token]` (token absent from older nodes) |
  * | `promoted`          | `["p", deviceId, connectionId, term]`              |
  *
- * A JSON message starts with `[` (0x5b), so the first byte tells the two
+ * A JSON message starts with `[` (0x5b), so the first byte tells the
  * forms apart. Subscribers receive messages as Buffers (bus-connection.ts).
  *
  * A subscription barrier `["m", nonce]` also travels on the channel (see
@@ -25,26 +29,49 @@
  * the barriers it did not send.
  */
 import { ensureDeviceId, isDeviceId, type DeviceId } from '../../../d2m/index.js';
-import type { GroupEvent } from '../group-coordinator.js';
+import type { AppendedItem, GroupEvent } from '../group-coordinator.js';
 
 /** First byte of an `appended` event that carries its item. */
 const APPENDED_WITH_ITEM = 0x01;
+/** First byte of an `appended` event that carries more than one item. */
+const APPENDED_WITH_ITEMS = 0x02;
 /** The marker byte and the header length. */
 const ITEM_PREFIX_BYTE_LENGTH = 5;
+
+function binaryAppended(marker: number, header: unknown, items: readonly AppendedItem[]): Buffer {
+    const headerBytes = Buffer.from(JSON.stringify(header));
+    let length = ITEM_PREFIX_BYTE_LENGTH + headerBytes.byteLength;
+    for (const item of items) length += item.envelope.byteLength;
+    const message = Buffer.allocUnsafe(length);
+    message[0] = marker;
+    message.writeUInt32BE(headerBytes.byteLength, 1);
+    headerBytes.copy(message, ITEM_PREFIX_BYTE_LENGTH);
+    let offset = ITEM_PREFIX_BYTE_LENGTH + headerBytes.byteLength;
+    for (const item of items) {
+        message.set(item.envelope, offset);
+        offset += item.envelope.byteLength;
+    }
+    return message;
+}
 
 export function encodeGroupEvent(event: GroupEvent): string | Buffer {
     switch (event.type) {
         case 'appended': {
             const ids = event.deviceIds.map(String);
-            if (event.item !== undefined && event.seqs !== undefined) {
-                const { flags, timestamp, envelope } = event.item;
-                const header = Buffer.from(JSON.stringify(['a', ids, event.seqs, flags, String(timestamp)]));
-                const message = Buffer.allocUnsafe(ITEM_PREFIX_BYTE_LENGTH + header.byteLength + envelope.byteLength);
-                message[0] = APPENDED_WITH_ITEM;
-                message.writeUInt32BE(header.byteLength, 1);
-                header.copy(message, ITEM_PREFIX_BYTE_LENGTH);
-                message.set(envelope, ITEM_PREFIX_BYTE_LENGTH + header.byteLength);
-                return message;
+            const items = event.items;
+            if (items !== undefined && items.length > 0 && event.seqs !== undefined) {
+                const header =
+                    items.length === 1
+                        ? ['a', ids, event.seqs, items[0]!.flags, String(items[0]!.timestamp)]
+                        : [
+                              'a',
+                              ids,
+                              event.seqs,
+                              items.map((item) => item.flags),
+                              items.map((item) => String(item.timestamp)),
+                              items.map((item) => item.envelope.byteLength),
+                          ];
+                return binaryAppended(items.length === 1 ? APPENDED_WITH_ITEM : APPENDED_WITH_ITEMS, header, items);
             }
             return JSON.stringify(event.seqs === undefined ? ['a', ids] : ['a', ids, event.seqs]);
         }
@@ -98,7 +125,9 @@ export function decodeBarrier(message: string | Uint8Array): string | undefined 
 
 /** The event, or undefined when the message is not a well-formed event. */
 export function decodeGroupEvent(message: string | Uint8Array): GroupEvent | undefined {
-    if (typeof message !== 'string' && message[0] === APPENDED_WITH_ITEM) return decodeAppendedWithItem(message);
+    if (typeof message !== 'string' && (message[0] === APPENDED_WITH_ITEM || message[0] === APPENDED_WITH_ITEMS)) {
+        return decodeAppendedWithItems(message);
+    }
     let value: unknown;
     try {
         value = JSON.parse(messageText(message));
@@ -156,8 +185,8 @@ export function decodeGroupEvent(message: string | Uint8Array): GroupEvent | und
     }
 }
 
-/** The binary `appended` form (see the table above); the envelope is copied out of the message. */
-function decodeAppendedWithItem(message: Uint8Array): GroupEvent | undefined {
+/** The binary `appended` forms (see the table above); the envelopes are copied out of the message. */
+function decodeAppendedWithItems(message: Uint8Array): GroupEvent | undefined {
     if (message.byteLength < ITEM_PREFIX_BYTE_LENGTH) return undefined;
     const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
     const headerEnd = ITEM_PREFIX_BYTE_LENGTH + view.getUint32(1);
@@ -169,18 +198,46 @@ function decodeAppendedWithItem(message: Uint8Array): GroupEvent | undefined {
         const ids = fields[1];
         const seqs = fields[2];
         if (!Array.isArray(ids) || !Array.isArray(seqs) || seqs.length !== ids.length) return undefined;
-        const flags = integerField(fields[3]);
-        if (flags < 0 || flags > 0xffff) return undefined;
-        return {
-            type: 'appended',
-            deviceIds: ids.map((id: unknown) => deviceIdField(id)),
-            seqs: seqs.map((seq: unknown) => integerField(seq)),
+        const deviceIds = ids.map((id: unknown) => deviceIdField(id));
+        const seqNumbers = seqs.map((seq: unknown) => integerField(seq));
+        const items: AppendedItem[] = [];
+        if (message[0] === APPENDED_WITH_ITEM) {
             // A copy: a view would keep the whole message (or the socket's read buffer) alive.
-            item: { flags, timestamp: integerField(fields[4]), envelope: new Uint8Array(message.subarray(headerEnd)) },
-        };
+            items.push({
+                flags: flagsField(fields[3]),
+                timestamp: integerField(fields[4]),
+                envelope: new Uint8Array(message.subarray(headerEnd)),
+            });
+        } else {
+            const flags = fields[3];
+            const timestamps = fields[4];
+            const lengths = fields[5];
+            if (!Array.isArray(flags) || !Array.isArray(timestamps) || !Array.isArray(lengths)) return undefined;
+            const count = flags.length;
+            if (count < 2 || timestamps.length !== count || lengths.length !== count) return undefined;
+            let offset = headerEnd;
+            for (let index = 0; index < count; index++) {
+                const length = integerField(lengths[index]);
+                if (length < 0 || offset + length > message.byteLength) return undefined;
+                items.push({
+                    flags: flagsField(flags[index]),
+                    timestamp: integerField(timestamps[index]),
+                    envelope: new Uint8Array(message.subarray(offset, offset + length)),
+                });
+                offset += length;
+            }
+            if (offset !== message.byteLength) return undefined;
+        }
+        return { type: 'appended', deviceIds, seqs: seqNumbers, items };
     } catch {
         return undefined;
     }
+}
+
+function flagsField(value: unknown): number {
+    const flags = integerField(value);
+    if (flags < 0 || flags > 0xffff) throw new TypeError('flags out of range');
+    return flags;
 }
 
 /** Decimal text of a device id, as keys and scripts use it. */

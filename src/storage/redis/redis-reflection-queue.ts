@@ -4,19 +4,34 @@
  * inside the scripts. With `appendfsync always`, a resolved `append` is on
  * disk before it resolves, which is what ReflectAck promises.
  *
- * Appends in call order: `append` issues its EVALSHA synchronously (no
- * await before the command reaches the connection's queue, watchdog and
- * timing wrappers included), and one connection's commands run in the
- * order they were sent. The one retry, EVAL after NOSCRIPT, would be sent
- * behind later appends already issued, so it is allowed only for an append
- * that had the sender's connection to itself: no append of the sender was
- * in flight when it was sent, and none was sent after it. Otherwise the
- * append fails (retryable, the session closes with 1013); its neighbours
- * in flight got NOSCRIPT too, unless another client reloaded the script
- * between them, in which case a later one may be stored without the
- * earlier one (not acknowledged; the device sends both again). A cluster
- * connection may redirect a command to another node (MOVED/ASK), so there
- * `appendsInCallOrder` is false.
+ * Batched appends: the appends of one sender connection (group, device and
+ * connection id) are stored in batches, one script call each
+ * (reflect-append.lua). An append is sent at once while the connection has
+ * fewer than `appendBatchesInFlight` batches in flight (default two);
+ * otherwise it waits, and the appends waiting when a batch settles go
+ * together in the next one(s): in call order, as far as they share the hold
+ * token and limits, bounded in items and bytes. So the appends that arrive
+ * while batches are stored (and fsynced) share the next call. Within a
+ * batch the script stores the items in order and stops at the first one a
+ * fence refuses: that append and every later one of the batch reject
+ * (LockLostError, PresenceLostError), the earlier ones resolve. A failed
+ * call rejects every append of its batch and the appends waiting behind it
+ * (none is sent after a failure of an earlier one; appends called later are
+ * sent as usual).
+ *
+ * Appends in call order: a batch is sent (its EVALSHA issued) in one
+ * synchronous step, batches of a sender connection in call order, and one
+ * connection's commands run in the order they were sent. The one retry,
+ * EVAL after NOSCRIPT, would be sent behind later batches already issued,
+ * so it is allowed only for a batch that had the sender connection to
+ * itself: no batch of it was in flight when it was sent, and none was sent
+ * after it. Otherwise the batch fails (retryable, the session closes with
+ * 1013); its neighbours in flight got NOSCRIPT too, unless another client
+ * reloaded the script between them, in which case a later one may be
+ * stored without the earlier one (not acknowledged; the device sends both
+ * again). A cluster connection may redirect a command to another node
+ * (MOVED/ASK), so there `appendsInCallOrder` is false (the session sends
+ * one append at a time) and the backend allows one batch in flight.
  */
 import type { DeviceId } from '../../../d2m/index.js';
 import { LockLostError, PresenceLostError, StorageError } from '../../errors.js';
@@ -54,12 +69,45 @@ export interface RedisReflectionQueueOptions {
     readonly keys: RedisKeys;
     /** Whether one connection carries every append of a group in order (false for a cluster); default true. */
     readonly appendsInCallOrder?: boolean;
+    /** Append batches of one sender connection in flight at once (default DEFAULT_APPEND_BATCHES_IN_FLIGHT). */
+    readonly appendBatchesInFlight?: number;
 }
 
 /** Numbers the scripts compare against; a missing limit means "no limit". */
 function limitArg(value: number): string {
     if (Number.isNaN(value)) throw new StorageError('a queue limit is NaN', { retryable: false });
     return String(Number.isFinite(value) ? Math.max(0, Math.floor(value)) : Number.MAX_SAFE_INTEGER);
+}
+
+/** Items stored by one script call at most. */
+export const MAX_APPEND_BATCH_ITEMS = 32;
+/**
+ * Append batches of one sender connection in flight at once, by default: two, so one batch is
+ * stored (and fsynced) while the appends that come meanwhile wait and go together in the next
+ * (in the fan-out benchmark, more throughput and less Redis CPU per delivery than one or three).
+ */
+export const DEFAULT_APPEND_BATCHES_IN_FLIGHT = 2;
+/** Envelope bytes of one script call at most, unless it stores one item. */
+export const MAX_APPEND_BATCH_BYTES = 1024 * 1024;
+
+/** An append waiting for its batch, or in it. */
+interface PendingAppend {
+    readonly request: AppendRequest;
+    readonly keys: ReturnType<RedisKeys['queue']>;
+    /** `<flags>:<timestamp>:<envelope length>` (see reflect-append.lua). */
+    readonly item: string;
+    resolve(result: AppendResult): void;
+    reject(error: unknown): void;
+}
+
+/** The appends of one sender connection. */
+interface SenderAppends {
+    /** Waiting to be sent, in call order. */
+    readonly pending: PendingAppend[];
+    /** Batches sent and not settled. */
+    inFlight: number;
+    /** Batches sent so far (for the NOSCRIPT fall-back). */
+    issued: number;
 }
 
 function deviceIdList(value: unknown, what: string): DeviceId[] {
@@ -71,12 +119,17 @@ export class RedisReflectionQueue implements ReflectionQueue {
     readonly #client: RedisCommander;
     readonly #scripts: LuaScripts;
     readonly #keys: RedisKeys;
-    /** Appends in flight per sender (group and device), for the NOSCRIPT fall-back. */
-    readonly #senders = new Map<string, { inFlight: number; issued: number }>();
+    /** Appends waiting or in flight per sender connection (group, device and connection id). */
+    readonly #senders = new Map<string, SenderAppends>();
+    readonly #batchesInFlight: number;
     #closed = false;
 
     public constructor(options: RedisReflectionQueueOptions) {
         this.appendsInCallOrder = options.appendsInCallOrder ?? true;
+        this.#batchesInFlight = options.appendBatchesInFlight ?? DEFAULT_APPEND_BATCHES_IN_FLIGHT;
+        if (!Number.isSafeInteger(this.#batchesInFlight) || this.#batchesInFlight < 1) {
+            throw new RangeError(`appendBatchesInFlight must be a positive integer, got ${this.#batchesInFlight}`);
+        }
         this.#client = options.client;
         this.#scripts = options.scripts;
         this.#keys = options.keys;
@@ -103,60 +156,145 @@ export class RedisReflectionQueue implements ReflectionQueue {
         return deviceIdList(reply, 'slots').sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     }
 
-    public async append(request: AppendRequest): Promise<AppendResult> {
-        const keys = this.#open().queue(request.groupId);
+    public append(request: AppendRequest): Promise<AppendResult> {
+        let keys: ReturnType<RedisKeys['queue']>;
+        let item: string;
+        try {
+            keys = this.#open().queue(request.groupId);
+            item = `${integerArg(request.flags, 'flags')}:${integerArg(request.timestamp, 'timestamp')}:${request.envelope.byteLength}`;
+            limitArg(request.limits.maxCount);
+            limitArg(request.limits.maxBytes);
+        } catch (error) {
+            return Promise.reject(
+                error instanceof Error ? error : new StorageError(String(error), { retryable: false }),
+            );
+        }
+        const senderKey = `${request.groupId}/${deviceIdText(request.senderDeviceId)}/${request.senderConnectionId ?? ''}`;
+        let sender = this.#senders.get(senderKey);
+        if (sender === undefined) {
+            sender = { pending: [], inFlight: 0, issued: 0 };
+            this.#senders.set(senderKey, sender);
+        }
+        const state = sender;
+        return new Promise<AppendResult>((resolve, reject) => {
+            state.pending.push({ request, keys, item, resolve, reject });
+            // Sent at once unless the sender connection's batches in flight are at the bound: then it
+            // waits, with whatever follows, for the next batch.
+            this.#sendWaiting(senderKey, state);
+        });
+    }
+
+    /**
+     * Sends the sender connection's waiting appends in batches, while fewer
+     * than the allowed batches are in flight: in order, each batch as far as
+     * its appends share the hold token and limits (at most
+     * MAX_APPEND_BATCH_ITEMS items and, beyond one item,
+     * MAX_APPEND_BATCH_BYTES envelope bytes). What stays waiting is sent
+     * as soon as a batch settles.
+     */
+    #sendWaiting(senderKey: string, sender: SenderAppends): void {
+        while (sender.pending.length > 0 && sender.inFlight < this.#batchesInFlight) {
+            const { request } = sender.pending[0]!;
+            let count = 1;
+            let bytes = request.envelope.byteLength;
+            while (count < sender.pending.length && count < MAX_APPEND_BATCH_ITEMS) {
+                const next = sender.pending[count]!.request;
+                if (
+                    next.hold !== request.hold ||
+                    next.limits.maxCount !== request.limits.maxCount ||
+                    next.limits.maxBytes !== request.limits.maxBytes ||
+                    bytes + next.envelope.byteLength > MAX_APPEND_BATCH_BYTES
+                ) {
+                    break;
+                }
+                bytes += next.envelope.byteLength;
+                count += 1;
+            }
+            const batch = sender.pending.splice(0, count);
+            // No earlier batch of the sender connection is pending (none can fail behind this one's back) ...
+            const alone = sender.inFlight === 0;
+            sender.inFlight += 1;
+            sender.issued += 1;
+            const issued = sender.issued;
+            // ... and none was sent after it (it would run before the EVAL): only then EVAL again.
+            const evalOnNoScript = () => alone && sender.issued === issued;
+            void this.#store(batch, evalOnNoScript).then((failure) => {
+                sender.inFlight -= 1;
+                // Nothing waiting behind a failed call is sent: it fails the same way.
+                if (failure !== undefined) for (const entry of sender.pending.splice(0)) entry.reject(failure.error);
+                if (sender.pending.length > 0) this.#sendWaiting(senderKey, sender);
+                else if (sender.inFlight === 0) this.#senders.delete(senderKey);
+            });
+        }
+    }
+
+    /** Stores a batch in one script call and settles each append of it; resolves the call's failure, if any. */
+    async #store(
+        batch: readonly PendingAppend[],
+        evalOnNoScript: () => boolean,
+    ): Promise<{ readonly error: unknown } | undefined> {
+        const { request, keys } = batch[0]!;
         const { lock, presence } = this.#keys.coordinator(request.groupId);
+        const envelopes =
+            batch.length === 1
+                ? bufferOf(request.envelope)
+                : Buffer.concat(batch.map((entry) => entry.request.envelope));
         const args = [
             this.#keys.channel(request.groupId),
             deviceIdText(request.senderDeviceId),
-            integerArg(request.flags, 'flags'),
-            integerArg(request.timestamp, 'timestamp'),
-            bufferOf(request.envelope),
             limitArg(request.limits.maxCount),
             limitArg(request.limits.maxBytes),
             request.hold === undefined ? '0' : '1',
             request.hold ?? '',
             request.senderConnectionId ?? '',
+            batch.map((entry) => entry.item).join(','),
+            envelopes,
         ];
-        const senderKey = `${request.groupId}/${deviceIdText(request.senderDeviceId)}`;
-        let sender = this.#senders.get(senderKey);
-        if (sender === undefined) {
-            sender = { inFlight: 0, issued: 0 };
-            this.#senders.set(senderKey, sender);
-        }
-        // No earlier append of the sender is pending (none can fail behind this one's back) ...
-        const alone = sender.inFlight === 0;
-        sender.inFlight += 1;
-        sender.issued += 1;
-        const issued = sender.issued;
-        const state = sender;
-        // Sent before this method first awaits (see the header): call order is send order.
-        const reply = this.#scripts.run(
-            this.#client,
-            'reflect-append',
-            [keys.slots, keys.queue, keys.counters, keys.payloads, keys.held, lock, presence],
-            args,
-            // ... and none was sent after it (it would run before the EVAL): only then EVAL again.
-            { evalOnNoScript: () => alone && state.issued === issued },
-        );
         let status: ScriptStatus;
-        let values: readonly unknown[];
+        let results: readonly unknown[];
         try {
-            ({ status, values } = await reply);
-        } finally {
-            state.inFlight -= 1;
-            if (state.inFlight === 0) this.#senders.delete(senderKey);
+            const reply = await this.#scripts.run(
+                this.#client,
+                'reflect-append',
+                [keys.slots, keys.queue, keys.counters, keys.payloads, keys.held, lock, presence],
+                args,
+                { evalOnNoScript },
+            );
+            status = reply.status;
+            results = replyArray(reply.values[0], 'append results');
+            const refused = status === ScriptStatus.LOCK_LOST || status === ScriptStatus.PRESENCE_LOST;
+            if (
+                refused ? results.length >= batch.length : status !== ScriptStatus.OK || results.length !== batch.length
+            ) {
+                throw new StorageError(`reflect-append stored ${results.length} of ${batch.length} items`, {
+                    retryable: false,
+                });
+            }
+        } catch (error) {
+            for (const entry of batch) entry.reject(error);
+            return { error };
         }
-        if (status === ScriptStatus.PRESENCE_LOST) {
-            throw new PresenceLostError('refused a reflection: its connection is no longer the slot’s presence');
+        for (let index = 0; index < results.length; index++) {
+            const entry = batch[index]!;
+            try {
+                const [recipients, overflowed] = replyArray(results[index], 'append result');
+                entry.resolve({
+                    recipients: deviceIdList(recipients, 'recipients'),
+                    overflowed: deviceIdList(overflowed, 'overflowed'),
+                });
+            } catch (error) {
+                entry.reject(error);
+            }
         }
-        if (status === ScriptStatus.LOCK_LOST) {
-            throw new LockLostError('refused a held reflection: its transaction lock is no longer current');
+        // The first item refused and every one after it: nothing of them was stored.
+        for (let index = results.length; index < batch.length; index++) {
+            batch[index]!.reject(
+                status === ScriptStatus.LOCK_LOST
+                    ? new LockLostError('refused a held reflection: its transaction lock is no longer current')
+                    : new PresenceLostError('refused a reflection: its connection is no longer the slot’s presence'),
+            );
         }
-        return {
-            recipients: deviceIdList(values[0], 'recipients'),
-            overflowed: deviceIdList(values[1], 'overflowed'),
-        };
+        return undefined;
     }
 
     public async releaseHeld(groupId: GroupId, token: string, limits: QueueLimits): Promise<ReleaseResult> {

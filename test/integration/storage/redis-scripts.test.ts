@@ -185,9 +185,9 @@ describe('redis Lua scripts', function () {
             // Each event carries the item as stored (binary on the bus).
             const item = (...values: number[]) => ({ flags: 0, timestamp: 1_000, envelope: bytes(...values) });
             expect(await settle()).to.deep.equal([
-                { type: 'appended', deviceIds: [X, Y], seqs: [1, 1], item: item(1, 1) },
-                { type: 'appended', deviceIds: [Y], seqs: [2], item: item(2) },
-                { type: 'appended', deviceIds: [X], seqs: [2], item: item(3) },
+                { type: 'appended', deviceIds: [X, Y], seqs: [1, 1], items: [item(1, 1)] },
+                { type: 'appended', deviceIds: [Y], seqs: [2], items: [item(2)] },
+                { type: 'appended', deviceIds: [X], seqs: [2], items: [item(3)] },
             ]);
         });
 
@@ -302,6 +302,31 @@ describe('redis Lua scripts', function () {
                 bytes: 0,
                 oldestTimestamp: undefined,
             });
+        });
+
+        it('reflect-ack: frees a payload whose references a batch drops together, and keeps the others', async function () {
+            await backend.queue.addSlot(group, X);
+            await backend.queue.addSlot(group, Y);
+            for (let marker = 1; marker <= 3; marker++) await append(S, bytes(marker));
+            // Payload 1 loses both references, payload 2 one of two, in one call (one far-apart seq too).
+            const acks = [
+                { deviceId: X, seqs: [1, 2, 2] },
+                { deviceId: Y, seqs: [1, 2 ** 40] },
+            ];
+            expect(await backend.queue.ackMany(group, acks)).to.equal(3);
+            expect(await payloadCount()).to.equal(2);
+            expect(String(await command('HGET', keys.queue(group).payloads, '2:r'))).to.equal('1');
+            expect((await backend.queue.read(group, Y, 0, 10, 1_000)).map((item) => hex(item.envelope))).to.deep.equal([
+                '02',
+                '03',
+            ]);
+            expect(
+                await backend.queue.ackMany(group, [
+                    { deviceId: Y, seqs: [2, 3] },
+                    { deviceId: X, seqs: [3] },
+                ]),
+            ).to.equal(3);
+            expect(await payloadCount()).to.equal(0);
         });
 
         it('queue-read: pages by seq, counts bytes, returns at least one item', async function () {
@@ -503,7 +528,7 @@ describe('redis Lua scripts', function () {
                     type: 'appended',
                     deviceIds: [big],
                     seqs: [1],
-                    item: { flags: 0, timestamp: 1_000, envelope: bytes(1) },
+                    items: [{ flags: 0, timestamp: 1_000, envelope: bytes(1) }],
                 },
             ]);
         });
@@ -516,13 +541,23 @@ describe('redis Lua scripts', function () {
                     type: 'appended',
                     deviceIds: [deviceId(7), deviceId(2n ** 64n - 1n)],
                     seqs: [3, 2 ** 40],
-                    item: { flags: 0xffff, timestamp: 1_700_000_000_123, envelope: bytes(0x01, 0x5b, 0, 10, 255) },
+                    items: [{ flags: 0xffff, timestamp: 1_700_000_000_123, envelope: bytes(0x01, 0x5b, 0, 10, 255) }],
                 },
                 {
                     type: 'appended',
                     deviceIds: [deviceId(1)],
                     seqs: [1],
-                    item: { flags: 1, timestamp: 0, envelope: bytes() },
+                    items: [{ flags: 1, timestamp: 0, envelope: bytes() }],
+                },
+                {
+                    type: 'appended',
+                    deviceIds: [deviceId(7), deviceId(2n ** 64n - 1n)],
+                    seqs: [5, 2 ** 40],
+                    items: [
+                        { flags: 0xffff, timestamp: 1_700_000_000_123, envelope: bytes(0x02, 0x5b, 0, 10, 255) },
+                        { flags: 0, timestamp: 0, envelope: bytes() },
+                        { flags: 3, timestamp: 7, envelope: bytes(9) },
+                    ],
                 },
                 { type: 'kick', deviceId: X, connectionId: 'a"b\\c', code: 4112 },
                 { type: 'transaction-ended', deviceId: X, connectionId: 'c', encryptedScope: bytes(0, 1, 255) },
@@ -540,7 +575,7 @@ describe('redis Lua scripts', function () {
                 type: 'appended',
                 deviceIds: [deviceId(1)],
                 seqs: [1],
-                item: { flags: 0, timestamp: 5, envelope: bytes(7) },
+                items: [{ flags: 0, timestamp: 5, envelope: bytes(7) }],
             });
             for (const bad of [
                 Buffer.of(1, 0, 0),
@@ -553,6 +588,30 @@ describe('redis Lua scripts', function () {
             ]) {
                 expect(decodeGroupEvent(bad), bad.toString('hex')).to.equal(undefined);
             }
+            // The batch form: envelopes of the listed lengths, exactly the rest of the message.
+            const batch = (json: string, envelopes: number[]) => {
+                const text = Buffer.from(json);
+                return Buffer.concat([Buffer.of(2, 0, 0, 0, text.byteLength), text, Buffer.from(envelopes)]);
+            };
+            expect(decodeGroupEvent(batch('["a",["1"],[4],[0,1],["5","6"],[1,2]]', [7, 8, 9]))).to.deep.equal({
+                type: 'appended',
+                deviceIds: [deviceId(1)],
+                seqs: [4],
+                items: [
+                    { flags: 0, timestamp: 5, envelope: bytes(7) },
+                    { flags: 1, timestamp: 6, envelope: bytes(8, 9) },
+                ],
+            });
+            for (const bad of [
+                batch('["a",["1"],[4],[0,1],["5","6"],[1,2]]', [7, 8]),
+                batch('["a",["1"],[4],[0,1],["5","6"],[1,2]]', [7, 8, 9, 10]),
+                batch('["a",["1"],[4],[0,1],["5"],[1,2]]', [7, 8, 9]),
+                batch('["a",["1"],[4],[0],["5"],[1]]', [7]),
+                batch('["a",["1"],[4],[0,70000],["5","6"],[1,2]]', [7, 8, 9]),
+                batch('["a",["1"],[4],[0,1],["5","6"],[1,-2]]', [7, 8, 9]),
+            ]) {
+                expect(decodeGroupEvent(bad), bad.toString('hex')).to.equal(undefined);
+            }
         });
     });
 
@@ -561,7 +620,7 @@ describe('redis Lua scripts', function () {
             const scripts = LuaScripts.read();
             expect(scripts.all().map((script) => script.name)).to.deep.equal([...SCRIPT_NAMES]);
             const append = scripts.get('reflect-append');
-            expect([append.keyCount, append.argCount]).to.deep.equal([7, 10]);
+            expect([append.keyCount, append.argCount]).to.deep.equal([7, 9]);
             expect(append.source).to.not.match(/^--@include/mu);
             expect(append.source).to.include('local function fanOut(');
             expect(append.versionedName).to.match(/^reflect-append@[0-9a-f]{12}$/u);
@@ -593,14 +652,60 @@ describe('redis Lua scripts', function () {
             }
         });
 
-        it('after a lost script cache, fails pipelined appends of one sender instead of reordering them', async function () {
+        it('after a lost script cache, stores a batch alone in flight by EVAL, fails batches in flight together', async function () {
             const server = await startRedisServer();
             const client = await connectRedis({ url: server.url });
             try {
                 const commander = bufferCommander(client);
                 const scripts = await LuaScripts.load(commander);
-                const queue = new RedisReflectionQueue({ client: commander, scripts, keys });
+                // One batch of a sender connection in flight at a time, and two (the default).
+                const queue = new RedisReflectionQueue({ client: commander, scripts, keys, appendBatchesInFlight: 1 });
+                const twoAtATime = new RedisReflectionQueue({ client: commander, scripts, keys });
                 await queue.addSlot(group, S);
+                await queue.addSlot(group, X);
+                const append = (marker: number, on = queue) =>
+                    on.append({
+                        groupId: group,
+                        senderDeviceId: S,
+                        flags: 0,
+                        envelope: bytes(marker),
+                        timestamp: 1_000,
+                        limits: LIMITS,
+                    });
+                const stored = async () =>
+                    (await queue.read(group, X, 0, 10, 10_000)).map((item) => hex(item.envelope));
+                await commander.sendCommand(['SCRIPT', 'FLUSH']);
+                // One batch in flight: the first is alone (EVAL), the others wait for it and follow, in order.
+                await Promise.all([append(1), append(2), append(3)]);
+                expect(await stored()).to.deep.equal([1, 2, 3].map((marker) => hex(bytes(marker))));
+                await commander.sendCommand(['SCRIPT', 'FLUSH']);
+                // Two batches in flight: an EVAL of the first would run after the second; both fail instead.
+                const results = await Promise.allSettled([append(4, twoAtATime), append(5, twoAtATime)]);
+                for (const result of results) {
+                    expect(result.status).to.equal('rejected');
+                    const error = (result as PromiseRejectedResult).reason as StorageError;
+                    expect(error).to.be.instanceOf(StorageError);
+                    expect(error.retryable).to.equal(true);
+                }
+                expect(await stored()).to.deep.equal([1, 2, 3].map((marker) => hex(bytes(marker))));
+                // A lone append falls back to EVAL (or finds the script reloaded).
+                await commander.sendCommand(['SCRIPT', 'FLUSH']);
+                await append(6, twoAtATime);
+                expect(await stored()).to.deep.equal([1, 2, 3, 6].map((marker) => hex(bytes(marker))));
+            } finally {
+                await closeRedis(client);
+                await server.kill();
+            }
+        });
+
+        it('fails the appends waiting behind a failed call instead of sending them', async function () {
+            const server = await startRedisServer();
+            const client = await connectRedis({ url: server.url });
+            try {
+                const commander = bufferCommander(client);
+                const scripts = await LuaScripts.load(commander);
+                // One batch in flight: the second and third wait behind the first.
+                const queue = new RedisReflectionQueue({ client: commander, scripts, keys, appendBatchesInFlight: 1 });
                 await queue.addSlot(group, X);
                 const append = (marker: number) =>
                     queue.append({
@@ -611,21 +716,22 @@ describe('redis Lua scripts', function () {
                         timestamp: 1_000,
                         limits: LIMITS,
                     });
-                await commander.sendCommand(['SCRIPT', 'FLUSH']);
-                // Two in flight: an EVAL of the first would run after the second; both fail instead.
-                const results = await Promise.allSettled([append(1), append(2)]);
-                for (const result of results) {
-                    expect(result.status).to.equal('rejected');
-                    const error = (result as PromiseRejectedResult).reason as StorageError;
-                    expect(error).to.be.instanceOf(StorageError);
-                    expect(error.retryable).to.equal(true);
-                }
-                expect((await queue.read(group, X, 0, 10, 10_000)).length).to.equal(0);
-                // A lone append falls back to EVAL (or finds the script reloaded).
-                await commander.sendCommand(['SCRIPT', 'FLUSH']);
-                await append(3);
+                // The first call fails in Redis (its counters key holds a string: WRONGTYPE) ...
+                await commander.sendCommand(['SET', keys.queue(group).counters, 'not a hash']);
+                const results = await Promise.allSettled([append(1), append(2), append(3)]);
+                expect(results.map((result) => result.status)).to.deep.equal(['rejected', 'rejected', 'rejected']);
+                const [failure, ...waiting] = results.map(
+                    (result): unknown => (result as PromiseRejectedResult).reason,
+                );
+                expect(failure).to.be.instanceOf(StorageError);
+                // Not sent: they fail with the first one's error, not with answers of their own.
+                for (const reason of waiting) expect(reason).to.equal(failure);
+                await commander.sendCommand(['DEL', keys.queue(group).counters]);
+                // ... and nothing that waited behind it was stored; a later append is.
+                expect(await queue.read(group, X, 0, 10, 10_000)).to.deep.equal([]);
+                await append(4);
                 expect((await queue.read(group, X, 0, 10, 10_000)).map((item) => hex(item.envelope))).to.deep.equal([
-                    hex(bytes(3)),
+                    hex(bytes(4)),
                 ]);
             } finally {
                 await closeRedis(client);

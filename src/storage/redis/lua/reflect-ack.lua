@@ -1,8 +1,8 @@
 --[[
 reflect-ack: removes items from slots' queues by seq (acks may come in any
 order, and a batch of them, of several slots of the group, in one call) and
-drops their payload references; a payload is deleted with its last
-reference. A seq with no item (unknown, or already removed, also earlier in
+drops their payload references (once per payload and call); a payload is
+deleted with its last reference. A seq with no item (unknown, or already removed, also earlier in
 the same list) changes nothing.
 
 KEYS[1] queueKey     ZSET of queued items (see lib/queue.lua)
@@ -22,37 +22,89 @@ local ackList = ARGV[1] -- '<deviceId>:<seq>' pairs separated by ','
 --@include lib/queue.lua
 
 local qkeys = { payloads = payloadsKey }
-local removed = 0
+-- Items found, each once: removed with one ZREM, their payload references dropped once per payload.
+local members = {}
+-- payloadId -> { refs = references dropped, size = envelope bytes }
+local payloads = {}
+local payloadOrder = {}
 -- deviceId -> { n = items removed, b = bytes removed }
 local freed = {}
 local freedOrder = {}
+-- deviceId -> { seqs = set of acked seqs, min =, max =, count = distinct seqs }
+local acked = {}
+local ackedOrder = {}
 for entry in string.gmatch(ackList, '[^,]+') do
     local deviceId, seqText = string.match(entry, '^(%d+):(%d+)$')
     if deviceId == nil then
         return { -1, 'acks must be <deviceId>:<seq> pairs' }
     end
-    local prefix = padDeviceId(deviceId) .. ':' .. padSeq(tonumber(seqText)) .. ':'
-    local found = redis.call('ZRANGEBYLEX', queueKey, '[' .. prefix, '(' .. prefix .. '\255', 'LIMIT', 0, 1)
-    local member = found[1]
-    if member ~= nil then
-        local payloadId = memberPayloadId(member)
-        local size = redis.call('HSTRLEN', payloadsKey, payloadId)
-        redis.call('ZREM', queueKey, member)
-        unrefPayload(qkeys, payloadId, 1)
-        local slot = freed[deviceId]
-        if slot == nil then
-            slot = { n = 0, b = 0 }
-            freed[deviceId] = slot
-            freedOrder[#freedOrder + 1] = deviceId
-        end
-        slot.n = slot.n + 1
-        slot.b = slot.b + size
-        removed = removed + 1
+    local seq = tonumber(seqText)
+    local slot = acked[deviceId]
+    if slot == nil then
+        slot = { seqs = {}, min = seq, max = seq, count = 0 }
+        acked[deviceId] = slot
+        ackedOrder[#ackedOrder + 1] = deviceId
     end
+    if not slot.seqs[seq] then
+        slot.seqs[seq] = true
+        slot.count = slot.count + 1
+        slot.min = math.min(slot.min, seq)
+        slot.max = math.max(slot.max, seq)
+    end
+end
+
+local function take(deviceId, member)
+    members[#members + 1] = member
+    local payloadId = memberPayloadId(member)
+    local payload = payloads[payloadId]
+    if payload == nil then
+        payload = { refs = 0, size = redis.call('HSTRLEN', payloadsKey, payloadId) }
+        payloads[payloadId] = payload
+        payloadOrder[#payloadOrder + 1] = payloadId
+    end
+    payload.refs = payload.refs + 1
+    local slot = freed[deviceId]
+    if slot == nil then
+        slot = { n = 0, b = 0 }
+        freed[deviceId] = slot
+        freedOrder[#freedOrder + 1] = deviceId
+    end
+    slot.n = slot.n + 1
+    slot.b = slot.b + payload.size
+end
+
+for i = 1, #ackedOrder do
+    local deviceId = ackedOrder[i]
+    local slot = acked[deviceId]
+    if slot.max - slot.min < 2 * slot.count + 8 then
+        -- Dense (acks mostly come in order): one range read, keeping the acked seqs.
+        local found = redis.call('ZRANGEBYLEX', queueKey, slotRangeFrom(deviceId, slot.min),
+            '(' .. padDeviceId(deviceId) .. ':' .. padSeq(slot.max) .. ';')
+        for j = 1, #found do
+            if slot.seqs[memberSeq(found[j])] then
+                take(deviceId, found[j])
+            end
+        end
+    else
+        for seq in pairs(slot.seqs) do
+            local prefix = padDeviceId(deviceId) .. ':' .. padSeq(seq) .. ':'
+            local found = redis.call('ZRANGEBYLEX', queueKey, '[' .. prefix, '(' .. prefix .. ';', 'LIMIT', 0, 1)
+            if found[1] ~= nil then
+                take(deviceId, found[1])
+            end
+        end
+    end
+end
+for i = 1, #members, 1000 do
+    redis.call('ZREM', queueKey, unpack(members, i, math.min(i + 999, #members)))
+end
+for i = 1, #payloadOrder do
+    local payloadId = payloadOrder[i]
+    unrefPayload(qkeys, payloadId, payloads[payloadId].refs)
 end
 for i = 1, #freedOrder do
     local deviceId = freedOrder[i]
-    redis.call('HINCRBY', countersKey, deviceId .. ':n', -freed[deviceId].n)
-    redis.call('HINCRBY', countersKey, deviceId .. ':b', -freed[deviceId].b)
+    redis.call('HINCRBY', countersKey, deviceId .. ':n', string.format('%d', -freed[deviceId].n))
+    redis.call('HINCRBY', countersKey, deviceId .. ':b', string.format('%d', -freed[deviceId].b))
 end
-return { 0, removed }
+return { 0, #members }

@@ -60,7 +60,7 @@ end
 
 -- Drops `count` references to a payload; deletes it at zero.
 local function unrefPayload(qkeys, payloadId, count)
-    local refs = redis.call('HINCRBY', qkeys.payloads, payloadId .. ':r', -count)
+    local refs = redis.call('HINCRBY', qkeys.payloads, payloadId .. ':r', string.format('%d', -count))
     if refs <= 0 then
         redis.call('HDEL', qkeys.payloads, payloadId, payloadId .. ':m', payloadId .. ':r')
     end
@@ -135,4 +135,38 @@ local function publishAppended(channel, counters, deviceIds, seqs, item)
             redis.call('SPUBLISH', channel, '\1' .. struct.pack('>I4', #header) .. header .. item.envelope)
         end
     end
+end
+
+-- Publishes the `appended` event of a batch of `count` items that each of `deviceIds` received
+-- (in order, the last one with seq `seqs[i]`; item k of n has seq seqs[i] - n + k). Items are
+-- `flags[k]`, `timestamps[k]` (decimal strings) and `bodies[k]` (bytes). One item travels in the
+-- form of publishAppended; more in the binary form 0x02 | u32 big-endian header length |
+-- header JSON ["a", ids, seqs, [flags, ...], ["timestamp", ...], [envelope length, ...]] |
+-- the envelopes, concatenated. The header is written directly (every value is decimal text).
+local function publishAppendedItems(channel, deviceIds, seqs, flags, timestamps, bodies, count)
+    local seqTexts = {}
+    for i = 1, #deviceIds do
+        seqTexts[i] = string.format('%d', seqs[i])
+    end
+    local head = '["a",["' .. table.concat(deviceIds, '","') .. '"],[' .. table.concat(seqTexts, ',') .. '],'
+    if count == 1 then
+        local header = head .. string.format('%d', tonumber(flags[1])) .. ',"' .. timestamps[1] .. '"]'
+        redis.call('SPUBLISH', channel, '\1' .. struct.pack('>I4', #header) .. header .. bodies[1])
+        return
+    end
+    local flagTexts = {}
+    local lengths = {}
+    for k = 1, count do
+        flagTexts[k] = string.format('%d', tonumber(flags[k]))
+        lengths[k] = string.format('%d', #bodies[k])
+    end
+    local header = head
+        .. '['
+        .. table.concat(flagTexts, ',')
+        .. '],["'
+        .. table.concat(timestamps, '","', 1, count)
+        .. '"],['
+        .. table.concat(lengths, ',')
+        .. ']]'
+    redis.call('SPUBLISH', channel, '\2' .. struct.pack('>I4', #header) .. header .. table.concat(bodies, '', 1, count))
 end
