@@ -21,11 +21,19 @@ export function decode(payload: Uint8Array): Type {
     return { reflectId: readU32LE(payload, 4), timestamp: readTimestamp(NAME, payload, 8) };
 }
 
-export function encode(message: Type): Uint8Array {
+/**
+ * Writes the 16 bytes into `target` (at least 16 bytes, its first 4 already
+ * zero). Used to build frames without copies.
+ */
+export function write(target: Uint8Array, message: Type): void {
     checkU32(NAME, 'reflect_id', message.reflectId);
     checkTimestamp(NAME, message.timestamp);
+    writeU32LE(target, 4, message.reflectId);
+    writeU53LE(target, 8, message.timestamp);
+}
+
+export function encode(message: Type): Uint8Array {
     const payload = new Uint8Array(BYTE_LENGTH);
-    writeU32LE(payload, 4, message.reflectId);
-    writeU53LE(payload, 8, message.timestamp);
+    write(payload, message);
     return payload;
 }

@@ -36,11 +36,12 @@
  * calls it before a frame that may observe the queue, and before the
  * connection's cleanup).
  */
-import { CloseCode, D2mPayloadType, FRAME_HEADER_BYTE_LENGTH, Reflected } from '../../d2m/index.js';
+import { CloseCode } from '../../d2m/index.js';
 import { SessionClosedError } from '../errors.js';
 import type { MediatorMetricsHooks } from '../metrics/hooks.js';
 import type { AppendedItem } from '../storage/group-coordinator.js';
 import type { AckSink } from './ack-batcher.js';
+import { reflectedFrame } from './frames.js';
 import type { ReflectionQueue } from '../storage/reflection-queue.js';
 import type { GroupId } from '../storage/types.js';
 import type { DeviceId } from '../../d2m/index.js';
@@ -76,21 +77,6 @@ const U32_SPACE = 2 ** 32;
 /** Ids of ephemeral Reflected frames count down from 2^32 - 1 to 2^31, away from queue ids (which count up from 1). */
 const EPHEMERAL_ID_FIRST = 0xffff_ffff;
 const EPHEMERAL_ID_LAST = 0x8000_0000;
-
-/** Builds a Reflected frame in one allocation. */
-export function reflectedFrame(
-    flags: number,
-    reflectedId: number,
-    timestamp: number,
-    envelope: Uint8Array,
-): Uint8Array {
-    const frame = new Uint8Array(FRAME_HEADER_BYTE_LENGTH + Reflected.HEADER_BYTE_LENGTH + envelope.byteLength);
-    frame[0] = D2mPayloadType.REFLECTED;
-    const header = frame.subarray(FRAME_HEADER_BYTE_LENGTH);
-    Reflected.writeHeader(header, { flags, reflectedId, timestamp });
-    frame.set(envelope, FRAME_HEADER_BYTE_LENGTH + Reflected.HEADER_BYTE_LENGTH);
-    return frame;
-}
 
 export class Delivery {
     readonly #tasks: Task[] = [];
@@ -254,6 +240,11 @@ export class Delivery {
 
     #kick(): void {
         if (!this.#started || this.#running || this.#stopped) return;
+        // What needs no wait (the next item, a frame, with room in the socket) is sent right here.
+        for (let task = this.#tasks[0]; task !== undefined && this.#sendNow(task); task = this.#tasks[0]) {
+            this.#tasks.shift();
+        }
+        if (this.#tasks.length === 0 || this.#stopped) return;
         this.#running = true;
         this.#run().then(
             () => {
@@ -294,6 +285,27 @@ export class Delivery {
         }
     }
 
+    /**
+     * Sends `task` synchronously when that is what `#run` would do without
+     * waiting: an item that is the next one, or a frame, while the socket
+     * is under its high-water mark. False: `#run` takes it.
+     */
+    #sendNow(task: Task): boolean {
+        if (this.#stopped || this.#options.bufferedAmount() > this.#options.highWaterBytes) return false;
+        if (task.kind === 'item') {
+            if (task.seq !== this.#cursor + 1) return false;
+            this.#waitingBytes -= task.frame.byteLength;
+            this.#sendNext(task.seq, task.frame);
+            return true;
+        }
+        if (task.kind === 'frame') {
+            this.#waitingBytes -= task.frame.byteLength;
+            this.#options.send(task.frame);
+            return true;
+        }
+        return false;
+    }
+
     async #waitForRoom(): Promise<void> {
         while (!this.#stopped && this.#options.bufferedAmount() > this.#options.highWaterBytes) {
             await new Promise<void>((resolve) => (this.#drainWaiter = resolve));
@@ -311,6 +323,11 @@ export class Delivery {
         await this.#waitForRoom();
         this.#waitingBytes -= frame.byteLength;
         if (this.#stopped) return;
+        this.#sendNext(seq, frame);
+    }
+
+    /** Sends the Reflected frame of item `seq`, the one after the cursor. */
+    #sendNext(seq: number, frame: Uint8Array): void {
         this.#options.send(frame);
         this.#unacked.set(seq % U32_SPACE, seq);
         this.#cursor = seq;

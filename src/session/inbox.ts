@@ -5,11 +5,18 @@
  * are bounded; a frame beyond the bound is refused (the session closes the
  * connection). The first error a handler throws stops the processing and
  * is reported once.
+ *
+ * A frame whose handling needs no wait (a ReflectedAck, a Reflect while the
+ * pipeline has room) is handled synchronously, inside the transport's
+ * callback: no promise, no microtask, nothing for the garbage collector.
  */
+/** Handles one frame: returns nothing when it is done at once, or a promise that settles when it is. */
+export type FrameHandler = (frame: Uint8Array) => Promise<void> | undefined;
+
 export class Inbox {
     readonly #frames: Uint8Array[] = [];
     readonly #maxBytes: number;
-    readonly #handle: (frame: Uint8Array) => Promise<void>;
+    readonly #handle: FrameHandler;
     readonly #onError: (error: unknown) => void;
     #bytes = 0;
     #processing = false;
@@ -17,11 +24,7 @@ export class Inbox {
     /** The handling of the current frame; `idle` waits for it. */
     #current: Promise<void> | undefined;
 
-    public constructor(
-        maxBytes: number,
-        handle: (frame: Uint8Array) => Promise<void>,
-        onError: (error: unknown) => void,
-    ) {
+    public constructor(maxBytes: number, handle: FrameHandler, onError: (error: unknown) => void) {
         this.#maxBytes = maxBytes;
         this.#handle = handle;
         this.#onError = onError;
@@ -32,13 +35,28 @@ export class Inbox {
         return this.#bytes;
     }
 
-    /** Queues a frame; false when it would take the inbox beyond its bound (nothing is queued). */
+    /**
+     * Queues a frame; false when it would take the inbox beyond its bound
+     * (nothing is queued). When nothing is being handled, the frame is
+     * handled at once, before `push` returns; frames queue only behind a
+     * handler that waits.
+     */
     public push(frame: Uint8Array): boolean {
         if (this.#closed) return true;
         if (this.#bytes + frame.byteLength > this.#maxBytes) return false;
-        this.#bytes += frame.byteLength;
-        this.#frames.push(frame);
-        if (!this.#processing) void this.#process();
+        if (this.#processing) {
+            this.#bytes += frame.byteLength;
+            this.#frames.push(frame);
+            return true;
+        }
+        let pending: Promise<void> | undefined;
+        try {
+            pending = this.#handle(frame);
+        } catch (error) {
+            this.#fail(error);
+            return true;
+        }
+        if (pending !== undefined) void this.#process(pending);
         return true;
     }
 
@@ -54,20 +72,32 @@ export class Inbox {
         await this.#current?.catch(() => undefined);
     }
 
-    async #process(): Promise<void> {
+    /** Waits for the frame being handled, then handles the frames that queued behind it. */
+    async #process(first: Promise<void>): Promise<void> {
         this.#processing = true;
+        this.#current = first;
         try {
+            await first;
             for (let frame = this.#frames.shift(); frame !== undefined; frame = this.#frames.shift()) {
                 this.#bytes -= frame.byteLength;
                 if (this.#closed) return;
-                this.#current = this.#handle(frame);
-                await this.#current;
+                const pending = this.#handle(frame);
+                if (pending === undefined) continue;
+                this.#current = pending;
+                await pending;
             }
         } catch (error) {
-            this.#onError(error);
+            this.#fail(error);
         } finally {
             this.#processing = false;
             this.#current = undefined;
         }
+    }
+
+    /** The first error stops the inbox: it is reported once and nothing after it is handled. */
+    #fail(error: unknown): void {
+        if (this.#closed) return;
+        this.close();
+        this.#onError(error);
     }
 }

@@ -54,6 +54,7 @@ import { groupIdFromBytes, shortGroupId, type ConnectionId, type GroupId } from 
 import type { ConnectionTransport } from '../transport/connection-transport.js';
 import { Delivery } from './delivery.js';
 import { dispatchRequest } from './dispatch.js';
+import { reflectAckFrame } from './frames.js';
 import { Inbox } from './inbox.js';
 import { ReflectPipeline } from './reflect-pipeline.js';
 import { createServerChallenge, serverHelloFrame, verifyClientHello, wipeChallenge } from './handshake.js';
@@ -130,6 +131,8 @@ export class Session implements GroupMember {
     readonly #inbox: Inbox;
     /** Stored Reflects whose appends are in flight (active state only). */
     readonly #reflects: ReflectPipeline;
+    /** The pipeline's bound: a Reflect that finds it reached waits (`whenReady`). */
+    readonly #maxReflectsInFlight: number;
     #state: State = { kind: 'awaiting-hello' };
     #logger: Logger;
     #cancelHandshakeTimer: () => void = () => undefined;
@@ -156,7 +159,8 @@ export class Session implements GroupMember {
             (frame) => this.#handleFrame(frame),
             (error) => this.#fail(error),
         );
-        this.#reflects = new ReflectPipeline(ports.reflectsInFlight ?? 1, (error) => this.#fail(error));
+        this.#maxReflectsInFlight = ports.reflectsInFlight ?? 1;
+        this.#reflects = new ReflectPipeline(this.#maxReflectsInFlight, (error) => this.#fail(error));
     }
 
     /** Sends ServerHello and starts the handshake timeout. */
@@ -199,9 +203,12 @@ export class Session implements GroupMember {
         return state.kind === 'authenticating' || state.kind === 'active' ? state.hello.deviceId : undefined;
     }
 
-    /** One inbound WebSocket message (a copy the session may keep). */
+    /** One inbound WebSocket message (a copy in the frame pool, see ConnectionHandler). */
     public onFrame(frame: Uint8Array): void {
-        if (this.#state.kind === 'closed') return;
+        const kind = this.#state.kind;
+        if (kind === 'closed') return;
+        // The ClientHello's fields stay with the session for its life: not as views into a pool slab.
+        if (kind === 'awaiting-hello') frame = frame.slice();
         const exceeded = this.#hooks.admitInbound?.(frame.byteLength);
         if (exceeded !== undefined) {
             this.#ports.metrics.inboundLimitExceeded(exceeded);
@@ -344,18 +351,47 @@ export class Session implements GroupMember {
         this.close(code, error instanceof SessionClosedError ? error.message.slice(0, 100) : 'closed');
     }
 
-    async #handleFrame(frame: Uint8Array): Promise<void> {
+    /**
+     * Handles one frame from the inbox. The two frames of a fan-out, a
+     * ReflectedAck and a Reflect while the pipeline has room, are handled
+     * synchronously (nothing returned); everything else returns the promise
+     * of its handling.
+     */
+    #handleFrame(frame: Uint8Array): Promise<void> | undefined {
         if (this.#lapsed()) {
             this.#closeLapsed();
-            return;
+            return undefined;
         }
         try {
-            await this.#handleMessage(decodeMessage(frame));
+            const message = decodeMessage(frame);
+            const state = this.#state;
+            if (state.kind === 'active') {
+                if (message.type === D2mPayloadType.REFLECTED_ACK) {
+                    // Joins the ack batch; nothing to wait for (see #handleRequest).
+                    state.device.reflectedAck(message.body.reflectedId);
+                    return undefined;
+                }
+                if (
+                    message.type === D2mPayloadType.REFLECT &&
+                    !ReflectMessage.isEphemeral(message.body) &&
+                    !this.#reflects.stopped &&
+                    this.#reflects.inFlight < this.#maxReflectsInFlight
+                ) {
+                    // What #handleRequest does once `whenReady` says there is room.
+                    this.#reflects.add(state.device.startReflect(message.body));
+                    return undefined;
+                }
+            }
+            return this.#handleMessage(message).catch((error: unknown) => this.#afterFailure(error));
         } catch (error) {
-            // The acks of the Reflects before this frame go out before the close.
-            await this.#reflects.settled();
-            throw error;
+            return this.#afterFailure(error);
         }
+    }
+
+    /** A frame failed: the acks of the Reflects before it go out before the close. */
+    async #afterFailure(error: unknown): Promise<never> {
+        await this.#reflects.settled();
+        throw error;
     }
 
     async #handleMessage(message: D2mMessage): Promise<void> {
@@ -502,7 +538,10 @@ export class Session implements GroupMember {
 
     /** Sends a message at once, unless the connection is closed. */
     #send(message: Parameters<typeof encodeMessage>[0]): void {
-        if (this.#state.kind !== 'closed') this.#transport.send(encodeMessage(message));
+        if (this.#state.kind === 'closed') return;
+        this.#transport.send(
+            message.type === D2mPayloadType.REFLECT_ACK ? reflectAckFrame(message.body) : encodeMessage(message),
+        );
     }
 
     /** Undoes what the connection registered, in order, once its last frame was handled. */

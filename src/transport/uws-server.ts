@@ -27,10 +27,16 @@ import {
     type ParsedClientUrlInfo,
 } from '../../d2m/index.js';
 import type { Logger } from '../log/logger.js';
+import { framePool } from './byte-pool.js';
 import type { ConnectionTransport } from './connection-transport.js';
 
 /** What the server needs of a connection's session. */
 export interface ConnectionHandler {
+    /**
+     * One inbound message, copied out of uWS's buffer into the frame pool
+     * (byte-pool.ts): the handler may keep it, but should copy out bytes it
+     * keeps for long, since a view keeps its whole slab.
+     */
     onFrame(frame: Uint8Array): void;
     onDrain(): void;
     onClosed(): void;
@@ -294,7 +300,8 @@ export async function startWebSocketServer(options: WebSocketServerOptions): Pro
                 closeFromTransport(ws, CloseCode.PROTOCOL_ERROR, `frame longer than ${FRAME_MAX_BYTE_LENGTH} bytes`);
                 return;
             }
-            data.handler?.onFrame(new Uint8Array(message.slice(0)));
+            // uWS reuses `message` after the callback: copy it (into the frame pool, see byte-pool.ts).
+            data.handler?.onFrame(framePool.copy(new Uint8Array(message)));
         },
         ping: noteInput,
         pong: noteInput,

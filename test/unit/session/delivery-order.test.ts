@@ -5,7 +5,8 @@
  */
 import { expect } from 'chai';
 import { D2mPayloadType, decodeMessage, ensureDeviceId } from '../../../d2m/index.js';
-import { Delivery, reflectedFrame } from '../../../src/session/delivery.js';
+import { Delivery } from '../../../src/session/delivery.js';
+import { reflectedFrame } from '../../../src/session/frames.js';
 import type { QueueItem, ReflectionQueue } from '../../../src/storage/reflection-queue.js';
 import type { GroupId } from '../../../src/storage/types.js';
 

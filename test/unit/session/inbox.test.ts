@@ -98,4 +98,46 @@ describe('Inbox', function () {
         await settle();
         expect(handled).to.deep.equal([1]);
     });
+
+    it('handles a frame at once when nothing waits, and queues frames only behind one that waits', async function () {
+        const gate = new Gate();
+        const log: string[] = [];
+        const inbox = new Inbox(
+            100,
+            (frame) => {
+                log.push(`handle ${frame[0]}`);
+                return frame[0] === 2 ? gate.pass() : undefined;
+            },
+            () => undefined,
+        );
+        inbox.push(Uint8Array.of(1));
+        expect(log).to.deep.equal(['handle 1']);
+        inbox.push(Uint8Array.of(2));
+        inbox.push(Uint8Array.of(3));
+        inbox.push(Uint8Array.of(4));
+        expect(log).to.deep.equal(['handle 1', 'handle 2']);
+        expect(inbox.bytes).to.equal(2);
+        gate.open();
+        await settle();
+        expect(log).to.deep.equal(['handle 1', 'handle 2', 'handle 3', 'handle 4']);
+        inbox.push(Uint8Array.of(5));
+        expect(log).to.have.length(5);
+    });
+
+    it('reports a handler that throws synchronously once and handles nothing after it', function () {
+        const errors: unknown[] = [];
+        const handled: number[] = [];
+        const inbox = new Inbox(
+            100,
+            (frame) => {
+                handled.push(frame[0] ?? -1);
+                throw new Error('bad frame');
+            },
+            (error) => errors.push(error),
+        );
+        inbox.push(Uint8Array.of(1));
+        inbox.push(Uint8Array.of(2));
+        expect(errors).to.have.length(1);
+        expect(handled).to.deep.equal([1]);
+    });
 });
