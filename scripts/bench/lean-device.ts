@@ -122,10 +122,12 @@ export class LeanDevice {
         if (type === D2mPayloadType.REFLECTED) {
             const message = decodeMessage(frame);
             if (message.type !== D2mPayloadType.REFLECTED) return;
+            // Delivered first, acknowledged second: the order of the MQTT client (mqtt.js emits
+            // 'message' before it sends PUBACK), so both servers' latencies stop at the same point.
+            onReflected?.(message.body.envelope);
             this.#socket.send(
                 encodeMessage({ type: D2mPayloadType.REFLECTED_ACK, body: { reflectedId: message.body.reflectedId } }),
             );
-            onReflected?.(message.body.envelope);
         } else if (type === D2mPayloadType.REFLECT_ACK) {
             const message = decodeMessage(frame);
             if (message.type !== D2mPayloadType.REFLECT_ACK) return;

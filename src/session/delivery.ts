@@ -118,7 +118,9 @@ export class Delivery {
      */
     public wakeQueue(upToSeq = Number.POSITIVE_INFINITY, item?: AppendedItem): void {
         if (this.#stopped) return;
-        const last = this.#tasks[this.#tasks.length - 1];
+        const tasks = this.#tasks;
+        // Not `tasks[length - 1]` on an empty list: index -1 takes V8's slow, string-keyed lookup.
+        const last = tasks.length > 0 ? tasks[tasks.length - 1] : undefined;
         if (last?.kind === 'drain-queue') {
             // A read is pending: it takes this item too, in order.
             last.upTo = Math.max(last.upTo, upToSeq);
