@@ -16,6 +16,11 @@ export function deviceIdToDb(deviceId: DeviceId): bigint {
     return BigInt.asIntN(64, deviceId);
 }
 
+/** `deviceIdToDb` as a decimal string, for a parameter the driver binds (`$n::bigint`). */
+export function deviceIdParam(deviceId: DeviceId): string {
+    return BigInt.asIntN(64, deviceId).toString();
+}
+
 export function deviceIdFromDb(value: string | number | bigint): DeviceId {
     return ensureDeviceId(BigInt.asUintN(64, BigInt(value)));
 }

@@ -6,7 +6,16 @@ import { DeviceSlotsExhaustedPolicy, DeviceSlotState, type DeviceId } from '../.
 import { StorageError } from '../../../errors.js';
 import type { ExpiryCandidate, LoginSlotRequest, LoginSlotResult } from '../../device-group-store.js';
 import type { DeviceSlot, GroupId, SlotPolicy } from '../../types.js';
-import { bytesFromDb, bytesToDb, deviceIdFromDb, deviceIdToDb, groupIdFromDb, msFromDb, msToDb } from '../encoding.js';
+import {
+    bytesFromDb,
+    bytesToDb,
+    deviceIdFromDb,
+    deviceIdParam,
+    deviceIdToDb,
+    groupIdFromDb,
+    msFromDb,
+    msToDb,
+} from '../encoding.js';
 import { SQL } from '../sql.js';
 
 interface SlotRow {
@@ -105,24 +114,30 @@ export class DeviceSlotsRepository {
     /**
      * A whole login (see DeviceGroupStore.loginSlot) in one statement: the
      * `login_slot` function locks the group row and decides and writes in
-     * the statement's own transaction. One round trip.
+     * the statement's own transaction. One round trip, as a named prepared
+     * statement (planned once per connection; the driver binds the values,
+     * so nothing is formatted into the text).
      */
     public async login(request: LoginSlotRequest): Promise<LoginSlotResult> {
         const { defaults } = request;
-        const online: bigint[] = [];
-        for (const deviceId of request.onlineDeviceIds) online.push(deviceIdToDb(deviceId));
-        const row = await this.#db.one<LoginRow>(SQL.deviceSlots.login, {
-            groupId: request.groupId,
-            deviceId: deviceIdToDb(request.deviceId),
-            expirationPolicy: request.expirationPolicy,
-            encryptedDeviceInfo: bytesToDb(request.encryptedDeviceInfo),
-            expectedState: request.expectedState ?? null,
-            dropLeastRecent: request.exhaustedPolicy === DeviceSlotsExhaustedPolicy.DROP_LEAST_RECENT,
-            online,
-            maxDeviceSlots: defaults.maxDeviceSlots,
-            volatileGraceMs: defaults.volatileGraceMs,
-            persistentExpiryMs: defaults.persistentExpiryMs,
-            now: msToDb(request.now),
+        const online: string[] = [];
+        for (const deviceId of request.onlineDeviceIds) online.push(deviceIdParam(deviceId));
+        const row = await this.#db.one<LoginRow>({
+            name: 'd2m-login-slot',
+            text: SQL.deviceSlots.login,
+            values: [
+                request.groupId,
+                deviceIdParam(request.deviceId),
+                request.expirationPolicy,
+                bytesToDb(request.encryptedDeviceInfo),
+                request.expectedState ?? null,
+                request.exhaustedPolicy === DeviceSlotsExhaustedPolicy.DROP_LEAST_RECENT,
+                online,
+                defaults.maxDeviceSlots,
+                defaults.volatileGraceMs,
+                defaults.persistentExpiryMs,
+                msToDb(request.now),
+            ],
         });
         return loginResultFromRow(row, defaults);
     }
@@ -133,11 +148,12 @@ export class DeviceSlotsRepository {
         return (await this.#db.result(SQL.deviceSlots.delete, params)).rowCount > 0;
     }
 
+    /** Once per logout: a named prepared statement, like `login`. */
     public async recordDisconnect(groupId: GroupId, deviceId: DeviceId, now: number): Promise<void> {
-        await this.#db.none(SQL.deviceSlots.recordDisconnect, {
-            groupId,
-            deviceId: deviceIdToDb(deviceId),
-            now: msToDb(now),
+        await this.#db.none({
+            name: 'd2m-record-disconnect',
+            text: SQL.deviceSlots.recordDisconnect,
+            values: [groupId, deviceIdParam(deviceId), msToDb(now)],
         });
     }
 
