@@ -49,7 +49,7 @@ export interface DeviceConnectionPorts extends AbandonedLockPorts, DropSlotPorts
             readonly groups: Pick<DeviceGroupStore, 'setSharedDeviceData'>;
             readonly coordinator: Pick<
                 GroupCoordinator,
-                'publish' | 'beginTransaction' | 'updatePresence' | 'electLeader'
+                'publish' | 'beginTransaction' | 'updatePresence' | 'becomeEligible'
             >;
         };
     readonly config: AbandonedLockPorts['config'] &
@@ -309,9 +309,8 @@ export class DeviceConnection {
     /** The device was sent its backlog and ReflectionQueueDry: it may become leader. */
     public async becomeEligible(): Promise<void> {
         const { groupId, deviceId, connectionId } = this.#identity;
-        const { coordinator } = this.#ports.backend;
-        await coordinator.updatePresence(groupId, deviceId, connectionId, { eligible: true });
-        await coordinator.electLeader(groupId, this.#ports.now());
+        // Marked eligible and the election run in one step (one round trip on Redis).
+        await this.#ports.backend.coordinator.becomeEligible(groupId, deviceId, connectionId, this.#ports.now());
     }
 
     /** The group promoted this connection to leader: tells the device once. */

@@ -2,9 +2,10 @@
  * Login: everything between a verified ClientHello and ServerInfo. Creates
  * or reuses the slot (policy, tombstone, expected state, slot limit and
  * eviction decided atomically by the store, which also answers the shared
- * device data: one PostgreSQL round trip), makes the slot a member of the
- * group's fan-out, registers presence (closing an older connection of the
- * same device with 4112), and gathers what ServerInfo reports.
+ * device data: one PostgreSQL round trip), then, in one step of the login
+ * store (one Redis round trip), makes the slot a member of the group's
+ * fan-out, registers presence (closing an older connection of the same
+ * device with 4112) and gathers what ServerInfo reports.
  */
 import {
     CloseCode,
@@ -18,6 +19,7 @@ import type { MediatorConfig } from '../config/config.js';
 import type { MediatorMetricsHooks } from '../metrics/hooks.js';
 import type { DeviceGroupStore } from '../storage/device-group-store.js';
 import type { GroupCoordinator } from '../storage/group-coordinator.js';
+import type { LoginStore } from '../storage/login-store.js';
 import type { ReflectionQueue } from '../storage/reflection-queue.js';
 import {
     deviceIdHex,
@@ -34,8 +36,9 @@ import { endLockOfOldConnection, releaseStaleHeld, type AbandonedLockPorts } fro
 export interface LoginPorts extends AbandonedLockPorts {
     readonly backend: AbandonedLockPorts['backend'] & {
         readonly groups: Pick<DeviceGroupStore, 'loginSlot' | 'recordDisconnect' | 'getPolicyOverride'>;
-        readonly queue: Pick<ReflectionQueue, 'removeSlot' | 'addSlot' | 'stats' | 'staleHeldTokens'>;
-        readonly coordinator: Pick<GroupCoordinator, 'listPresence' | 'register' | 'unregister' | 'electLeader'>;
+        readonly queue: Pick<ReflectionQueue, 'removeSlot' | 'stats'>;
+        readonly coordinator: Pick<GroupCoordinator, 'listPresence' | 'unregister' | 'electLeader'>;
+        readonly logins: LoginStore;
     };
     readonly config: AbandonedLockPorts['config'] & Pick<MediatorConfig, 'presenceTtlMs' | 'policy'>;
     readonly metrics: AbandonedLockPorts['metrics'] & Pick<MediatorMetricsHooks, 'slotsEvicted'>;
@@ -60,7 +63,7 @@ export interface LoginResult {
 
 export async function login(ports: LoginPorts, request: LoginRequest): Promise<LoginResult> {
     const { groupId, connectionId, hello } = request;
-    const { groups, queue, coordinator } = ports.backend;
+    const { groups, queue, coordinator, logins } = ports.backend;
     const presence = await coordinator.listPresence(groupId, ports.now());
     const onlineDeviceIds = new Set<DeviceId>();
     for (const entry of presence) if (entry.deviceId !== hello.deviceId) onlineDeviceIds.add(entry.deviceId);
@@ -103,29 +106,24 @@ export async function login(ports: LoginPorts, request: LoginRequest): Promise<L
         await queue.removeSlot(groupId, deviceId);
         await closeDevice(ports, groupId, deviceId, CloseCode.DEVICE_DROPPED);
     }
-    // The rest is issued at once, in the order it must happen: on Redis one connection pipelines
-    // it (one write, one round trip) and runs it in this order; the memory backend runs each call
-    // as it is made. None needs an earlier one's answer, and a failure ends the login, whose
-    // cleanup logs the connection out again (as when a later step of a sequence fails).
-    const joined: Promise<unknown>[] = [];
-    // A NEW slot starts with an empty queue, whatever a crash may have left behind.
-    if (result.slotState === DeviceSlotState.NEW) joined.push(queue.removeSlot(groupId, hello.deviceId));
-    joined.push(
-        queue.addSlot(groupId, hello.deviceId),
-        coordinator.register(groupId, {
+    // The rest is one step of the store (one script, one round trip on Redis; login-store.ts): a
+    // NEW slot starts with an empty queue, whatever a crash may have left behind; the slot joins the
+    // fan-out; the presence is registered; then the device's lock, what is held for ended locks and
+    // the backlog are read. A failure ends the login, whose cleanup logs the connection out again.
+    const registered = await logins.registerLogin({
+        groupId,
+        presence: {
             deviceId: hello.deviceId,
             connectionId,
             nodeId: ports.nodeId,
             connectedSince: now,
             expiresAt: now + ports.config.presenceTtlMs,
-        }),
-    );
-    // Read after the registration: the device's lock, what is held for ended locks, the backlog.
-    const lockRead = coordinator.getLockRecord(groupId);
-    const staleRead = queue.staleHeldTokens(groupId, now);
-    const statsRead = queue.stats(groupId, hello.deviceId);
-    const [, lock, stale, firstStats] = await Promise.all([Promise.all(joined), lockRead, staleRead, statsRead]);
-    let stats = firstStats;
+        },
+        newSlot: result.slotState === DeviceSlotState.NEW,
+        now,
+    });
+    const { lock, staleHeldTokens: stale } = registered;
+    let stats = registered.stats;
     const oldLock = lock !== undefined && lock.deviceId === hello.deviceId && lock.connectionId !== connectionId;
     if (oldLock || stale.length > 0) {
         // Rare: held reflections to deliver before the device reflects again, which changes the

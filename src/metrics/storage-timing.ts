@@ -1,5 +1,5 @@
 /**
- * Storage latency: wraps the three stores of a backend so that every
+ * Storage latency: wraps the stores of a backend so that every
  * asynchronous call is timed into one histogram labelled by store,
  * operation and result. The wrappers keep the stores' behaviour exactly:
  * same arguments, same results, same errors, same `this` (the real store,
@@ -9,7 +9,7 @@
 import type { Histogram } from 'prom-client';
 import type { StorageBackend } from '../storage/backend.js';
 
-export type StoreName = 'groups' | 'queue' | 'coordinator';
+export type StoreName = 'groups' | 'queue' | 'coordinator' | 'logins';
 
 type StorageHistogram = Histogram<'store' | 'operation' | 'result'>;
 
@@ -57,7 +57,7 @@ export function timeStore<T extends object>(target: T, store: StoreName, histogr
     });
 }
 
-/** The backend with its three stores timed; `health` and `close` pass through untimed. */
+/** The backend with its stores timed; `health` and `close` pass through untimed. */
 export function instrumentBackend(backend: StorageBackend, histogram: StorageHistogram): StorageBackend {
     return {
         kind: backend.kind,
@@ -65,6 +65,7 @@ export function instrumentBackend(backend: StorageBackend, histogram: StorageHis
         groups: timeStore(backend.groups, 'groups', histogram),
         queue: timeStore(backend.queue, 'queue', histogram),
         coordinator: timeStore(backend.coordinator, 'coordinator', histogram),
+        logins: timeStore(backend.logins, 'logins', histogram),
         nodes: backend.nodes,
         health: (timeoutMs) => backend.health(timeoutMs),
         close: () => backend.close(),

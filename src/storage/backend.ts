@@ -1,9 +1,10 @@
 /**
- * A storage backend: the three stores the mediator core needs, built
+ * A storage backend: the stores the mediator core needs, built
  * together by the composition root (src/main.ts) from configuration.
  */
 import type { DeviceGroupStore } from './device-group-store.js';
 import type { GroupCoordinator } from './group-coordinator.js';
+import type { LoginStore } from './login-store.js';
 import type { NodeRegistry } from './node-registry.js';
 import type { ReflectionQueue } from './reflection-queue.js';
 
@@ -31,6 +32,8 @@ export interface StorageBackend {
     readonly groups: DeviceGroupStore;
     readonly queue: ReflectionQueue;
     readonly coordinator: GroupCoordinator;
+    /** The storage steps of a login after the slot decision, in one step (login-store.ts). */
+    readonly logins: LoginStore;
     /** Which process run holds each node id (one live process per `--node-id`). */
     readonly nodes: NodeRegistry;
     /**

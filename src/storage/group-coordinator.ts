@@ -220,6 +220,19 @@ export interface GroupCoordinator {
     /** See the contract. Resolves the leader after the election (undefined: nobody eligible). */
     electLeader(groupId: GroupId, now: number): Promise<Leader | undefined>;
 
+    /**
+     * The connection sent its backlog and ReflectionQueueDry: marks its
+     * presence eligible (as `updatePresence` with `eligible: true`; nothing
+     * when the device's presence is another connection's) and then elects
+     * (as `electLeader`), in one atomic step.
+     */
+    becomeEligible(
+        groupId: GroupId,
+        deviceId: DeviceId,
+        connectionId: ConnectionId,
+        now: number,
+    ): Promise<Leader | undefined>;
+
     getLeader(groupId: GroupId): Promise<Leader | undefined>;
 
     /** Publishes an event to every node serving the group. */

@@ -5,6 +5,7 @@
  */
 import type { StorageBackend } from './backend.js';
 import { MemoryDeviceGroupStore } from './memory-device-group-store.js';
+import { sequentialLoginStore } from './login-store.js';
 import { MemoryGroupCoordinator, type MemoryGroupCoordinatorOptions } from './memory-group-coordinator.js';
 import { MemoryReflectionQueue } from './memory-reflection-queue.js';
 import { MemoryNodeRegistry } from './node-registry.js';
@@ -31,6 +32,7 @@ export function createMemoryBackend(options: MemoryGroupCoordinatorOptions = {})
         groups,
         queue,
         coordinator,
+        logins: sequentialLoginStore(queue, coordinator),
         nodes: new MemoryNodeRegistry(),
         health: () => Promise.resolve({ ok: true, checks: [{ name: 'embedded', ok: true, latencyMs: 0 }] }),
         async close(): Promise<void> {

@@ -95,16 +95,7 @@ export class MemoryGroupCoordinator implements GroupCoordinator {
         connectionId: ConnectionId,
         flags: { readonly eligible?: boolean; readonly proxyActive?: boolean },
     ): Promise<void> {
-        return this.#run(() => {
-            const group = this.#groups.get(groupId);
-            const current = group?.presence.get(deviceId);
-            if (group === undefined || current?.connectionId !== connectionId) return;
-            group.presence.set(deviceId, {
-                ...current,
-                eligible: flags.eligible ?? current.eligible,
-                proxyActive: flags.proxyActive ?? current.proxyActive,
-            });
-        });
+        return this.#run(() => this.#updatePresenceNow(groupId, deviceId, connectionId, flags));
     }
 
     public listPresence(groupId: GroupId, now: number): Promise<readonly Presence[]> {
@@ -227,30 +218,18 @@ export class MemoryGroupCoordinator implements GroupCoordinator {
     }
 
     public electLeader(groupId: GroupId, now: number): Promise<Leader | undefined> {
+        return this.#run(() => this.#electNow(groupId, now));
+    }
+
+    public becomeEligible(
+        groupId: GroupId,
+        deviceId: DeviceId,
+        connectionId: ConnectionId,
+        now: number,
+    ): Promise<Leader | undefined> {
         return this.#run(() => {
-            const group = this.#groups.get(groupId);
-            if (group === undefined) return undefined;
-            const leader = group.leader;
-            const leaderPresence = leader === undefined ? undefined : group.presence.get(leader.deviceId);
-            if (
-                leader !== undefined &&
-                leaderPresence?.connectionId === leader.connectionId &&
-                leaderPresence.expiresAt > now
-            ) {
-                return leader;
-            }
-            let best: Presence | undefined;
-            for (const presence of group.presence.values()) {
-                if (!presence.eligible || presence.expiresAt <= now) continue;
-                if (best === undefined || betterLeader(presence, best)) best = presence;
-            }
-            group.leader = undefined;
-            if (best === undefined) return undefined;
-            this.#lastTerm += 1;
-            const promoted: Leader = { deviceId: best.deviceId, connectionId: best.connectionId, term: this.#lastTerm };
-            group.leader = promoted;
-            this.#deliver(group, { type: 'promoted', ...promoted });
-            return promoted;
+            this.#updatePresenceNow(groupId, deviceId, connectionId, { eligible: true });
+            return this.#electNow(groupId, now);
         });
     }
 
@@ -326,6 +305,48 @@ export class MemoryGroupCoordinator implements GroupCoordinator {
         ) {
             this.#groups.delete(groupId);
         }
+    }
+
+    #updatePresenceNow(
+        groupId: GroupId,
+        deviceId: DeviceId,
+        connectionId: ConnectionId,
+        flags: { readonly eligible?: boolean; readonly proxyActive?: boolean },
+    ): void {
+        const group = this.#groups.get(groupId);
+        const current = group?.presence.get(deviceId);
+        if (group === undefined || current?.connectionId !== connectionId) return;
+        group.presence.set(deviceId, {
+            ...current,
+            eligible: flags.eligible ?? current.eligible,
+            proxyActive: flags.proxyActive ?? current.proxyActive,
+        });
+    }
+
+    #electNow(groupId: GroupId, now: number): Leader | undefined {
+        const group = this.#groups.get(groupId);
+        if (group === undefined) return undefined;
+        const leader = group.leader;
+        const leaderPresence = leader === undefined ? undefined : group.presence.get(leader.deviceId);
+        if (
+            leader !== undefined &&
+            leaderPresence?.connectionId === leader.connectionId &&
+            leaderPresence.expiresAt > now
+        ) {
+            return leader;
+        }
+        let best: Presence | undefined;
+        for (const presence of group.presence.values()) {
+            if (!presence.eligible || presence.expiresAt <= now) continue;
+            if (best === undefined || betterLeader(presence, best)) best = presence;
+        }
+        group.leader = undefined;
+        if (best === undefined) return undefined;
+        this.#lastTerm += 1;
+        const promoted: Leader = { deviceId: best.deviceId, connectionId: best.connectionId, term: this.#lastTerm };
+        group.leader = promoted;
+        this.#deliver(group, { type: 'promoted', ...promoted });
+        return promoted;
     }
 
     /**

@@ -42,6 +42,7 @@ import {
     parseSeedUrls,
     probeCluster,
 } from './redis/redis-cluster.js';
+import { RedisLoginStore } from './redis/redis-login-store.js';
 import { RedisGroupCoordinator } from './redis/redis-group-coordinator.js';
 import { RedisNodeRegistry } from './redis/redis-node-registry.js';
 import { RedisReflectionQueue } from './redis/redis-reflection-queue.js';
@@ -268,6 +269,7 @@ export async function createRedisPostgresBackend(options: RedisPostgresBackendOp
             groups,
             queue,
             coordinator,
+            logins: new RedisLoginStore({ client: commander, scripts, keys }),
             nodes: new RedisNodeRegistry({ client: commander, scripts, keys }),
             async health(timeoutMs) {
                 const results = await Promise.all(checks.map((check) => check(timeoutMs)));

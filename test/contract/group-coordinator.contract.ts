@@ -433,6 +433,36 @@ export function groupCoordinatorContract(name: string, factory: BackendFactory):
                 expect(second?.term ?? 0).to.be.greaterThan(first?.term ?? Infinity);
             });
 
+            it('becomeEligible marks the connection eligible and elects in one step', async function () {
+                await register(A, conn('a1'), t0);
+                const leader = await coordinator().becomeEligible(group, A, conn('a1'), t0);
+                expect(leader).to.deep.include({ deviceId: A, connectionId: conn('a1') });
+                expect(await coordinator().getLeader(group)).to.deep.equal(leader);
+                expect((await coordinator().listPresence(group, t0))[0]?.eligible).to.equal(true);
+                expect(await eventsAfterFlush()).to.deep.equal([{ type: 'promoted', ...leader }]);
+                // A second eligible connection keeps the leader as electLeader does.
+                await register(B, conn('b1'), t0 + 10);
+                expect(await coordinator().becomeEligible(group, B, conn('b1'), t0)).to.deep.equal(leader);
+                const presence = await coordinator().listPresence(group, t0);
+                expect(presence.map((entry) => [entry.connectionId, entry.eligible])).to.have.deep.members([
+                    [conn('a1'), true],
+                    [conn('b1'), true],
+                ]);
+            });
+
+            it('becomeEligible of a replaced connection marks nothing, and still elects', async function () {
+                await register(A, conn('a2'), t0 + 10);
+                await eligible(B, conn('b1'), t0);
+                const leader = await coordinator().becomeEligible(group, A, conn('a1'), t0);
+                expect(leader).to.deep.include({ deviceId: B, connectionId: conn('b1') });
+                const presenceA = (await coordinator().listPresence(group, t0)).find((entry) => entry.deviceId === A);
+                expect(presenceA).to.deep.include({ connectionId: conn('a2'), eligible: false });
+                // Nobody eligible: no leader.
+                await coordinator().unregister(group, B, conn('b1'));
+                expect(await coordinator().becomeEligible(group, C, conn('c1'), t0)).to.equal(undefined);
+                expect(await coordinator().getLeader(group)).to.equal(undefined);
+            });
+
             it('leaves nobody leader when the last eligible connection is gone', async function () {
                 await eligible(A, conn('a1'), t0);
                 await coordinator().electLeader(group, t0);

@@ -898,6 +898,64 @@ export function reflectionQueueContract(name: string, factory: BackendFactory): 
             });
         });
 
+        describe('login store (registerLogin)', function () {
+            function registerLogin(device: DeviceId, connectionId: string, newSlot: boolean, now = t0) {
+                return context.backend().logins.registerLogin({
+                    groupId: group,
+                    presence: {
+                        deviceId: device,
+                        connectionId,
+                        nodeId: 'node-1',
+                        connectedSince: now,
+                        expiresAt: now + 60_000,
+                    },
+                    newSlot,
+                    now,
+                });
+            }
+
+            it('adds the slot, registers the presence, and reads lock, stale held tokens and the backlog', async function () {
+                await members(X, Y);
+                await append(S, bytes(1, 2), { timestamp: t0 + 1 });
+                await append(S, bytes(3), { timestamp: t0 + 2 });
+                const ended = await takeLock(S, 'c-s');
+                await append(S, bytes(4), { hold: ended });
+                await endLock('c-s', ended);
+                const token = await takeLock(X, 'c-x-old');
+                const result = await registerLogin(X, 'c-x-new', false, t0 + 5);
+                expect(result.replaced).to.equal(undefined);
+                expect(result.stats).to.deep.equal({ count: 2, bytes: 3, oldestTimestamp: t0 + 1 });
+                expect(result.staleHeldTokens).to.deep.equal([ended]);
+                expect(result.lock).to.deep.include({ deviceId: X, connectionId: 'c-x-old', token });
+                expect(hex(result.lock?.encryptedScope ?? bytes())).to.equal('c0');
+                const presence = await context.backend().coordinator.listPresence(group, t0);
+                expect(presence.map((entry) => [entry.deviceId, entry.connectionId, entry.eligible])).to.deep.equal([
+                    [X, 'c-x-new', false],
+                ]);
+                // A device that was no member becomes one.
+                const z = await registerLogin(Z, 'c-z', false);
+                expect(z.stats).to.deep.equal({ count: 0, bytes: 0, oldestTimestamp: undefined });
+                expect(await queue().listSlots(group)).to.deep.equal(sortedIds([X, Y, Z]));
+            });
+
+            it('empties a NEW slot’s queue first (its seqs start again) and replaces an older connection', async function () {
+                await members(X, Y);
+                await append(S, bytes(1));
+                await append(S, bytes(2));
+                const first = await registerLogin(Y, 'c-y1', false);
+                expect(first.stats.count).to.equal(2);
+                expect(first.lock).to.equal(undefined);
+                expect(first.staleHeldTokens).to.deep.equal([]);
+                const second = await registerLogin(Y, 'c-y2', true);
+                expect(second.replaced).to.deep.include({ deviceId: Y, connectionId: 'c-y1' });
+                expect(second.stats).to.deep.equal({ count: 0, bytes: 0, oldestTimestamp: undefined });
+                expect(await queue().listSlots(group)).to.deep.equal(sortedIds([X, Y]));
+                await append(S, bytes(3));
+                expect(await seqsOf(Y)).to.deep.equal([1]);
+                expect(await envelopesOf(X)).to.deep.equal(['01', '02', '03']);
+            });
+        });
+
         describe('read', function () {
             it('returns items after afterSeq, at most maxItems', async function () {
                 await members(X);

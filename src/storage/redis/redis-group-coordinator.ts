@@ -96,7 +96,7 @@ interface StaleListener {
     readonly listener: BusListener;
 }
 
-function presenceFrom(deviceId: DeviceId, json: string): Presence {
+export function presenceFrom(deviceId: DeviceId, json: string): Presence {
     let value: unknown;
     try {
         value = JSON.parse(json);
@@ -121,7 +121,7 @@ function presenceFrom(deviceId: DeviceId, json: string): Presence {
 }
 
 /** [deviceId, connectionId, scope (base64), expiresAt, token] from a script or HMGET. */
-function lockFrom(values: readonly unknown[]): TransactionLock {
+export function lockFrom(values: readonly unknown[]): TransactionLock {
     return {
         deviceId: replyDeviceId(values[0], 'lock device'),
         connectionId: replyText(values[1], 'lock connection'),
@@ -336,6 +336,22 @@ export class RedisGroupCoordinator implements GroupCoordinator {
             'leader-elect',
             [keys.presence, keys.leader, keys.counters],
             [this.#keys.channel(groupId), String(now)],
+        );
+        return status === ScriptStatus.OK ? leaderFrom(values) : undefined;
+    }
+
+    public async becomeEligible(
+        groupId: GroupId,
+        deviceId: DeviceId,
+        connectionId: ConnectionId,
+        now: number,
+    ): Promise<Leader | undefined> {
+        const keys = this.#open().coordinator(groupId);
+        const { status, values } = await this.#scripts.run(
+            this.#client,
+            'presence-eligible',
+            [keys.presence, keys.leader, keys.counters],
+            [this.#keys.channel(groupId), deviceIdText(deviceId), connectionId, String(now)],
         );
         return status === ScriptStatus.OK ? leaderFrom(values) : undefined;
     }

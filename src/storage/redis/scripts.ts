@@ -35,6 +35,8 @@ export const SCRIPT_NAMES = [
     'presence-register',
     'presence-unregister',
     'presence-update',
+    'presence-eligible',
+    'login-register',
     'presence-renew',
     'lock-begin',
     'lock-end',

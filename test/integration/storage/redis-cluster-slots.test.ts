@@ -26,6 +26,7 @@ import {
     type RedisClusterClient,
 } from '../../../src/storage/redis/redis-cluster.js';
 import { RedisGroupCoordinator } from '../../../src/storage/redis/redis-group-coordinator.js';
+import { RedisLoginStore } from '../../../src/storage/redis/redis-login-store.js';
 import { RedisReflectionQueue } from '../../../src/storage/redis/redis-reflection-queue.js';
 import { RedisNodeRegistry } from '../../../src/storage/redis/redis-node-registry.js';
 import { LuaScripts, SCRIPT_NAMES, type ScriptName } from '../../../src/storage/redis/scripts.js';
@@ -84,6 +85,7 @@ describe('redis cluster slots', function () {
         let cluster: RedisClusterClient;
         let queue: RedisReflectionQueue;
         let coordinator: RedisGroupCoordinator;
+        let logins: RedisLoginStore;
         let keys: RedisKeys;
         let scripts: LuaScripts;
         const recorded: Recorded[] = [];
@@ -103,6 +105,7 @@ describe('redis cluster slots', function () {
             keys = new RedisKeys(uniqueKeyPrefix());
             queue = new RedisReflectionQueue({ client: recording, scripts, keys });
             coordinator = new RedisGroupCoordinator({ client: recording, bus, scripts, keys });
+            logins = new RedisLoginStore({ client: recording, scripts, keys });
         });
 
         after(async function () {
@@ -150,6 +153,19 @@ describe('redis cluster slots', function () {
             await coordinator.updatePresence(group, B, 'c-b', { eligible: true, proxyActive: true });
             await coordinator.listPresence(group, now);
             await coordinator.electLeader(group, now);
+            await logins.registerLogin({
+                groupId: group,
+                presence: {
+                    deviceId: C,
+                    connectionId: 'c-c',
+                    nodeId: 'n1',
+                    connectedSince: now,
+                    expiresAt: now + 60_000,
+                },
+                newSlot: true,
+                now,
+            });
+            await coordinator.becomeEligible(group, C, 'c-c', now);
             await coordinator.getLeader(group);
             await coordinator.renewPresence(group, 'n1', ['c-b'], now + 60_000, now);
             await coordinator.publish(group, { type: 'appended', deviceIds: [C] });

@@ -32,6 +32,7 @@ function sharedBackend(create: () => Promise<RedisPostgresBackend>) {
                 groups: backend.groups,
                 queue: backend.queue,
                 coordinator: backend.coordinator,
+                logins: backend.logins,
                 nodes: backend.nodes,
                 health: (timeoutMs) => backend.health(timeoutMs),
                 close: () => Promise.resolve(),

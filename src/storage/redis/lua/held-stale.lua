@@ -22,27 +22,16 @@ if now == nil then
     return { -1, 'now must be a number' }
 end
 
-local entries = redis.call('LRANGE', heldKey, 0, -1)
-if #entries == 0 then
+--@include lib/queue.lua
+
+-- Without held items the lock need not be read.
+if redis.call('LLEN', heldKey) == 0 then
     return { 0 }
 end
-
 local lock = redis.call('HMGET', lockKey, 't', 'e')
-local current = nil
-if lock[1] and tonumber(lock[2]) ~= nil and tonumber(lock[2]) > now then
-    current = lock[1]
-end
-
 local reply = { 0 }
-local seen = {}
-for i = 1, #entries do
-    local token = string.match(entries[i], '^%d+:%d+:(.*)$')
-    if token == nil then
-        return { -2, 'held entry ' .. entries[i] }
-    end
-    if token ~= current and not seen[token] then
-        seen[token] = true
-        reply[#reply + 1] = token
-    end
+local bad = staleHeldTokens(heldKey, currentLockToken(lock[1], lock[2], now), reply)
+if bad ~= nil then
+    return { -2, 'held entry ' .. bad }
 end
 return reply

@@ -30,22 +30,6 @@ local expiresAt = ARGV[7] -- decimal string
 
 --@include lib/coordinator.lua
 
-local previousJson = redis.call('HGET', presenceKey, deviceId)
-local previous = previousJson and decodePresence(previousJson) or nil
-local eligible = false
-local proxyActive = false
-if previous ~= nil and previous.c == connectionId then
-    eligible = previous.e == true
-    proxyActive = previous.p == true
-end
-redis.call('HSET', presenceKey, deviceId, cjson.encode({
-    c = connectionId, n = nodeId, s = connectedSince, e = eligible, p = proxyActive, x = expiresAt,
-}))
-if previous == nil or previous.c == connectionId then
-    return { 0, '' }
-end
-if redis.call('HGET', leaderKey, 'c') == previous.c then
-    redis.call('DEL', leaderKey)
-end
-redis.call('SPUBLISH', channel, cjson.encode({ 'k', deviceId, previous.c, kickCode }))
-return { 0, previousJson }
+local replaced = registerPresence(presenceKey, leaderKey, channel, deviceId, connectionId, nodeId, connectedSince,
+    kickCode, expiresAt)
+return { 0, replaced }

@@ -17,13 +17,6 @@ local deviceId = ARGV[1] -- decimal string
 
 --@include lib/queue.lua
 
-local counts = redis.call('HMGET', countersKey, deviceId .. ':n', deviceId .. ':b')
-local first = redis.call('ZRANGEBYLEX', queueKey, slotRangeStart(deviceId), slotRangeEnd(deviceId), 'LIMIT', 0, 1)
-local oldest = -1
-if first[1] ~= nil then
-    local meta = redis.call('HGET', payloadsKey, memberPayloadId(first[1]) .. ':m')
-    if meta then
-        oldest = tonumber(string.match(meta, ':(%d+)$'))
-    end
-end
-return { 0, tonumber(counts[1]) or 0, tonumber(counts[2]) or 0, oldest }
+local qkeys = { queue = queueKey, counters = countersKey, payloads = payloadsKey }
+local count, bytes, oldest = slotStats(qkeys, deviceId)
+return { 0, count, bytes, oldest }

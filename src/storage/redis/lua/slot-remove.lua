@@ -25,12 +25,7 @@ local deviceId = ARGV[1] -- decimal string
 --@include lib/queue.lua
 
 local qkeys = { slots = slotsKey, queue = queueKey, counters = countersKey, payloads = payloadsKey }
-local removed = removeSlot(qkeys, deviceId)
--- Nothing references a payload any more: drop the payload id counter too.
-if redis.call('SCARD', slotsKey) == 0 and redis.call('LLEN', heldKey) == 0 then
-    redis.call('DEL', queueKey, countersKey, payloadsKey)
-end
-if removed == 1 then
+if clearSlot(qkeys, heldKey, deviceId) == 1 then
     return { 0 }
 end
 return { 1 }

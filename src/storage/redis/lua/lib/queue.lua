@@ -170,3 +170,56 @@ local function publishAppendedItems(channel, deviceIds, seqs, flags, timestamps,
         .. ']]'
     redis.call('SPUBLISH', channel, '\2' .. struct.pack('>I4', #header) .. header .. table.concat(bodies, '', 1, count))
 end
+
+-- The step of slot-remove (see there): removes the slot (removeSlot); when the group then has no
+-- member and nothing held, its queue keys go too. Returns 1 when the slot was a member.
+local function clearSlot(qkeys, heldKey, deviceId)
+    local removed = removeSlot(qkeys, deviceId)
+    -- Nothing references a payload any more: drop the payload id counter too.
+    if redis.call('SCARD', qkeys.slots) == 0 and redis.call('LLEN', heldKey) == 0 then
+        redis.call('DEL', qkeys.queue, qkeys.counters, qkeys.payloads)
+    end
+    return removed
+end
+
+-- The step of queue-stats (see there): count, bytes and the timestamp of the first (lowest seq)
+-- item of a slot's queue (-1 when it is empty).
+local function slotStats(qkeys, deviceId)
+    local counts = redis.call('HMGET', qkeys.counters, deviceId .. ':n', deviceId .. ':b')
+    local first = redis.call('ZRANGEBYLEX', qkeys.queue, slotRangeStart(deviceId), slotRangeEnd(deviceId), 'LIMIT', 0, 1)
+    local oldest = -1
+    if first[1] ~= nil then
+        local meta = redis.call('HGET', qkeys.payloads, memberPayloadId(first[1]) .. ':m')
+        if meta then
+            oldest = tonumber(string.match(meta, ':(%d+)$'))
+        end
+    end
+    return tonumber(counts[1]) or 0, tonumber(counts[2]) or 0, oldest
+end
+
+-- The step of held-stale (see there): the tokens with held items other than `current` (the
+-- token of the unexpired lock, or nil), in order of their first held item, appended to `reply`.
+-- Returns nil, or the first held entry that could not be parsed.
+local function staleHeldTokens(heldKey, current, reply)
+    local entries = redis.call('LRANGE', heldKey, 0, -1)
+    local seen = {}
+    for i = 1, #entries do
+        local token = string.match(entries[i], '^%d+:%d+:(.*)$')
+        if token == nil then
+            return entries[i]
+        end
+        if token ~= current and not seen[token] then
+            seen[token] = true
+            reply[#reply + 1] = token
+        end
+    end
+    return nil
+end
+
+-- The token of the group's lock while it is unexpired at `now`, else nil (`t` and `e` as stored).
+local function currentLockToken(token, expiresAt, now)
+    if token and tonumber(expiresAt) ~= nil and tonumber(expiresAt) > now then
+        return token
+    end
+    return nil
+end
