@@ -64,10 +64,13 @@ export interface LoginResult {
 export async function login(ports: LoginPorts, request: LoginRequest): Promise<LoginResult> {
     const { groupId, connectionId, hello } = request;
     const { groups, queue, coordinator, logins } = ports.backend;
-    const presence = await coordinator.listPresence(groupId, ports.now());
-    const onlineDeviceIds = new Set<DeviceId>();
-    for (const entry of presence) if (entry.deviceId !== hello.deviceId) onlineDeviceIds.add(entry.deviceId);
-
+    // Who is online matters only for expired slots and eviction: the store asks for it then.
+    const onlineDeviceIds = async (): Promise<ReadonlySet<DeviceId>> => {
+        const presence = await coordinator.listPresence(groupId, ports.now());
+        const online = new Set<DeviceId>();
+        for (const entry of presence) if (entry.deviceId !== hello.deviceId) online.add(entry.deviceId);
+        return online;
+    };
     const now = ports.now();
     const result = await groups.loginSlot({
         groupId,

@@ -33,6 +33,9 @@ import type {
 } from '../../d2m/index.js';
 import type { DeviceSlot, GroupId, SlotPolicy, SlotPolicyOverride } from './types.js';
 
+/** See `LoginSlotRequest.onlineDeviceIds`. */
+export type OnlineDeviceIds = ReadonlySet<DeviceId> | (() => Promise<ReadonlySet<DeviceId>>);
+
 export interface LoginSlotRequest {
     readonly groupId: GroupId;
     readonly deviceId: DeviceId;
@@ -42,10 +45,16 @@ export interface LoginSlotRequest {
     readonly expectedState: DeviceSlotState | undefined;
     readonly exhaustedPolicy: DeviceSlotsExhaustedPolicy;
     /**
-     * Device ids online now (from presence). Used only to rank eviction
-     * victims: offline slots go first, then by oldest activity.
+     * Device ids online now (from presence; the device itself excluded):
+     * online slots never count as expired, and eviction ranks offline slots
+     * first. Either the set, or a function that reads it: the store calls
+     * it only when the decision depends on it (a slot other than the
+     * device's own would count as expired if its device were offline, or
+     * slots must be evicted), and then decides again, atomically, with the
+     * answer (PostgreSQL: a second statement). A reconnect to a group with
+     * nothing expired and no eviction thus needs no presence read.
      */
-    readonly onlineDeviceIds: ReadonlySet<DeviceId>;
+    readonly onlineDeviceIds: OnlineDeviceIds;
     /**
      * The global defaults. The store merges the group's override over them
      * (as `{ ...defaults, ...override }`), in the same atomic step, and

@@ -30,6 +30,8 @@ function evictionOrder(online: ReadonlySet<DeviceId>): (a: DeviceSlot, b: Device
 }
 
 export type LoginDecision =
+    /** The decision depends on who is online, which the caller did not give: nothing may be written. */
+    | { readonly refusal: 'presence-needed' }
     /** Refused: nothing may be written. */
     | { readonly refusal: Exclude<LoginSlotResult, { readonly status: 'ok' }> }
     | {
@@ -41,13 +43,27 @@ export type LoginDecision =
           readonly evicted: DeviceId[];
       };
 
-export function decideLogin(request: LoginSlotRequest, policy: SlotPolicy, slots: Iterable<DeviceSlot>): LoginDecision {
-    const { deviceId, now, onlineDeviceIds } = request;
+/**
+ * `online`: the devices online now, or undefined when not read yet; then a
+ * decision that depends on them (a slot other than the device's own that
+ * would be expired if offline, or an eviction) answers `presence-needed`.
+ */
+export function decideLogin(
+    request: LoginSlotRequest,
+    policy: SlotPolicy,
+    slots: Iterable<DeviceSlot>,
+    online: ReadonlySet<DeviceId> | undefined,
+): LoginDecision {
+    const { deviceId, now } = request;
     const expired: DeviceId[] = [];
     const live: DeviceSlot[] = [];
     for (const slot of slots) {
-        if (isSlotExpired(slot, policy, onlineDeviceIds.has(slot.deviceId), now)) expired.push(slot.deviceId);
-        else live.push(slot);
+        if (isSlotExpired(slot, policy, online?.has(slot.deviceId) === true, now)) {
+            if (online === undefined && slot.deviceId !== deviceId) return { refusal: 'presence-needed' };
+            expired.push(slot.deviceId);
+        } else {
+            live.push(slot);
+        }
     }
     const own = live.find((slot) => slot.deviceId === deviceId);
     const slotState = own === undefined ? DeviceSlotState.NEW : DeviceSlotState.EXISTING;
@@ -59,7 +75,8 @@ export function decideLogin(request: LoginSlotRequest, policy: SlotPolicy, slots
         if (request.exhaustedPolicy !== DeviceSlotsExhaustedPolicy.DROP_LEAST_RECENT || policy.maxDeviceSlots < 1) {
             return { refusal: { status: 'device-limit-reached' } };
         }
-        live.sort(evictionOrder(onlineDeviceIds));
+        if (online === undefined) return { refusal: 'presence-needed' };
+        live.sort(evictionOrder(online));
         evicted = live.slice(0, live.length - policy.maxDeviceSlots + 1).map((slot) => slot.deviceId);
     }
     return { refusal: undefined, slotState, own, expired, evicted };

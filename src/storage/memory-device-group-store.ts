@@ -11,6 +11,9 @@ import type { DeviceGroupStore, ExpiryCandidate, LoginSlotRequest, LoginSlotResu
 import { isSlotExpired, type DeviceSlot, type GroupId, type SlotPolicy, type SlotPolicyOverride } from './types.js';
 
 const EMPTY_BYTES = new Uint8Array(0);
+/** A first login pass without presence found that the decision depends on it. */
+const PRESENCE_NEEDED = Symbol('presence needed');
+type PresenceNeeded = typeof PRESENCE_NEEDED;
 const NO_OVERRIDE: SlotPolicyOverride = Object.freeze({});
 
 const POLICY_FIELDS: readonly (keyof SlotPolicy)[] = [
@@ -53,8 +56,17 @@ export class MemoryDeviceGroupStore implements DeviceGroupStore {
     readonly #groups = new Map<GroupId, GroupRecord>();
     #closed = false;
 
-    public loginSlot(request: LoginSlotRequest): Promise<LoginSlotResult> {
-        return this.#run(() => this.#loginSlot(request));
+    public async loginSlot(request: LoginSlotRequest): Promise<LoginSlotResult> {
+        const online = request.onlineDeviceIds;
+        // Without presence first when it is to be read; read it only when the decision depends on it.
+        const first = await this.#run(() =>
+            this.#loginSlot(request, typeof online === 'function' ? undefined : online),
+        );
+        if (first !== PRESENCE_NEEDED) return first;
+        const known = typeof online === 'function' ? await online() : online;
+        const second = await this.#run(() => this.#loginSlot(request, known));
+        if (second === PRESENCE_NEEDED) throw new Error('the login decision asked for presence it was given');
+        return second;
     }
 
     public recordDisconnect(groupId: GroupId, deviceId: DeviceId, now: number): Promise<void> {
@@ -172,7 +184,7 @@ export class MemoryDeviceGroupStore implements DeviceGroupStore {
         return Promise.resolve();
     }
 
-    #loginSlot(request: LoginSlotRequest): LoginSlotResult {
+    #loginSlot(request: LoginSlotRequest, online: ReadonlySet<DeviceId> | undefined): LoginSlotResult | PresenceNeeded {
         const { groupId, deviceId, now } = request;
         const group = this.#groups.get(groupId);
 
@@ -181,7 +193,8 @@ export class MemoryDeviceGroupStore implements DeviceGroupStore {
         if (tombstoneExpiresAt !== undefined && tombstoneExpiresAt > now) return { status: 'tombstoned' };
 
         const policy = { ...request.defaults, ...(group?.override ?? NO_OVERRIDE) };
-        const decision = decideLogin(request, policy, group?.slots.values() ?? []);
+        const decision = decideLogin(request, policy, group?.slots.values() ?? [], online);
+        if (decision.refusal === 'presence-needed') return PRESENCE_NEEDED;
         if (decision.refusal !== undefined) return decision.refusal;
         const { slotState, own, expired, evicted } = decision;
 

@@ -426,6 +426,90 @@ export function deviceGroupStoreContract(name: string, factory: BackendFactory):
             });
         });
 
+        describe('loginSlot reads presence only when the decision depends on it', function () {
+            const grace = TEST_POLICY.volatileGraceMs;
+            const persistentExpiry = TEST_POLICY.persistentExpiryMs;
+
+            /** A presence read that counts its calls. */
+            function presence(...online: DeviceId[]) {
+                const read = {
+                    calls: 0,
+                    online: (): Promise<ReadonlySet<DeviceId>> => {
+                        read.calls += 1;
+                        return Promise.resolve(new Set(online));
+                    },
+                };
+                return read;
+            }
+
+            it('does not read it for a reconnect, a new slot with room, or a refusal that cannot change', async function () {
+                const policy = policyWith({ maxDeviceSlots: 2 });
+                const read = presence(A, B);
+                expect((await expectOk(login(A, { policy, onlineDeviceIds: read.online }))).slotState).to.equal(NEW);
+                expect((await expectOk(login(B, { policy, onlineDeviceIds: read.online }))).slotState).to.equal(NEW);
+                const again = await expectOk(login(A, { policy, now: t0 + 10, onlineDeviceIds: read.online }));
+                expect(again).to.deep.include({ slotState: EXISTING, expired: [], evicted: [] });
+                expect(await login(C, { policy, now: t0 + 20, onlineDeviceIds: read.online })).to.deep.equal({
+                    status: 'device-limit-reached',
+                });
+                expect(
+                    await login(C, { policy, now: t0 + 20, expectedState: EXISTING, onlineDeviceIds: read.online }),
+                ).to.deep.include({ status: 'slot-state-mismatch' });
+                expect(read.calls).to.equal(0);
+            });
+
+            it('does not read it when only the device’s own slot expired', async function () {
+                const read = presence();
+                await expectOk(login(A, { policy: single(), expirationPolicy: PERSISTENT }));
+                const result = await expectOk(
+                    login(A, { policy: single(), now: t0 + persistentExpiry, onlineDeviceIds: read.online }),
+                );
+                expect(result).to.deep.include({ slotState: NEW, expired: [A] });
+                expect(read.calls).to.equal(0);
+            });
+
+            it('reads it once when another slot would have expired, and keeps an online device’s slot', async function () {
+                await expectOk(login(A, { policy: single(), expirationPolicy: VOLATILE }));
+                await store().recordDisconnect(group, A, t0 + 1);
+                const online = presence(A);
+                expect(
+                    await login(B, { policy: single(), now: t0 + 1 + grace, onlineDeviceIds: online.online }),
+                ).to.deep.equal({ status: 'device-limit-reached' });
+                expect(online.calls).to.equal(1);
+                expect(await slotIds()).to.deep.equal([A]);
+                const offline = presence();
+                const result = await expectOk(
+                    login(B, { policy: single(), now: t0 + 1 + grace, onlineDeviceIds: offline.online }),
+                );
+                expect(result).to.deep.include({ slotState: NEW, expired: [A], evicted: [] });
+                expect(offline.calls).to.equal(1);
+                expect(await slotIds()).to.deep.equal([B]);
+            });
+
+            it('reads it once for an eviction and ranks online devices last', async function () {
+                const policy = policyWith({ maxDeviceSlots: 2 });
+                await expectOk(login(A, { policy, now: t0 }));
+                await expectOk(login(B, { policy, now: t0 + 10 }));
+                await store().recordDisconnect(group, B, t0 + 20);
+                const read = presence(A);
+                const result = await expectOk(
+                    login(C, {
+                        policy,
+                        now: t0 + 30,
+                        exhaustedPolicy: DROP_LEAST_RECENT,
+                        onlineDeviceIds: read.online,
+                    }),
+                );
+                expect(result).to.deep.include({ slotState: NEW, evicted: [B] });
+                expect(read.calls).to.equal(1);
+                expect(await slotIds()).to.deep.equal([A, C]);
+            });
+
+            function single(): SlotPolicy {
+                return policyWith({ maxDeviceSlots: 1 });
+            }
+        });
+
         describe('tombstones', function () {
             it('deletes the slot and refuses logins until the tombstone expires, writing nothing', async function () {
                 await expectOk(login(A));

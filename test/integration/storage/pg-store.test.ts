@@ -216,6 +216,32 @@ describe('postgres device group store', function () {
             expect(statements.filter((text) => text.includes('login_slot'))).to.have.length(7);
         });
 
+        it('is one statement without a presence read, two only when the decision needs presence', async function () {
+            const groupId = randomGroupId();
+            let reads = 0;
+            const online = (): Promise<ReadonlySet<DeviceId>> => {
+                reads += 1;
+                return Promise.resolve(new Set<DeviceId>());
+            };
+            const lazy = (id: DeviceId, now: number): LoginSlotRequest => ({
+                ...loginRequest(groupId, id, now, 2),
+                onlineDeviceIds: online,
+            });
+            const counts: number[] = [];
+            for (const request of [
+                lazy(A, 1_000), // NEW slot
+                lazy(B, 1_001), // NEW slot, the last free one
+                lazy(A, 1_002), // reconnect
+                lazy(C, 1_003), // refused: limit (nothing expired)
+                { ...lazy(C, 1_004), exhaustedPolicy: DeviceSlotsExhaustedPolicy.DROP_LEAST_RECENT }, // eviction
+            ]) {
+                const [, count] = await countStatements(() => store.loginSlot(request));
+                counts.push(count);
+            }
+            expect(counts).to.deep.equal([1, 1, 1, 1, 2]);
+            expect(reads).to.equal(1);
+        });
+
         it('writes nothing when the statement fails halfway (one transaction)', async function () {
             const groupId = randomGroupId();
             await store.loginSlot(loginRequest(groupId, A, 1_000, 2));

@@ -116,13 +116,29 @@ export class DeviceSlotsRepository {
      * `login_slot` function locks the group row and decides and writes in
      * the statement's own transaction. One round trip, as a named prepared
      * statement (planned once per connection; the driver binds the values,
-     * so nothing is formatted into the text).
+     * so nothing is formatted into the text). When the online devices are
+     * to be read (a function), the statement first runs without them; only
+     * when it answers `presence-needed` (see migration 0003) are they read
+     * and the statement run again with them: two round trips then.
      */
     public async login(request: LoginSlotRequest): Promise<LoginSlotResult> {
+        const online = request.onlineDeviceIds;
+        // Without presence first when it is to be read (NULL); read it only when the function asks.
+        const first = await this.#loginStatement(request, typeof online === 'function' ? null : online);
+        if (first.status !== 'presence-needed') return loginResultFromRow(first, request.defaults);
+        const known = typeof online === 'function' ? await online() : online;
+        const second = await this.#loginStatement(request, known);
+        return loginResultFromRow(second, request.defaults);
+    }
+
+    #loginStatement(request: LoginSlotRequest, onlineDeviceIds: ReadonlySet<DeviceId> | null): Promise<LoginRow> {
         const { defaults } = request;
-        const online: string[] = [];
-        for (const deviceId of request.onlineDeviceIds) online.push(deviceIdParam(deviceId));
-        const row = await this.#db.one<LoginRow>({
+        let online: string[] | null = null;
+        if (onlineDeviceIds !== null) {
+            online = [];
+            for (const deviceId of onlineDeviceIds) online.push(deviceIdParam(deviceId));
+        }
+        return this.#db.one<LoginRow>({
             name: 'd2m-login-slot',
             text: SQL.deviceSlots.login,
             values: [
@@ -139,7 +155,6 @@ export class DeviceSlotsRepository {
                 msToDb(request.now),
             ],
         });
-        return loginResultFromRow(row, defaults);
     }
 
     /** Resolves whether the slot existed. */
