@@ -37,7 +37,7 @@ export interface LoginPorts extends AbandonedLockPorts {
     readonly backend: AbandonedLockPorts['backend'] & {
         readonly groups: Pick<DeviceGroupStore, 'loginSlot' | 'recordDisconnect' | 'getPolicyOverride'>;
         readonly queue: Pick<ReflectionQueue, 'removeSlot' | 'stats'>;
-        readonly coordinator: Pick<GroupCoordinator, 'listPresence' | 'unregister' | 'electLeader'>;
+        readonly coordinator: Pick<GroupCoordinator, 'listPresence' | 'leave'>;
         readonly logins: LoginStore;
     };
     readonly config: AbandonedLockPorts['config'] & Pick<MediatorConfig, 'presenceTtlMs' | 'policy'>;
@@ -149,10 +149,11 @@ export async function login(ports: LoginPorts, request: LoginRequest): Promise<L
 
 /**
  * Ends a connection's hold on its slot: removes its presence (if still
- * current), elects a new leader when it was the leader, and records the
- * disconnect time. The election comes first: it needs only the
- * coordinator, and the leader role must not wait for PostgreSQL (slow or
- * unreachable). Resolves whether the connection was current.
+ * current) and, in the same step, elects a new leader (one script on
+ * Redis), then records the disconnect time. The election comes first: it
+ * needs only the coordinator, and the leader role must not wait for
+ * PostgreSQL (slow or unreachable). Resolves whether the connection was
+ * current.
  */
 export async function logout(
     ports: LoginPorts,
@@ -161,12 +162,7 @@ export async function logout(
     connectionId: ConnectionId,
 ): Promise<boolean> {
     const { coordinator, groups } = ports.backend;
-    const current = await coordinator.unregister(groupId, deviceId, connectionId);
-    if (!current) return false;
-    try {
-        await coordinator.electLeader(groupId, ports.now());
-    } finally {
-        await groups.recordDisconnect(groupId, deviceId, ports.now());
-    }
+    if (!(await coordinator.leave(groupId, deviceId, connectionId, ports.now()))) return false;
+    await groups.recordDisconnect(groupId, deviceId, ports.now());
     return true;
 }

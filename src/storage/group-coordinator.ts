@@ -221,6 +221,13 @@ export interface GroupCoordinator {
     electLeader(groupId: GroupId, now: number): Promise<Leader | undefined>;
 
     /**
+     * A connection's logout: `unregister`, and when that removed its
+     * presence, `electLeader` at `now`, in one atomic step. Resolves
+     * whether the presence was this connection's.
+     */
+    leave(groupId: GroupId, deviceId: DeviceId, connectionId: ConnectionId, now: number): Promise<boolean>;
+
+    /**
      * The connection sent its backlog and ReflectionQueueDry: marks its
      * presence eligible (as `updatePresence` with `eligible: true`; nothing
      * when the device's presence is another connection's) and then elects

@@ -79,12 +79,13 @@ export class MemoryGroupCoordinator implements GroupCoordinator {
     }
 
     public unregister(groupId: GroupId, deviceId: DeviceId, connectionId: ConnectionId): Promise<boolean> {
+        return this.#run(() => this.#unregisterNow(groupId, deviceId, connectionId));
+    }
+
+    public leave(groupId: GroupId, deviceId: DeviceId, connectionId: ConnectionId, now: number): Promise<boolean> {
         return this.#run(() => {
-            const group = this.#groups.get(groupId);
-            if (group?.presence.get(deviceId)?.connectionId !== connectionId) return false;
-            group.presence.delete(deviceId);
-            if (group.leader?.connectionId === connectionId) group.leader = undefined;
-            this.#forgetIfIdle(groupId, group);
+            if (!this.#unregisterNow(groupId, deviceId, connectionId)) return false;
+            this.#electNow(groupId, now);
             return true;
         });
     }
@@ -305,6 +306,15 @@ export class MemoryGroupCoordinator implements GroupCoordinator {
         ) {
             this.#groups.delete(groupId);
         }
+    }
+
+    #unregisterNow(groupId: GroupId, deviceId: DeviceId, connectionId: ConnectionId): boolean {
+        const group = this.#groups.get(groupId);
+        if (group?.presence.get(deviceId)?.connectionId !== connectionId) return false;
+        group.presence.delete(deviceId);
+        if (group.leader?.connectionId === connectionId) group.leader = undefined;
+        this.#forgetIfIdle(groupId, group);
+        return true;
     }
 
     #updatePresenceNow(

@@ -433,6 +433,29 @@ export function groupCoordinatorContract(name: string, factory: BackendFactory):
                 expect(second?.term ?? 0).to.be.greaterThan(first?.term ?? Infinity);
             });
 
+            it('leave unregisters the current connection and elects its successor in one step', async function () {
+                await eligible(A, conn('a1'), t0 + 10);
+                await eligible(B, conn('b1'), t0);
+                const first = await coordinator().electLeader(group, t0);
+                expect(first).to.deep.include({ deviceId: A });
+                // Not the current connection: nothing changes.
+                expect(await coordinator().leave(group, A, conn('a0'), t0)).to.equal(false);
+                expect(await coordinator().getLeader(group)).to.deep.equal(first);
+                expect(await coordinator().leave(group, A, conn('a1'), t0)).to.equal(true);
+                const second = await coordinator().getLeader(group);
+                expect(second).to.deep.include({ deviceId: B, connectionId: conn('b1') });
+                expect(second?.term ?? 0).to.be.greaterThan(first?.term ?? Infinity);
+                expect((await coordinator().listPresence(group, t0)).map((entry) => entry.deviceId)).to.deep.equal([B]);
+                // The last one leaves: nobody is leader.
+                expect(await coordinator().leave(group, B, conn('b1'), t0)).to.equal(true);
+                expect(await coordinator().getLeader(group)).to.equal(undefined);
+                const promoted = (await eventsAfterFlush()).filter((event) => event.type === 'promoted');
+                expect(promoted).to.deep.equal([
+                    { type: 'promoted', ...first },
+                    { type: 'promoted', ...second },
+                ]);
+            });
+
             it('becomeEligible marks the connection eligible and elects in one step', async function () {
                 await register(A, conn('a1'), t0);
                 const leader = await coordinator().becomeEligible(group, A, conn('a1'), t0);

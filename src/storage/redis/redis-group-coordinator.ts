@@ -200,6 +200,22 @@ export class RedisGroupCoordinator implements GroupCoordinator {
         return status === ScriptStatus.OK;
     }
 
+    public async leave(
+        groupId: GroupId,
+        deviceId: DeviceId,
+        connectionId: ConnectionId,
+        now: number,
+    ): Promise<boolean> {
+        const keys = this.#open().coordinator(groupId);
+        const { status } = await this.#scripts.run(
+            this.#client,
+            'presence-leave',
+            [keys.presence, keys.leader, keys.counters],
+            [this.#keys.channel(groupId), deviceIdText(deviceId), connectionId, String(now)],
+        );
+        return status === ScriptStatus.OK;
+    }
+
     public async updatePresence(
         groupId: GroupId,
         deviceId: DeviceId,

@@ -36,6 +36,7 @@ export const SCRIPT_NAMES = [
     'presence-unregister',
     'presence-update',
     'presence-eligible',
+    'presence-leave',
     'login-register',
     'presence-renew',
     'lock-begin',

@@ -166,6 +166,7 @@ describe('redis cluster slots', function () {
                 now,
             });
             await coordinator.becomeEligible(group, C, 'c-c', now);
+            await coordinator.leave(group, C, 'c-c', now);
             await coordinator.getLeader(group);
             await coordinator.renewPresence(group, 'n1', ['c-b'], now + 60_000, now);
             await coordinator.publish(group, { type: 'appended', deviceIds: [C] });

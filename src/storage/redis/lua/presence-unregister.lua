@@ -18,13 +18,7 @@ local connectionId = ARGV[2] -- string
 
 --@include lib/coordinator.lua
 
-local json = redis.call('HGET', presenceKey, deviceId)
-local presence = json and decodePresence(json) or nil
-if presence == nil or presence.c ~= connectionId then
-    return { 1 }
+if unregisterPresence(presenceKey, leaderKey, deviceId, connectionId) then
+    return { 0 }
 end
-redis.call('HDEL', presenceKey, deviceId)
-if redis.call('HGET', leaderKey, 'c') == connectionId then
-    redis.call('DEL', leaderKey)
-end
-return { 0 }
+return { 1 }

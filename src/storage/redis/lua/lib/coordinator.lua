@@ -64,6 +64,21 @@ local function registerPresence(presenceKey, leaderKey, channel, deviceId, conne
     return previousJson
 end
 
+-- The step of presence-unregister (see there): removes the device's presence if it still names
+-- this connection, and clears the leader role if the connection held it. Returns whether it did.
+local function unregisterPresence(presenceKey, leaderKey, deviceId, connectionId)
+    local json = redis.call('HGET', presenceKey, deviceId)
+    local presence = json and decodePresence(json) or nil
+    if presence == nil or presence.c ~= connectionId then
+        return false
+    end
+    redis.call('HDEL', presenceKey, deviceId)
+    if redis.call('HGET', leaderKey, 'c') == connectionId then
+        redis.call('DEL', leaderKey)
+    end
+    return true
+end
+
 --[[
 The election (the step of leader-elect and presence-eligible): keeps a
 leader whose connection is still the registered, live presence of its
