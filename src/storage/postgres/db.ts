@@ -97,6 +97,10 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
             connectionTimeoutMillis: options.connectTimeoutMs,
             // Probes an idle connection whose peer vanished, so the pool finds out.
             keepAlive: true,
+            // The schema as every connection's search_path from its start (the server applies it
+            // before the first query), also for the statements sent on the pool directly
+            // (pool-query.ts), which pg-promise's own per-connection SET does not see first.
+            ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
         },
         context,
     );

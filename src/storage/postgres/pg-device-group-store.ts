@@ -14,6 +14,7 @@ import type { DeviceGroupStore, ExpiryCandidate, LoginSlotRequest, LoginSlotResu
 import type { DeviceSlot, GroupId, SlotPolicy, SlotPolicyOverride } from '../types.js';
 import { closeDatabase, type Database } from './db.js';
 import { toPgStorageError } from './errors.js';
+import { loginSlot, recordDisconnect } from './repos/device-slots.js';
 
 const EMPTY_BYTES = new Uint8Array(0);
 
@@ -27,11 +28,11 @@ export class PgDeviceGroupStore implements DeviceGroupStore {
     }
 
     public loginSlot(request: LoginSlotRequest): Promise<LoginSlotResult> {
-        return this.#call('loginSlot', (db) => db.slots.login(request));
+        return this.#call('loginSlot', (db) => loginSlot(db, request));
     }
 
     public recordDisconnect(groupId: GroupId, deviceId: DeviceId, now: number): Promise<void> {
-        return this.#call('recordDisconnect', (db) => db.slots.recordDisconnect(groupId, deviceId, now));
+        return this.#call('recordDisconnect', (db) => recordDisconnect(db, groupId, deviceId, now));
     }
 
     public getSlot(groupId: GroupId, deviceId: DeviceId): Promise<DeviceSlot | undefined> {

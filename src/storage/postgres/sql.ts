@@ -27,6 +27,18 @@ export function loadQueryFile(url: URL, { minify = true }: { readonly minify?: b
     return file;
 }
 
+/** The minified text of a file, for statements the driver binds (`$1`, ...) without pg-promise. */
+export function statementText(file: QueryFile): string {
+    const render = (file as unknown as Record<symbol, ((self: QueryFile) => unknown) | undefined>)[
+        pgPromise.as.ctf.toPostgres
+    ];
+    const text = render?.call(file, file);
+    if (typeof text !== 'string') {
+        throw new StorageError(`cannot read SQL file ${file.file}`, { cause: file.error, retryable: false });
+    }
+    return text;
+}
+
 function sql(path: string): QueryFile {
     return loadQueryFile(new URL(`./sql/${path}`, import.meta.url));
 }

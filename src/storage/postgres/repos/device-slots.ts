@@ -16,7 +16,8 @@ import {
     msFromDb,
     msToDb,
 } from '../encoding.js';
-import { SQL } from '../sql.js';
+import { poolQuery, type PooledDatabase } from '../pool-query.js';
+import { SQL, statementText } from '../sql.js';
 
 interface SlotRow {
     readonly device_id: string;
@@ -111,65 +112,10 @@ export class DeviceSlotsRepository {
         return row === null ? undefined : slotFromRow(row);
     }
 
-    /**
-     * A whole login (see DeviceGroupStore.loginSlot) in one statement: the
-     * `login_slot` function locks the group row and decides and writes in
-     * the statement's own transaction. One round trip, as a named prepared
-     * statement (planned once per connection; the driver binds the values,
-     * so nothing is formatted into the text). When the online devices are
-     * to be read (a function), the statement first runs without them; only
-     * when it answers `presence-needed` (see migration 0003) are they read
-     * and the statement run again with them: two round trips then.
-     */
-    public async login(request: LoginSlotRequest): Promise<LoginSlotResult> {
-        const online = request.onlineDeviceIds;
-        // Without presence first when it is to be read (NULL); read it only when the function asks.
-        const first = await this.#loginStatement(request, typeof online === 'function' ? null : online);
-        if (first.status !== 'presence-needed') return loginResultFromRow(first, request.defaults);
-        const known = typeof online === 'function' ? await online() : online;
-        const second = await this.#loginStatement(request, known);
-        return loginResultFromRow(second, request.defaults);
-    }
-
-    #loginStatement(request: LoginSlotRequest, onlineDeviceIds: ReadonlySet<DeviceId> | null): Promise<LoginRow> {
-        const { defaults } = request;
-        let online: string[] | null = null;
-        if (onlineDeviceIds !== null) {
-            online = [];
-            for (const deviceId of onlineDeviceIds) online.push(deviceIdParam(deviceId));
-        }
-        return this.#db.one<LoginRow>({
-            name: 'd2m-login-slot',
-            text: SQL.deviceSlots.login,
-            values: [
-                request.groupId,
-                deviceIdParam(request.deviceId),
-                request.expirationPolicy,
-                bytesToDb(request.encryptedDeviceInfo),
-                request.expectedState ?? null,
-                request.exhaustedPolicy === DeviceSlotsExhaustedPolicy.DROP_LEAST_RECENT,
-                online,
-                defaults.maxDeviceSlots,
-                defaults.volatileGraceMs,
-                defaults.persistentExpiryMs,
-                msToDb(request.now),
-            ],
-        });
-    }
-
     /** Resolves whether the slot existed. */
     public async delete(groupId: GroupId, deviceId: DeviceId): Promise<boolean> {
         const params = { groupId, deviceId: deviceIdToDb(deviceId) };
         return (await this.#db.result(SQL.deviceSlots.delete, params)).rowCount > 0;
-    }
-
-    /** Once per logout: a named prepared statement, like `login`. */
-    public async recordDisconnect(groupId: GroupId, deviceId: DeviceId, now: number): Promise<void> {
-        await this.#db.none({
-            name: 'd2m-record-disconnect',
-            text: SQL.deviceSlots.recordDisconnect,
-            values: [groupId, deviceIdParam(deviceId), msToDb(now)],
-        });
     }
 
     /** See `DeviceGroupStore.listExpiryCandidates`. */
@@ -182,4 +128,75 @@ export class DeviceSlotsRepository {
         });
         return rows.map((row) => ({ groupId: groupIdFromDb(row.group_id), deviceId: deviceIdFromDb(row.device_id) }));
     }
+}
+
+const LOGIN_TEXT = statementText(SQL.deviceSlots.login);
+const RECORD_DISCONNECT_TEXT = statementText(SQL.deviceSlots.recordDisconnect);
+
+async function loginStatement(
+    db: PooledDatabase,
+    request: LoginSlotRequest,
+    onlineDeviceIds: ReadonlySet<DeviceId> | null,
+): Promise<LoginRow> {
+    const { defaults } = request;
+    let online: string[] | null = null;
+    if (onlineDeviceIds !== null) {
+        online = [];
+        for (const deviceId of onlineDeviceIds) online.push(deviceIdParam(deviceId));
+    }
+    const rows = await poolQuery<LoginRow>(db, {
+        name: 'd2m-login-slot',
+        text: LOGIN_TEXT,
+        values: [
+            request.groupId,
+            deviceIdParam(request.deviceId),
+            request.expirationPolicy,
+            bytesToDb(request.encryptedDeviceInfo),
+            request.expectedState ?? null,
+            request.exhaustedPolicy === DeviceSlotsExhaustedPolicy.DROP_LEAST_RECENT,
+            online,
+            defaults.maxDeviceSlots,
+            defaults.volatileGraceMs,
+            defaults.persistentExpiryMs,
+            msToDb(request.now),
+        ],
+    });
+    const row = rows[0];
+    if (rows.length !== 1 || row === undefined) {
+        throw new StorageError(`login_slot answered ${rows.length} rows`, { retryable: false });
+    }
+    return row;
+}
+
+/**
+ * A whole login (see DeviceGroupStore.loginSlot) in one statement: the
+ * `login_slot` function locks the group row and decides and writes in the
+ * statement's own transaction. One round trip, as a named prepared
+ * statement sent on a pooled connection by the driver alone (planned once
+ * per connection; the values are bound, nothing is formatted into the
+ * text). When the online devices are to be read (a function), the
+ * statement first runs without them; only when it answers
+ * `presence-needed` (see migration 0003) are they read and the statement
+ * run again with them: two round trips then.
+ */
+export async function loginSlot(db: PooledDatabase, request: LoginSlotRequest): Promise<LoginSlotResult> {
+    const online = request.onlineDeviceIds;
+    const first = await loginStatement(db, request, typeof online === 'function' ? null : online);
+    if (first.status !== 'presence-needed') return loginResultFromRow(first, request.defaults);
+    const known = typeof online === 'function' ? await online() : online;
+    return loginResultFromRow(await loginStatement(db, request, known), request.defaults);
+}
+
+/** Once per logout: a named statement on the pool, like `loginSlot`. */
+export async function recordDisconnect(
+    db: PooledDatabase,
+    groupId: GroupId,
+    deviceId: DeviceId,
+    now: number,
+): Promise<void> {
+    await poolQuery(db, {
+        name: 'd2m-record-disconnect',
+        text: RECORD_DISCONNECT_TEXT,
+        values: [groupId, deviceIdParam(deviceId), msToDb(now)],
+    });
 }
