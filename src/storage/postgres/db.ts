@@ -86,6 +86,10 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
     if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
         throw new ConfigError([`invalid PostgreSQL schema name ${JSON.stringify(schema)}: use [a-z_][a-z0-9_]*`]);
     }
+    if (schema !== undefined && /[?&]options=/u.test(url)) {
+        // The URL's options would replace the search_path option below (pg lets the URL win).
+        throw new ConfigError(['a PostgreSQL schema cannot be combined with options= in the database URL']);
+    }
     instances += 1;
     const context: DatabaseContext = { schema, onError: options.onError, instance: instances };
     return pgp(
