@@ -160,9 +160,10 @@ export function rowSpecs(shape: {
             `handshakes/s one mediator core would do (1 / CPU per handshake, ${WARM_SHORT})`,
             MEDIATOR,
             (r) => r.handshake?.reconnectWarm.cpuBoundHandshakesPerS,
-            // The rate target is per mediator core: the storm's own rate also depends on the
-            // machine's other core, which the load generator shares.
-            { target: { text: '≥ 5,000/s per core', applies: MEDIATOR, met: (v) => v >= 5000 } },
+            // The rate target is per mediator core (the embedded backend's 0.2 ms target as a rate):
+            // the storm's own rate also depends on the machine's other core, which the load
+            // generator shares.
+            { target: { text: '≥ 5,000/s per core embedded', applies: ['embedded'], met: (v) => v >= 5000 } },
         ),
         row(fan, 'reflects/s', ALL, (r) => closed(r)?.reflectsPerS),
         row(fan, 'deliveries/s', ALL, (r) => closed(r)?.deliveriesPerS),
