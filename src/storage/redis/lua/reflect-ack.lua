@@ -3,7 +3,9 @@ reflect-ack: removes items from slots' queues by seq (acks may come in any
 order, and a batch of them, of several slots of the group, in one call) and
 drops their payload references (once per payload and call); a payload is
 deleted with its last reference. A seq with no item (unknown, or already removed, also earlier in
-the same list) changes nothing.
+the same list) changes nothing. The items go with one ZREM; the reference counts and the slots'
+counters are each read with one HMGET and written with one HSET (and one HDEL for the payloads
+that lost their last reference), whatever the number of slots and payloads.
 
 KEYS[1] queueKey     ZSET of queued items (see lib/queue.lua)
 KEYS[2] countersKey  HASH of per-slot counters
@@ -21,7 +23,6 @@ local ackList = ARGV[1] -- '<deviceId>:<seq>' pairs separated by ','
 
 --@include lib/queue.lua
 
-local qkeys = { payloads = payloadsKey }
 -- Items found, each once: removed with one ZREM, their payload references dropped once per payload.
 local members = {}
 -- payloadId -> { refs = references dropped, size = envelope bytes }
@@ -95,16 +96,47 @@ for i = 1, #ackedOrder do
         end
     end
 end
-for i = 1, #members, 1000 do
-    redis.call('ZREM', queueKey, unpack(members, i, math.min(i + 999, #members)))
+chunked('ZREM', queueKey, members)
+-- Reference counts and slot counters: each read with one command and written with one (a payload
+-- whose last reference went is deleted instead).
+if #payloadOrder > 0 then
+    local refFields = {}
+    for i = 1, #payloadOrder do
+        refFields[i] = payloadOrder[i] .. ':r'
+    end
+    local refValues = hashGet(payloadsKey, refFields)
+    local keep = {}
+    local drop = {}
+    for i = 1, #payloadOrder do
+        local payloadId = payloadOrder[i]
+        local refs = (tonumber(refValues[i]) or 0) - payloads[payloadId].refs
+        if refs > 0 then
+            keep[#keep + 1] = refFields[i]
+            keep[#keep + 1] = string.format('%d', refs)
+        else
+            drop[#drop + 1] = payloadId
+            drop[#drop + 1] = payloadId .. ':m'
+            drop[#drop + 1] = refFields[i]
+        end
+    end
+    chunked('HSET', payloadsKey, keep)
+    chunked('HDEL', payloadsKey, drop)
 end
-for i = 1, #payloadOrder do
-    local payloadId = payloadOrder[i]
-    unrefPayload(qkeys, payloadId, payloads[payloadId].refs)
-end
-for i = 1, #freedOrder do
-    local deviceId = freedOrder[i]
-    redis.call('HINCRBY', countersKey, deviceId .. ':n', string.format('%d', -freed[deviceId].n))
-    redis.call('HINCRBY', countersKey, deviceId .. ':b', string.format('%d', -freed[deviceId].b))
+if #freedOrder > 0 then
+    local counterFields = {}
+    for i = 1, #freedOrder do
+        counterFields[#counterFields + 1] = freedOrder[i] .. ':n'
+        counterFields[#counterFields + 1] = freedOrder[i] .. ':b'
+    end
+    local counterValues = hashGet(countersKey, counterFields)
+    local updates = {}
+    for i = 1, #freedOrder do
+        local slot = freed[freedOrder[i]]
+        updates[#updates + 1] = counterFields[2 * i - 1]
+        updates[#updates + 1] = string.format('%d', (tonumber(counterValues[2 * i - 1]) or 0) - slot.n)
+        updates[#updates + 1] = counterFields[2 * i]
+        updates[#updates + 1] = string.format('%d', (tonumber(counterValues[2 * i]) or 0) - slot.b)
+    end
+    chunked('HSET', countersKey, updates)
 end
 return { 0, #members }

@@ -4,8 +4,10 @@ order, each for every member slot except the sender, or holds them for a
 transaction. One call does for N items what N calls of one item would do,
 item after item (the same results, the same stored state), with the checks
 and reads done once: the presence, the lock and the membership are read once,
-each slot's counters are read and written once, and one `appended` event
-carries every item.
+the counters of every slot (and the payload id counter) are read with one
+HMGET and written with one HSET, every slot's items are added with one ZADD,
+and one `appended` event carries every item. Few commands per call keep the
+script's own work and what it propagates to the append-only file small.
 
 The append is fenced on the sender's connection: when one is named, an item
 is stored only while it is the sender slot's current presence, unexpired at
@@ -171,7 +173,18 @@ if #others == 0 then
 end
 
 local qkeys = { slots = slotsKey, queue = queueKey, counters = countersKey, payloads = payloadsKey }
-local firstId = redis.call('HINCRBY', countersKey, 'pid', countText) - count + 1
+-- The counters of every slot and the payload id counter, read with one command (and written
+-- with one below): per slot its seq, count and bytes, in the order of `others`.
+local counterFields = {}
+for j = 1, #others do
+    local deviceId = others[j]
+    counterFields[#counterFields + 1] = deviceId .. ':s'
+    counterFields[#counterFields + 1] = deviceId .. ':n'
+    counterFields[#counterFields + 1] = deviceId .. ':b'
+end
+counterFields[#counterFields + 1] = 'pid'
+local counterValues = hashGet(countersKey, counterFields)
+local firstId = (tonumber(counterValues[#counterFields]) or 0) + 1
 local payloadIds = {}
 for i = 1, count do
     payloadIds[i] = string.format('%d', firstId + i - 1)
@@ -180,11 +193,13 @@ end
 -- Per slot: all items, or those before the one it overflows on (then it is removed, with them).
 local eventIds = {}
 local eventSeqs = {}
+local zargs = {}
+local counterUpdates = { 'pid', string.format('%d', firstId + count - 1) }
 for j = 1, #others do
     local deviceId = others[j]
-    local counts = redis.call('HMGET', countersKey, deviceId .. ':n', deviceId .. ':b')
-    local itemCount = tonumber(counts[1]) or 0
-    local bytes = tonumber(counts[2]) or 0
+    local lastSeq = tonumber(counterValues[3 * j - 2]) or 0
+    local itemCount = tonumber(counterValues[3 * j - 1]) or 0
+    local bytes = tonumber(counterValues[3 * j]) or 0
     local overflowAt = nil
     for i = 1, count do
         local size = #bodies[i]
@@ -204,28 +219,27 @@ for j = 1, #others do
         local overflowed = results[overflowAt][2]
         overflowed[#overflowed + 1] = deviceId
     else
-        local lastSeq = redis.call('HINCRBY', countersKey, deviceId .. ':s', countText)
-        local firstSeq = lastSeq - count + 1
-        local zargs = {}
+        local prefix = padDeviceId(deviceId) .. ':'
         for i = 1, count do
             zargs[#zargs + 1] = '0'
-            zargs[#zargs + 1] = itemMember(deviceId, firstSeq + i - 1, payloadIds[i])
+            zargs[#zargs + 1] = prefix .. padSeq(lastSeq + i) .. ':' .. payloadIds[i]
             local recipients = results[i][1]
             recipients[#recipients + 1] = deviceId
         end
-        redis.call('ZADD', queueKey, unpack(zargs))
-        redis.call(
-            'HSET',
-            countersKey,
-            deviceId .. ':n',
-            string.format('%d', itemCount),
-            deviceId .. ':b',
-            string.format('%d', bytes)
-        )
+        lastSeq = lastSeq + count
+        counterUpdates[#counterUpdates + 1] = deviceId .. ':s'
+        counterUpdates[#counterUpdates + 1] = string.format('%d', lastSeq)
+        counterUpdates[#counterUpdates + 1] = deviceId .. ':n'
+        counterUpdates[#counterUpdates + 1] = string.format('%d', itemCount)
+        counterUpdates[#counterUpdates + 1] = deviceId .. ':b'
+        counterUpdates[#counterUpdates + 1] = string.format('%d', bytes)
         eventIds[#eventIds + 1] = deviceId
         eventSeqs[#eventIds] = lastSeq
     end
 end
+-- The items of every slot in one ZADD, the counters in one HSET.
+chunked('ZADD', queueKey, zargs)
+chunked('HSET', countersKey, counterUpdates)
 
 -- Every slot that kept the items holds a reference to each of them.
 local refs = #eventIds
@@ -242,6 +256,8 @@ if refs > 0 then
         fields[#fields + 1] = refsText
     end
     redis.call('HSET', payloadsKey, unpack(fields))
-    publishAppendedItems(channel, eventIds, eventSeqs, flags, timestamps, bodies, count)
+    -- When every item passed the fences, their envelopes are ARGV's as they came.
+    publishAppendedItems(channel, eventIds, eventSeqs, flags, timestamps, bodies, count,
+        count == #flags and envelopes or nil)
 end
 return { status, results }

@@ -50,6 +50,31 @@ local function memberPayloadId(member)
     return string.sub(member, PAYLOAD_ID_FIRST)
 end
 
+-- Arguments per command of `chunked` and `hashGet` (even: pairs stay together; unpack has a limit).
+local CHUNK = 1000
+
+-- `command key args...` for the arguments in chunks (nothing when there are none).
+local function chunked(command, key, args)
+    for i = 1, #args, CHUNK do
+        redis.call(command, key, unpack(args, i, math.min(i + CHUNK - 1, #args)))
+    end
+end
+
+-- HMGET of any number of fields: their values in order (false for a missing one).
+local function hashGet(key, fields)
+    if #fields <= CHUNK then
+        return redis.call('HMGET', key, unpack(fields))
+    end
+    local values = {}
+    for i = 1, #fields, CHUNK do
+        local part = redis.call('HMGET', key, unpack(fields, i, math.min(i + CHUNK - 1, #fields)))
+        for k = 1, #part do
+            values[#values + 1] = part[k]
+        end
+    end
+    return values
+end
+
 -- Numeric order of canonical decimal strings (device ids do not fit a Lua number).
 local function decimalLess(a, b)
     if #a ~= #b then
@@ -143,7 +168,8 @@ end
 -- form of publishAppended; more in the binary form 0x02 | u32 big-endian header length |
 -- header JSON ["a", ids, seqs, [flags, ...], ["timestamp", ...], [envelope length, ...]] |
 -- the envelopes, concatenated. The header is written directly (every value is decimal text).
-local function publishAppendedItems(channel, deviceIds, seqs, flags, timestamps, bodies, count)
+-- `joined`, when given, is the `count` envelopes already concatenated (then not built again).
+local function publishAppendedItems(channel, deviceIds, seqs, flags, timestamps, bodies, count, joined)
     local seqTexts = {}
     for i = 1, #deviceIds do
         seqTexts[i] = string.format('%d', seqs[i])
@@ -168,7 +194,8 @@ local function publishAppendedItems(channel, deviceIds, seqs, flags, timestamps,
         .. '"],['
         .. table.concat(lengths, ',')
         .. ']]'
-    redis.call('SPUBLISH', channel, '\2' .. struct.pack('>I4', #header) .. header .. table.concat(bodies, '', 1, count))
+    local envelopes = joined or table.concat(bodies, '', 1, count)
+    redis.call('SPUBLISH', channel, '\2' .. struct.pack('>I4', #header) .. header .. envelopes)
 end
 
 -- The step of slot-remove (see there): removes the slot (removeSlot); when the group then has no
