@@ -1,10 +1,15 @@
 /**
  * The ReflectedAcks of a node's connections, applied to the queue in
- * batches: every ack given within a millisecond of the batch's first, or
- * while the group's previous batch is still being applied, goes into one
- * `ackMany` call for the group (one Lua call on Redis), whichever of the
- * group's connections gave it. The receivers of one reflection acknowledge
- * at about the same time, so one call takes the acks of all of them.
+ * batches: every ack given within a few milliseconds of the batch's first
+ * (ACK_BATCH_DELAY_MS), or while the group's previous batch is still being
+ * applied, goes into one `ackMany` call for the group (one Lua call on
+ * Redis), whichever of the group's connections gave it. The receivers of
+ * one reflection acknowledge at about the same time, so one call takes the
+ * acks of all of them, and of the next reflections when they come within
+ * the window: fewer calls, and fewer Redis writes (fsyncs with `appendfsync
+ * always`) between the appends. Whoever waits for its acks (`flush`: a
+ * ReflectAck waits for the acks its device gave before the Reflect) cuts
+ * the group's gathering short.
  *
  * A group's batches run one after the other, so the promise an ack gets
  * settles after every earlier ack of the group was applied: waiting for the
@@ -19,12 +24,16 @@ import type { GroupId } from '../storage/types.js';
 export interface AckSink {
     /** Queues the removal of the slot's item `seq`; settles once the batch that took it was applied. */
     ack(groupId: GroupId, deviceId: DeviceId, seq: number): Promise<void>;
+    /** Applies the group's gathering batch without waiting for the rest of its window. */
+    flush?(groupId: GroupId): void;
 }
 
 interface Batch {
     /** Device id → acknowledged seqs, in the order given. */
     readonly acks: Map<DeviceId, number[]>;
     readonly applied: Promise<void>;
+    /** Ends the batch's gathering time (it still runs after the group's previous batch). */
+    readonly release: () => void;
 }
 
 interface GroupBatches {
@@ -36,14 +45,11 @@ interface GroupBatches {
 
 /**
  * How long a batch gathers acks after its first one (and after the group's
- * previous batch is done): the receivers of one reflection answer within a
- * few event-loop turns of each other, not always the same one.
+ * previous batch is done), unless it is flushed: the receivers of one
+ * reflection answer within a few event-loop turns of each other, and a
+ * group's next reflections often come within a few milliseconds.
  */
-const ACK_BATCH_DELAY_MS = 1;
-
-function gatherTime(): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, ACK_BATCH_DELAY_MS));
-}
+export const ACK_BATCH_DELAY_MS = 4;
 
 export class AckBatcher implements AckSink {
     readonly #queue: Pick<ReflectionQueue, 'ackMany'>;
@@ -66,10 +72,20 @@ export class AckBatcher implements AckSink {
         return batch.applied;
     }
 
+    public flush(groupId: GroupId): void {
+        this.#groups.get(groupId)?.open?.release();
+    }
+
     /** A new batch, applied after the group's previous one and the gathering time. */
     #openBatch(groupId: GroupId, group: GroupBatches): Batch {
         const acks = new Map<DeviceId, number[]>();
-        const applied = group.tail.then(gatherTime).then(async () => {
+        let release!: () => void;
+        const released = new Promise<void>((resolve) => (release = resolve));
+        const gathered = (): Promise<void> => {
+            const timer = setTimeout(release, ACK_BATCH_DELAY_MS);
+            return released.then(() => clearTimeout(timer));
+        };
+        const applied = group.tail.then(gathered).then(async () => {
             // From here on, new acks go into the next batch.
             if (group.open?.acks === acks) group.open = undefined;
             await this.#queue.ackMany(
@@ -88,7 +104,7 @@ export class AckBatcher implements AckSink {
                 this.#groups.delete(groupId);
             }
         });
-        const batch: Batch = { acks, applied };
+        const batch: Batch = { acks, applied, release };
         group.open = batch;
         return batch;
     }

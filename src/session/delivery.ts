@@ -92,6 +92,8 @@ export class Delivery {
     #nextEphemeralId = EPHEMERAL_ID_FIRST;
     /** Settles (never rejects) once every ack given so far was applied or failed. */
     #acksApplied: Promise<void> = Promise.resolve();
+    /** Acks given and not yet applied (or failed). */
+    #acksPending = 0;
     /** An ack failed (reported once): later ones are not applied. */
     #ackFailed = false;
     readonly #options: DeliveryOptions;
@@ -209,9 +211,14 @@ export class Delivery {
         this.#unacked.delete(reflectedId);
         if (this.#ackFailed) return true;
         const { acks, groupId, deviceId, metrics } = this.#options;
+        this.#acksPending += 1;
         this.#acksApplied = acks.ack(groupId, deviceId, seq).then(
-            () => metrics?.reflectedAcked(),
+            () => {
+                this.#acksPending -= 1;
+                metrics?.reflectedAcked();
+            },
             (error: unknown) => {
+                this.#acksPending -= 1;
                 // Later acks are not applied either: the connection closes, the device reads them again.
                 if (this.#ackFailed) return;
                 this.#ackFailed = true;
@@ -227,6 +234,8 @@ export class Delivery {
      * connection). Runs also after `stop`.
      */
     public flushAcks(): Promise<void> {
+        // Something waits for this connection's acks: their batch need not wait for more.
+        if (this.#acksPending > 0) this.#options.acks.flush?.(this.#options.groupId);
         return this.#acksApplied;
     }
 

@@ -359,6 +359,33 @@ describe('Delivery from appended events', function () {
             expect(metrics.calls.filter(([name]) => name === 'reflectedAcked')).to.have.length(4);
         });
 
+        it('gathers the acks of a group for the window, unless a connection with acks pending waits for them', async function () {
+            queue = new RecordingQueue(1);
+            const batcher = new AckBatcher(queue);
+            const mine = delivery({ acks: batcher });
+            const other = delivery({ acks: batcher, deviceId: OTHER_DEVICE });
+            const sender = delivery({ acks: batcher, deviceId: ensureDeviceId(4n) });
+            for (const out of [mine, other, sender]) {
+                out.start(0, () => undefined);
+                out.wakeQueue(1, carried(1));
+            }
+            await settle();
+            other.ack(1);
+            // A connection without acks of its own (a sender waiting for nothing) does not cut the window.
+            await sender.flushAcks();
+            for (let turn = 0; turn < 20; turn++) await Promise.resolve();
+            expect(queue.ackCalls).to.deep.equal([]);
+            mine.ack(1);
+            // Applied without waiting for the window (not even for the next event-loop turn).
+            let turned = false;
+            setImmediate(() => (turned = true));
+            await mine.flushAcks();
+            expect(turned).to.equal(false);
+            expect(queue.ackCalls).to.deep.equal([['g/3:1', 'g/2:1']]);
+            await other.flushAcks();
+            expect(metrics.calls.filter(([name]) => name === 'reflectedAcked')).to.have.length(2);
+        });
+
         it('fails the acks of every connection in a failed call, each reported once', async function () {
             queue = new RecordingQueue(1);
             const batcher = new AckBatcher(queue);
