@@ -2,7 +2,7 @@
  * Small byte arrays carved out of shared slabs, for the frames that pass
  * through the mediator by the ten thousand a second (an inbound frame's copy
  * out of uWS's buffer, a Reflected or ReflectAck frame until uWS has copied
- * it to the socket, a stored reflection's envelope).
+ * it to the socket).
  *
  * Every `new Uint8Array(n)` creates an ArrayBuffer with a backing store of
  * its own: a `malloc`, a registration with V8 and, once it is garbage, a
