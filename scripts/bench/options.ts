@@ -43,6 +43,8 @@ export interface BenchOptions {
     readonly generator: Generator;
     /** Processes the fan-out load generator runs in. */
     readonly generatorProcesses: number;
+    /** Fan-out: run only the open loop, at this many reflects/s (instead of half the closed loop's maximum). */
+    readonly openRate: number | undefined;
     readonly sizes: Sizes;
 }
 
@@ -90,6 +92,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --generator lean|sdk    fan-out devices: lean (real protocol, opaque envelopes, no crypto; default)
                           or sdk (the device SDK: encrypted envelopes, for end-to-end latency)
   --generator-processes N processes of the fan-out load generator (default ${DEFAULT_GENERATOR_PROCESSES})
+  --open-rate N           fan-out: only the open loop, at N reflects/s (default: closed loop, then half its rate)
   --storm-devices N  --groups N  --window N  --seconds S (closed and open loop each)
   --idle-devices N  --drain-reflections N`;
 
@@ -128,6 +131,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         '--drain-reflections',
         '--generator',
         '--generator-processes',
+        '--open-rate',
     ]);
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i]!;
@@ -170,6 +174,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     const scenarios = text('--scenarios');
     const generator = text('--generator');
     const processes = text('--generator-processes');
+    const openRate = text('--open-rate');
     return {
         quick,
         rounds: rounds === undefined ? 3 : positiveInteger('--rounds', rounds),
@@ -177,6 +182,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         scenarios: scenarios === undefined ? [...SCENARIOS] : list('--scenarios', scenarios, SCENARIOS),
         profile: flags.has('--profile'),
         out: text('--out'),
+        openRate: openRate === undefined ? undefined : positiveInteger('--open-rate', openRate),
         generator: generator === undefined ? 'lean' : list('--generator', generator, GENERATORS)[0]!,
         generatorProcesses:
             processes === undefined ? DEFAULT_GENERATOR_PROCESSES : positiveInteger('--generator-processes', processes),

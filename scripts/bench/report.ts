@@ -21,7 +21,8 @@ export const CONFIG_LABELS: Readonly<Record<ConfigId, string>> = {
 };
 
 export interface FanoutPair {
-    readonly closed: FanoutResult;
+    /** Missing when only the open loop ran (`--open-rate`). */
+    readonly closed: FanoutResult | undefined;
     readonly open: FanoutResult | undefined;
 }
 
@@ -124,10 +125,15 @@ export function rowSpecs(shape: {
     readonly window: number;
     readonly idleDevices: number;
     readonly drainReflections: number;
+    /** The open loop's fixed rate (`--open-rate`), when it did not run at half the closed loop's. */
+    readonly openRate?: number;
 }): RowSpec[] {
     const storm = `1 handshake storm (${shape.stormDevices.toLocaleString('en-US')} devices at once)`;
     const fan = `2 fan-out closed loop (${shape.groups} groups × ${shape.devicesPerGroup}, window ${shape.window})`;
-    const half = '2 fan-out open loop at ½ max';
+    const half =
+        shape.openRate === undefined
+            ? '2 fan-out open loop at ½ max'
+            : `2 fan-out open loop at ${shape.openRate.toLocaleString('en-US')} reflects/s`;
     const idle = `3 idle (${shape.idleDevices.toLocaleString('en-US')} devices)`;
     const drain = `4 offline drain (≤ ${shape.drainReflections.toLocaleString('en-US')} queued)`;
     return [
@@ -226,6 +232,13 @@ export function rowSpecs(shape: {
         row(half, 'latency p99 ms from the actual send', ALL, (r) => open(r)?.latencyFromSend.p99Ms),
         row(half, 'load generator lag behind schedule p99 ms', ALL, (r) => open(r)?.senderLag.p99Ms),
         row(half, 'server CPU s per 1,000 deliveries', ALL, (r) => open(r)?.serverCpuSPer1000, { digits: 4 }),
+        row(half, 'Redis CPU s per 1,000 deliveries', REDIS, (r) => open(r)?.storageCpuSPer1000, { digits: 4 }),
+        row(half, 'Lua script calls per reflection', REDIS, (r) => open(r)?.scriptCallsPerReflection, { digits: 2 }),
+        row(half, 'server CPU (cores busy)', ALL, (r) => cores(open(r), 'serverCpuS'), { digits: 2 }),
+        row(half, 'Redis CPU (cores busy)', REDIS, (r) => cores(open(r), 'storageCpuS'), { digits: 2 }),
+        row(half, 'load generator CPU, all processes (cores busy)', ALL, (r) => cores(open(r), 'harnessCpuS'), {
+            digits: 2,
+        }),
         row(half, 'load generator: busiest process (share of one core)', ALL, (r) => busiest(open(r)), {
             digits: 2,
         }),

@@ -115,13 +115,16 @@ async function fanout(
     const generator = await LoadGenerator.start(sizes.groups, options.generatorProcesses, spec);
     currentGenerator = generator;
     try {
-        const closed = await generator.closedLoop({
-            window: sizes.window,
-            warmupMs: sizes.warmupMs,
-            measureMs: sizes.closedMs,
-            probe,
-        });
-        const rate = closed.reflectsPerS / 2;
+        const closed =
+            options.openRate === undefined
+                ? await generator.closedLoop({
+                      window: sizes.window,
+                      warmupMs: sizes.warmupMs,
+                      measureMs: sizes.closedMs,
+                      probe,
+                  })
+                : undefined;
+        const rate = options.openRate ?? (closed === undefined ? 0 : closed.reflectsPerS / 2);
         const open =
             rate > 0
                 ? await generator.openLoop({
@@ -266,12 +269,14 @@ function progress(result: RoundResult): string {
     }
     if (result.fanout !== undefined) {
         const { closed, open } = result.fanout;
-        parts.push(`fan-out ${formatNumber(closed.deliveriesPerS)} deliveries/s`);
-        if (closed.generatorSaturated) parts.push('load generator SATURATED');
-        if (Number.isFinite(closed.scriptCallsPerReflection)) {
-            parts.push(`${formatNumber(closed.scriptCallsPerReflection, 2)} Lua calls/reflection`);
+        if (closed !== undefined) {
+            parts.push(`fan-out ${formatNumber(closed.deliveriesPerS)} deliveries/s`);
+            if (closed.generatorSaturated) parts.push('load generator SATURATED');
+            if (Number.isFinite(closed.scriptCallsPerReflection)) {
+                parts.push(`${formatNumber(closed.scriptCallsPerReflection, 2)} Lua calls/reflection`);
+            }
         }
-        if (open !== undefined) parts.push(`½-load p99 ${formatNumber(open.latency.p99Ms, 2)} ms`);
+        if (open !== undefined) parts.push(`open loop p99 ${formatNumber(open.latency.p99Ms, 2)} ms`);
     }
     if (result.drain !== undefined) parts.push(`drain ${formatNumber(result.drain.drainPerS)}/s`);
     const failed = Object.keys(result.errors);
@@ -377,6 +382,7 @@ async function main(): Promise<void> {
         window: options.sizes.window,
         idleDevices: options.sizes.idleDevices,
         drainReflections: options.sizes.drainReflections,
+        ...(options.openRate === undefined ? {} : { openRate: options.openRate }),
     });
     const outputs = evaluate(specs, rounds, order);
     const wanted = specs

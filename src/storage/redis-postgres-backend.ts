@@ -247,7 +247,8 @@ export async function createRedisPostgresBackend(options: RedisPostgresBackendOp
             scripts,
             keys,
             // A cluster client may redirect a command to another node (MOVED/ASK): no pipelined appends,
-            // and a sender connection's batches one at a time.
+            // a sender connection's batches one at a time, and no call for several groups' batches
+            // (their keys are in different hash slots).
             appendsInCallOrder: options.redisCluster !== true,
             ...(options.redisCluster === true ? { appendBatchesInFlight: 1 } : {}),
         });

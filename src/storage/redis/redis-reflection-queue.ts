@@ -19,6 +19,14 @@
  * (none is sent after a failure of an earlier one; appends called later are
  * sent as usual).
  *
+ * Across sender connections (not on a cluster): the batches started
+ * during one event-loop turn wait for its end and go out together, one
+ * reflect-append-multi call for up to MAX_APPEND_SECTIONS of them (a lone
+ * batch as reflect-append), each batch with the outcome it would have had
+ * alone. When every sender connection has one reflection to store, the
+ * fixed cost of a script call, of its reply and of its pass through
+ * Redis's event loop is shared by all of them.
+ *
  * Appends in call order: a batch is sent (its EVALSHA issued) in one
  * synchronous step, batches of a sender connection in call order, and one
  * connection's commands run in the order they were sent. The one retry,
@@ -33,6 +41,7 @@
  * (MOVED/ASK), so there `appendsInCallOrder` is false (the session sends
  * one append at a time) and the backend allows one batch in flight.
  */
+import type { RedisArgument } from 'redis';
 import type { DeviceId } from '../../../d2m/index.js';
 import { LockLostError, PresenceLostError, StorageError } from '../../errors.js';
 import type {
@@ -60,7 +69,7 @@ import {
     type RedisCommander,
 } from './redis-client.js';
 import type { LuaScripts } from './scripts.js';
-import { ScriptStatus } from './status-codes.js';
+import { DOMAIN_STATUSES, ScriptStatus, scriptFailure } from './status-codes.js';
 
 export interface RedisReflectionQueueOptions {
     /** A command connection that returns bulk strings as Buffers (see `bufferCommander`). */
@@ -71,6 +80,13 @@ export interface RedisReflectionQueueOptions {
     readonly appendsInCallOrder?: boolean;
     /** Append batches of one sender connection in flight at once (default DEFAULT_APPEND_BATCHES_IN_FLIGHT). */
     readonly appendBatchesInFlight?: number;
+    /**
+     * Whether the batches of different sender connections started in one
+     * event-loop turn share a script call (reflect-append-multi); default
+     * `appendsInCallOrder`. Never on a cluster: the groups' keys live in
+     * different hash slots.
+     */
+    readonly gatherAcrossSenders?: boolean;
 }
 
 /** Numbers the scripts compare against; a missing limit means "no limit". */
@@ -89,6 +105,8 @@ export const MAX_APPEND_BATCH_ITEMS = 32;
 export const DEFAULT_APPEND_BATCHES_IN_FLIGHT = 2;
 /** Envelope bytes of one script call at most, unless it stores one item. */
 export const MAX_APPEND_BATCH_BYTES = 1024 * 1024;
+/** Batches (of different sender connections) stored by one reflect-append-multi call at most. */
+export const MAX_APPEND_SECTIONS = 64;
 
 /** An append waiting for its batch, or in it. */
 interface PendingAppend {
@@ -98,6 +116,33 @@ interface PendingAppend {
     readonly item: string;
     resolve(result: AppendResult): void;
     reject(error: unknown): void;
+}
+
+/** A failed call: every append of its batch was rejected with `error`. */
+interface Failure {
+    readonly error: unknown;
+}
+
+/** Rejects every append of a batch; the failure its sender connection's queue acts on. */
+function reject(batch: readonly PendingAppend[], error: unknown): Failure {
+    for (const entry of batch) entry.reject(error);
+    return { error };
+}
+
+/** A batch's part of a script call. */
+interface AppendSection {
+    readonly keys: readonly string[];
+    readonly args: readonly RedisArgument[];
+    /** Envelope bytes. */
+    readonly bytes: number;
+}
+
+/** A batch waiting for the end of the turn, or in a call. */
+interface GatheredBatch {
+    readonly batch: readonly PendingAppend[];
+    readonly section: AppendSection;
+    readonly evalOnNoScript: () => boolean;
+    readonly done: (failure: Failure | undefined) => void;
 }
 
 /** The appends of one sender connection. */
@@ -122,11 +167,15 @@ export class RedisReflectionQueue implements ReflectionQueue {
     /** Appends waiting or in flight per sender connection (group, device and connection id). */
     readonly #senders = new Map<string, SenderAppends>();
     readonly #batchesInFlight: number;
+    readonly #gatherAcrossSenders: boolean;
+    /** Batches started during this event-loop turn, sent at its end (`#sendGathered`). */
+    #gathered: GatheredBatch[] = [];
     #closed = false;
 
     public constructor(options: RedisReflectionQueueOptions) {
         this.appendsInCallOrder = options.appendsInCallOrder ?? true;
         this.#batchesInFlight = options.appendBatchesInFlight ?? DEFAULT_APPEND_BATCHES_IN_FLIGHT;
+        this.#gatherAcrossSenders = options.gatherAcrossSenders ?? this.appendsInCallOrder;
         if (!Number.isSafeInteger(this.#batchesInFlight) || this.#batchesInFlight < 1) {
             throw new RangeError(`appendBatchesInFlight must be a positive integer, got ${this.#batchesInFlight}`);
         }
@@ -228,40 +277,145 @@ export class RedisReflectionQueue implements ReflectionQueue {
         }
     }
 
-    /** Stores a batch in one script call and settles each append of it; resolves the call's failure, if any. */
-    async #store(
-        batch: readonly PendingAppend[],
-        evalOnNoScript: () => boolean,
-    ): Promise<{ readonly error: unknown } | undefined> {
+    /**
+     * Stores a batch and settles each append of it; resolves the call's
+     * failure, if any. Gathering across senders, the batch waits for the
+     * end of the event-loop turn and goes out with the other batches
+     * started in it (`#sendGathered`); otherwise it is sent at once.
+     */
+    #store(batch: readonly PendingAppend[], evalOnNoScript: () => boolean): Promise<Failure | undefined> {
+        const section = this.#section(batch);
+        if (!this.#gatherAcrossSenders) return this.#storeOne({ batch, section, evalOnNoScript });
+        return new Promise((done) => {
+            if (this.#gathered.length === 0) setImmediate(this.#sendGathered);
+            this.#gathered.push({ batch, section, evalOnNoScript, done });
+        });
+    }
+
+    /**
+     * Sends the batches gathered during this event-loop turn: in the order
+     * they were started, one script call per run of them (at most
+     * MAX_APPEND_SECTIONS batches and, beyond one batch,
+     * MAX_APPEND_BATCH_BYTES envelope bytes), reflect-append for a lone
+     * batch, reflect-append-multi for more. All calls are issued in this
+     * one synchronous step, so a sender connection's batches keep their
+     * order on the connection.
+     */
+    readonly #sendGathered = (): void => {
+        const gathered = this.#gathered;
+        this.#gathered = [];
+        let start = 0;
+        while (start < gathered.length) {
+            let end = start + 1;
+            let bytes = gathered[start]!.section.bytes;
+            while (
+                end < gathered.length &&
+                end - start < MAX_APPEND_SECTIONS &&
+                bytes + gathered[end]!.section.bytes <= MAX_APPEND_BATCH_BYTES
+            ) {
+                bytes += gathered[end]!.section.bytes;
+                end += 1;
+            }
+            if (end - start === 1) {
+                const one = gathered[start]!;
+                void this.#storeOne(one).then(one.done);
+            } else {
+                void this.#storeMany(gathered.slice(start, end));
+            }
+            start = end;
+        }
+    };
+
+    /** A batch's keys and arguments of reflect-append. */
+    #section(batch: readonly PendingAppend[]): AppendSection {
         const { request, keys } = batch[0]!;
         const { lock, presence } = this.#keys.coordinator(request.groupId);
         const envelopes =
             batch.length === 1
                 ? bufferOf(request.envelope)
                 : Buffer.concat(batch.map((entry) => entry.request.envelope));
-        const args = [
-            this.#keys.channel(request.groupId),
-            deviceIdText(request.senderDeviceId),
-            limitArg(request.limits.maxCount),
-            limitArg(request.limits.maxBytes),
-            request.hold === undefined ? '0' : '1',
-            request.hold ?? '',
-            request.senderConnectionId ?? '',
-            batch.map((entry) => entry.item).join(','),
-            envelopes,
-        ];
-        let status: ScriptStatus;
-        let results: readonly unknown[];
+        return {
+            keys: [keys.slots, keys.queue, keys.counters, keys.payloads, keys.held, lock, presence],
+            args: [
+                this.#keys.channel(request.groupId),
+                deviceIdText(request.senderDeviceId),
+                limitArg(request.limits.maxCount),
+                limitArg(request.limits.maxBytes),
+                request.hold === undefined ? '0' : '1',
+                request.hold ?? '',
+                request.senderConnectionId ?? '',
+                batch.map((entry) => entry.item).join(','),
+                envelopes,
+            ],
+            bytes: envelopes.byteLength,
+        };
+    }
+
+    /** One batch, one reflect-append call. */
+    async #storeOne(call: Omit<GatheredBatch, 'done'>): Promise<Failure | undefined> {
+        let status: number;
+        let results: unknown;
         try {
             const reply = await this.#scripts.run(
                 this.#client,
                 'reflect-append',
-                [keys.slots, keys.queue, keys.counters, keys.payloads, keys.held, lock, presence],
-                args,
-                { evalOnNoScript },
+                call.section.keys,
+                call.section.args,
+                { evalOnNoScript: call.evalOnNoScript },
             );
             status = reply.status;
-            results = replyArray(reply.values[0], 'append results');
+            results = reply.values[0];
+        } catch (error) {
+            return reject(call.batch, error);
+        }
+        return this.#settle(call.batch, status, results);
+    }
+
+    /** Several batches, one reflect-append-multi call; settles each (`done`) with its own outcome. */
+    async #storeMany(calls: readonly GatheredBatch[]): Promise<void> {
+        let replies: readonly unknown[];
+        try {
+            const reply = await this.#scripts.run(
+                this.#client,
+                'reflect-append-multi',
+                calls.flatMap((call) => call.section.keys),
+                calls.flatMap((call) => call.section.args),
+                // The EVAL would run behind whatever each sender connection sent after its batch.
+                { evalOnNoScript: () => calls.every((call) => call.evalOnNoScript()) },
+            );
+            replies = replyArray(reply.values[0], 'append replies');
+            if (replies.length !== calls.length) {
+                throw new StorageError(`reflect-append-multi answered ${replies.length} of ${calls.length} batches`, {
+                    retryable: false,
+                });
+            }
+        } catch (error) {
+            for (const call of calls) call.done(reject(call.batch, error));
+            return;
+        }
+        for (let index = 0; index < calls.length; index++) {
+            const call = calls[index]!;
+            let status: number;
+            let results: unknown;
+            try {
+                const sectionReply = replyArray(replies[index], 'append reply');
+                status = replyInteger(sectionReply[0], 'append status');
+                results = sectionReply[1];
+            } catch (error) {
+                call.done(reject(call.batch, error));
+                continue;
+            }
+            call.done(this.#settle(call.batch, status, results));
+        }
+    }
+
+    /** Settles each append of a batch from its script's status and results. */
+    #settle(batch: readonly PendingAppend[], code: number, reply: unknown): Failure | undefined {
+        let results: readonly unknown[];
+        const status = code as ScriptStatus;
+        try {
+            if (!DOMAIN_STATUSES.has(code)) throw scriptFailure('reflect-append', code, undefined);
+            results = replyArray(reply, 'append results');
             const refused = status === ScriptStatus.LOCK_LOST || status === ScriptStatus.PRESENCE_LOST;
             if (
                 refused ? results.length >= batch.length : status !== ScriptStatus.OK || results.length !== batch.length
@@ -271,8 +425,7 @@ export class RedisReflectionQueue implements ReflectionQueue {
                 });
             }
         } catch (error) {
-            for (const entry of batch) entry.reject(error);
-            return { error };
+            return reject(batch, error);
         }
         for (let index = 0; index < results.length; index++) {
             const entry = batch[index]!;

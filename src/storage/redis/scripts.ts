@@ -12,6 +12,9 @@
  * top, one per line; the loader checks that and derives the arity, so a
  * wrapper passing the wrong number of keys or arguments fails loudly.
  * `--@include lib/<file>.lua` lines are replaced by the shared helper file.
+ * A script that takes a variable number of sections instead declares
+ * `--@sections K A` (K keys and A arguments per section) and binds the
+ * whole `KEYS` and `ARGV` tables; a call must pass whole sections.
  *
  * Replies: an array whose first element is a status (status-codes.ts);
  * negative statuses become `StorageError`s here.
@@ -27,6 +30,7 @@ export const SCRIPT_NAMES = [
     'slot-add',
     'slot-remove',
     'reflect-append',
+    'reflect-append-multi',
     'reflect-release',
     'held-stale',
     'reflect-ack',
@@ -55,8 +59,11 @@ export interface LuaScript {
     /** The source as sent to Redis (includes expanded). */
     readonly source: string;
     readonly sha: string;
+    /** Keys and arguments of a call, or of each section (`sectioned`). */
     readonly keyCount: number;
     readonly argCount: number;
+    /** Whether a call passes any number (at least one) of sections of keyCount keys and argCount arguments. */
+    readonly sectioned: boolean;
 }
 
 export interface ScriptReply {
@@ -77,6 +84,7 @@ export interface RunOptions {
 
 const DEFAULT_DIRECTORY = new URL('./lua/', import.meta.url);
 const INCLUDE_LINE = /^--@include (\S+)[ \t]*$/gmu;
+const SECTIONS_LINE = /^--@sections (\d+) (\d+)[ \t]*$/mu;
 const BINDING_LINE = /^local \w+ = .*\b(KEYS|ARGV)\[(\d+)\]/u;
 const REFERENCE = /\b(KEYS|ARGV)\[/gu;
 const BLOCK_COMMENT = /--\[\[[\s\S]*?\]\]/gu;
@@ -101,11 +109,26 @@ function readScript(directory: URL, name: ScriptName): LuaScript {
         bound[binding[1] as 'KEYS' | 'ARGV'].add(Number(binding[2]));
         references += 1;
     }
-    const keyCount = contiguous(name, 'KEYS', bound.KEYS);
-    const argCount = contiguous(name, 'ARGV', bound.ARGV);
+    let keyCount = contiguous(name, 'KEYS', bound.KEYS);
+    let argCount = contiguous(name, 'ARGV', bound.ARGV);
     if (references !== keyCount + argCount) throw new Error(`${name}.lua: KEYS/ARGV bound more than once`);
+    const sections = SECTIONS_LINE.exec(source);
+    if (sections !== null) {
+        if (references !== 0) throw new Error(`${name}.lua: a sectioned script binds KEYS and ARGV whole`);
+        keyCount = Number(sections[1]);
+        argCount = Number(sections[2]);
+        if (keyCount + argCount === 0) throw new Error(`${name}.lua: empty sections`);
+    }
     const sha = createHash('sha1').update(source).digest('hex');
-    return { name, versionedName: `${name}@${sha.slice(0, 12)}`, source, sha, keyCount, argCount };
+    return {
+        name,
+        versionedName: `${name}@${sha.slice(0, 12)}`,
+        source,
+        sha,
+        keyCount,
+        argCount,
+        sectioned: sections !== null,
+    };
 }
 
 function contiguous(name: string, kind: string, indices: ReadonlySet<number>): number {
@@ -202,9 +225,20 @@ export class LuaScripts {
         options: RunOptions = {},
     ): Promise<ScriptReply> {
         const script = this.get(name);
-        if (keys.length !== script.keyCount || args.length !== script.argCount) {
+        const sections = script.sectioned
+            ? script.keyCount > 0
+                ? keys.length / script.keyCount
+                : args.length / script.argCount
+            : 1;
+        if (
+            !Number.isSafeInteger(sections) ||
+            sections < 1 ||
+            keys.length !== sections * script.keyCount ||
+            args.length !== sections * script.argCount
+        ) {
+            const per = script.sectioned ? ' per section' : '';
             throw new StorageError(
-                `${script.versionedName} takes ${script.keyCount} keys and ${script.argCount} arguments, ` +
+                `${script.versionedName} takes ${script.keyCount} keys and ${script.argCount} arguments${per}, ` +
                     `got ${keys.length} and ${args.length}`,
                 { retryable: false },
             );

@@ -252,6 +252,92 @@ describe('redis Lua scripts', function () {
             });
         });
 
+        it('reflect-append-multi: batches of several groups started in one turn share one call, each with its own outcome', async function () {
+            const scripts = await LuaScripts.load(redis);
+            const sent: string[] = [];
+            const recording: RedisCommander = {
+                sendCommand(args) {
+                    sent.push(String(args[0]));
+                    return redis.sendCommand(args);
+                },
+            };
+            const queue = new RedisReflectionQueue({ client: recording, scripts, keys });
+            const other = randomGroupId();
+            try {
+                for (const [g, device] of [
+                    [group, X],
+                    [group, Y],
+                    [other, X],
+                ] as const) {
+                    await queue.addSlot(g, device);
+                }
+                sent.length = 0;
+                const request = (g: GroupId, sender: DeviceId, envelope: Uint8Array, connectionId?: string) =>
+                    queue.append({
+                        groupId: g,
+                        senderDeviceId: sender,
+                        flags: 0,
+                        envelope,
+                        timestamp: 1_000,
+                        limits: LIMITS,
+                        senderConnectionId: connectionId,
+                    });
+                // Started in one synchronous step: three sender connections, two groups; the one with a
+                // connection id has no presence, so the fence refuses its batch alone.
+                const results = await Promise.allSettled([
+                    request(group, S, bytes(1)),
+                    request(other, S, bytes(2)),
+                    request(group, Y, bytes(3), 'c-y'),
+                    request(group, S, bytes(4)),
+                ]);
+                expect(sent).to.deep.equal(['EVALSHA']);
+                expect(results.map((result) => result.status)).to.deep.equal([
+                    'fulfilled',
+                    'fulfilled',
+                    'rejected',
+                    'fulfilled',
+                ]);
+                expect((results[2] as PromiseRejectedResult).reason).to.be.instanceOf(PresenceLostError);
+                expect((results[0] as PromiseFulfilledResult<unknown>).value).to.deep.equal({
+                    recipients: [X, Y],
+                    overflowed: [],
+                });
+                const envelopes = async (g: GroupId, device: DeviceId) =>
+                    (await queue.read(g, device, 0, 10, 10_000)).map((item) => hex(item.envelope));
+                expect(await envelopes(group, X)).to.deep.equal(['01', '04']);
+                expect(await envelopes(group, Y)).to.deep.equal(['01', '04']);
+                expect(await envelopes(other, X)).to.deep.equal(['02']);
+            } finally {
+                await queue.deleteGroup(other);
+            }
+        });
+
+        it('reflect-append-multi: a malformed section fails the whole call before anything is stored', async function () {
+            await backend.queue.addSlot(group, X);
+            const scripts = LuaScripts.read();
+            const { lock, presence } = keys.coordinator(group);
+            const q = keys.queue(group);
+            const sectionKeys = [q.slots, q.queue, q.counters, q.payloads, q.held, lock, presence];
+            const section = (item: string) => [keys.channel(group), String(S), '100', '10000', '0', '', '', item, 'ab'];
+            const error = await rejection(
+                scripts.run(
+                    redis,
+                    'reflect-append-multi',
+                    [...sectionKeys, ...sectionKeys],
+                    [...section('0:1000:2'), ...section('0:1000:x')],
+                ),
+            );
+            expect(error).to.be.instanceOf(StorageError);
+            expect((error as StorageError).retryable).to.equal(false);
+            expect(await payloadCount()).to.equal(0);
+            // Whole sections only.
+            const arity = await rejection(
+                scripts.run(redis, 'reflect-append-multi', sectionKeys, [...section('0:1000:2'), '1']),
+            );
+            expect(arity).to.be.instanceOf(StorageError);
+            expect(await payloadCount()).to.equal(0);
+        });
+
         it('held-stale: names the held tokens that are not the current unexpired lock', async function () {
             await backend.queue.addSlot(group, X);
             expect(await backend.queue.staleHeldTokens(group, 1_000)).to.deep.equal([]);
@@ -624,6 +710,9 @@ describe('redis Lua scripts', function () {
             expect(append.source).to.not.match(/^--@include/mu);
             expect(append.source).to.include('local function fanOut(');
             expect(append.versionedName).to.match(/^reflect-append@[0-9a-f]{12}$/u);
+            const multi = scripts.get('reflect-append-multi');
+            expect([multi.keyCount, multi.argCount, multi.sectioned]).to.deep.equal([7, 9, true]);
+            expect(append.sectioned).to.equal(false);
         });
 
         it('refuses a call with the wrong number of keys or arguments', async function () {

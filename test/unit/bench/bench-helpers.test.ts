@@ -129,6 +129,18 @@ describe('benchmark helpers', function () {
             expect(() => parseOptions(['--generator-processes', '0'])).to.throw(/positive integer/);
         });
 
+        it('runs the open loop alone at a fixed rate with --open-rate, else at half the closed loop', function () {
+            expect(parseOptions([]).openRate).to.equal(undefined);
+            expect(parseOptions(['--open-rate', '5000']).openRate).to.equal(5000);
+            expect(() => parseOptions(['--open-rate', '-1'])).to.throw(/positive integer/);
+            const names = (openRate?: number) =>
+                rowSpecs({ ...BENCH_SHAPE, ...(openRate === undefined ? {} : { openRate }) }).map(
+                    (spec) => spec.scenario,
+                );
+            expect(names()).to.include('2 fan-out open loop at ½ max');
+            expect(names(5000)).to.include('2 fan-out open loop at 5,000 reflects/s');
+        });
+
         it('rejects unknown flags, names and bad numbers', function () {
             expect(() => parseOptions(['--fast'])).to.throw(/unknown argument/);
             expect(() => parseOptions(['--configs', 'kafka'])).to.throw(/unknown kafka/);
