@@ -126,7 +126,7 @@ export function rowSpecs(shape: {
     readonly idleDevices: number;
     readonly drainReflections: number;
     /** The open loop's fixed rate (`--open-rate`), when it did not run at half the closed loop's. */
-    readonly openRate?: number;
+    readonly openRate?: number | undefined;
 }): RowSpec[] {
     const storm = `1 handshake storm (${shape.stormDevices.toLocaleString('en-US')} devices at once)`;
     const fan = `2 fan-out closed loop (${shape.groups} groups × ${shape.devicesPerGroup}, window ${shape.window})`;

@@ -124,7 +124,7 @@ async function fanout(
                       probe,
                   })
                 : undefined;
-        const rate = options.openRate ?? (closed === undefined ? 0 : closed.reflectsPerS / 2);
+        const rate = options.openRate ?? (closed?.reflectsPerS ?? 0) / 2;
         const open =
             rate > 0
                 ? await generator.openLoop({
@@ -384,7 +384,7 @@ async function main(): Promise<void> {
         window: options.sizes.window,
         idleDevices: options.sizes.idleDevices,
         drainReflections: options.sizes.drainReflections,
-        ...(options.openRate === undefined ? {} : { openRate: options.openRate }),
+        openRate: options.openRate,
     });
     const outputs = evaluate(specs, rounds, order);
     const wanted = specs

@@ -117,7 +117,7 @@ function readScript(directory: URL, name: ScriptName): LuaScript {
         if (references !== 0) throw new Error(`${name}.lua: a sectioned script binds KEYS and ARGV whole`);
         keyCount = Number(sections[1]);
         argCount = Number(sections[2]);
-        if (keyCount + argCount === 0) throw new Error(`${name}.lua: empty sections`);
+        if (keyCount === 0) throw new Error(`${name}.lua: a section needs at least one key`);
     }
     const sha = createHash('sha1').update(source).digest('hex');
     return {
@@ -225,11 +225,7 @@ export class LuaScripts {
         options: RunOptions = {},
     ): Promise<ScriptReply> {
         const script = this.get(name);
-        const sections = script.sectioned
-            ? script.keyCount > 0
-                ? keys.length / script.keyCount
-                : args.length / script.argCount
-            : 1;
+        const sections = script.sectioned ? keys.length / script.keyCount : 1;
         if (
             !Number.isSafeInteger(sections) ||
             sections < 1 ||

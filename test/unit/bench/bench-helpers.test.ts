@@ -133,10 +133,7 @@ describe('benchmark helpers', function () {
             expect(parseOptions([]).openRate).to.equal(undefined);
             expect(parseOptions(['--open-rate', '5000']).openRate).to.equal(5000);
             expect(() => parseOptions(['--open-rate', '-1'])).to.throw(/positive integer/);
-            const names = (openRate?: number) =>
-                rowSpecs({ ...BENCH_SHAPE, ...(openRate === undefined ? {} : { openRate }) }).map(
-                    (spec) => spec.scenario,
-                );
+            const names = (openRate?: number) => rowSpecs({ ...BENCH_SHAPE, openRate }).map((spec) => spec.scenario);
             expect(names()).to.include('2 fan-out open loop at ½ max');
             expect(names(5000)).to.include('2 fan-out open loop at 5,000 reflects/s');
         });
