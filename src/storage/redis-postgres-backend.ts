@@ -257,6 +257,7 @@ export async function createRedisPostgresBackend(options: RedisPostgresBackendOp
             bus: watchedBus(connections.bus, watchdog),
             scripts,
             keys,
+            gatherCalls: options.redisCluster !== true,
         });
         const database = db;
         const checks = [
@@ -270,7 +271,12 @@ export async function createRedisPostgresBackend(options: RedisPostgresBackendOp
             groups,
             queue,
             coordinator,
-            logins: new RedisLoginStore({ client: commander, scripts, keys }),
+            logins: new RedisLoginStore({
+                client: commander,
+                scripts,
+                keys,
+                gatherCalls: options.redisCluster !== true,
+            }),
             nodes: new RedisNodeRegistry({ client: commander, scripts, keys }),
             async health(timeoutMs) {
                 const results = await Promise.all(checks.map((check) => check(timeoutMs)));

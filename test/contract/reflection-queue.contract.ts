@@ -954,6 +954,32 @@ export function reflectionQueueContract(name: string, factory: BackendFactory): 
                 expect(await seqsOf(Y)).to.deep.equal([1]);
                 expect(await envelopesOf(X)).to.deep.equal(['01', '02', '03']);
             });
+
+            it('logins of several devices at once (a reconnect storm) each get their own result', async function () {
+                await members(X, Y);
+                await append(S, bytes(1, 2));
+                const [x, y, z, again] = await Promise.all([
+                    registerLogin(X, 'c-x', false),
+                    registerLogin(Y, 'c-y', true),
+                    registerLogin(Z, 'c-z', false),
+                    registerLogin(X, 'c-x2', false),
+                ]);
+                expect(x?.stats).to.deep.equal({ count: 1, bytes: 2, oldestTimestamp: t0 });
+                expect(y?.stats).to.deep.equal({ count: 0, bytes: 0, oldestTimestamp: undefined });
+                expect(z?.stats).to.deep.equal({ count: 0, bytes: 0, oldestTimestamp: undefined });
+                // In the order given: the second connection of X replaces the first.
+                expect(x?.replaced).to.equal(undefined);
+                expect(again?.replaced).to.deep.include({ deviceId: X, connectionId: 'c-x' });
+                const presence = await context.backend().coordinator.listPresence(group, t0);
+                expect(presence.map((entry) => [entry.deviceId, entry.connectionId]).sort()).to.deep.equal(
+                    [
+                        [X, 'c-x2'],
+                        [Y, 'c-y'],
+                        [Z, 'c-z'],
+                    ].sort(),
+                );
+                expect(await queue().listSlots(group)).to.deep.equal(sortedIds([X, Y, Z]));
+            });
         });
 
         describe('read', function () {

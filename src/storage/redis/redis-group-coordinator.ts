@@ -49,6 +49,7 @@ import {
     toStorageError,
     type RedisCommander,
 } from './redis-client.js';
+import { GatheredScript } from './gathered-script.js';
 import type { LuaScripts } from './scripts.js';
 import { ScriptStatus } from './status-codes.js';
 
@@ -68,6 +69,12 @@ export interface RedisGroupCoordinatorOptions {
     readonly scripts: LuaScripts;
     readonly keys: RedisKeys;
     readonly lockSafetyMarginMs?: number;
+    /**
+     * Whether the `becomeEligible` calls of one event-loop turn share one
+     * script call (presence-eligible-multi; see gathered-script.ts).
+     * Default true; false on a cluster.
+     */
+    readonly gatherCalls?: boolean;
     /** Called when a handler throws or a bus message cannot be decoded; other handlers still run. */
     readonly onHandlerError?: (error: unknown, event: GroupEvent | undefined) => void;
 }
@@ -154,12 +161,20 @@ export class RedisGroupCoordinator implements GroupCoordinator {
     /** Listeners of channels given up while their connection was down; SUNSUBSCRIBEd once it is back. */
     #stale: StaleListener[] = [];
     #closed = false;
+    readonly #eligible: GatheredScript;
 
     public constructor(options: RedisGroupCoordinatorOptions) {
         this.#client = options.client;
         this.#bus = options.bus;
         this.#scripts = options.scripts;
         this.#keys = options.keys;
+        this.#eligible = new GatheredScript({
+            client: options.client,
+            scripts: options.scripts,
+            single: 'presence-eligible',
+            multi: 'presence-eligible-multi',
+            gather: options.gatherCalls ?? true,
+        });
         this.#lockSafetyMarginMs = options.lockSafetyMarginMs ?? DEFAULT_LOCK_SAFETY_MARGIN_MS;
         this.#onHandlerError = options.onHandlerError ?? (() => undefined);
         this.#bus.onDown((affected) => this.#interrupt(affected));
@@ -363,9 +378,7 @@ export class RedisGroupCoordinator implements GroupCoordinator {
         now: number,
     ): Promise<Leader | undefined> {
         const keys = this.#open().coordinator(groupId);
-        const { status, values } = await this.#scripts.run(
-            this.#client,
-            'presence-eligible',
+        const { status, values } = await this.#eligible.run(
             [keys.presence, keys.leader, keys.counters],
             [this.#keys.channel(groupId), deviceIdText(deviceId), connectionId, String(now)],
         );

@@ -1,13 +1,16 @@
 /**
  * LoginStore on Redis: the login's steps (see login-store.ts) in one Lua
  * script, lua/login-register.lua, so one command and one round trip instead
- * of one per step. Every key it touches is under the group's hash tag.
+ * of one per step. Every key it touches is under the group's hash tag. The
+ * logins of one event-loop turn share one call (login-register-multi; see
+ * gathered-script.ts), except on a cluster.
  */
 import { CloseCode } from '../../../d2m/index.js';
 import type { LoginRegistered, LoginRegistration, LoginStore } from '../login-store.js';
 import { deviceIdText } from './bus-codec.js';
 import { lockFrom, presenceFrom } from './redis-group-coordinator.js';
 import type { RedisKeys } from './keys.js';
+import { GatheredScript } from './gathered-script.js';
 import { integerArg, replyInteger, replyText, type RedisCommander } from './redis-client.js';
 import type { LuaScripts } from './scripts.js';
 
@@ -16,17 +19,23 @@ export interface RedisLoginStoreOptions {
     readonly client: RedisCommander;
     readonly scripts: LuaScripts;
     readonly keys: RedisKeys;
+    /** Whether the logins of one event-loop turn share one script call (default true; false on a cluster). */
+    readonly gatherCalls?: boolean;
 }
 
 export class RedisLoginStore implements LoginStore {
-    readonly #client: RedisCommander;
-    readonly #scripts: LuaScripts;
     readonly #keys: RedisKeys;
+    readonly #register: GatheredScript;
 
     public constructor(options: RedisLoginStoreOptions) {
-        this.#client = options.client;
-        this.#scripts = options.scripts;
         this.#keys = options.keys;
+        this.#register = new GatheredScript({
+            client: options.client,
+            scripts: options.scripts,
+            single: 'login-register',
+            multi: 'login-register-multi',
+            gather: options.gatherCalls ?? true,
+        });
     }
 
     public async registerLogin(request: LoginRegistration): Promise<LoginRegistered> {
@@ -34,9 +43,7 @@ export class RedisLoginStore implements LoginStore {
         const queue = this.#keys.queue(groupId);
         const coordinator = this.#keys.coordinator(groupId);
         const deviceId = deviceIdText(presence.deviceId);
-        const { values } = await this.#scripts.run(
-            this.#client,
-            'login-register',
+        const { values } = await this.#register.run(
             [
                 queue.slots,
                 queue.queue,

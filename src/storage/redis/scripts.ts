@@ -40,8 +40,10 @@ export const SCRIPT_NAMES = [
     'presence-unregister',
     'presence-update',
     'presence-eligible',
+    'presence-eligible-multi',
     'presence-leave',
     'login-register',
+    'login-register-multi',
     'presence-renew',
     'lock-begin',
     'lock-end',
@@ -254,12 +256,22 @@ export class LuaScripts {
                 return await client.sendCommand(['EVAL', script.source, ...tail]);
             }
         });
+        return this.reply(name, reply);
+    }
+
+    /**
+     * A script's reply checked as `run` checks it: its status, negative
+     * ones thrown as `StorageError`s. Also for the reply a sectioned script
+     * gives for one of its sections in the form of `name`.
+     */
+    public reply(name: ScriptName, reply: unknown): ScriptReply {
+        const script = this.get(name);
         const elements = replyArray(reply, script.versionedName);
         const status = replyInteger(elements[0], `${script.versionedName} status`);
         if (!DOMAIN_STATUSES.has(status)) {
             const detail = elements[1] === undefined ? undefined : replyText(elements[1], 'detail');
             throw scriptFailure(script.versionedName, status, detail);
         }
-        return { status: status as ScriptStatus, values: elements.slice(1) };
+        return { status: status, values: elements.slice(1) };
     }
 }

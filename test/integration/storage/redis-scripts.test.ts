@@ -18,6 +18,8 @@ import {
     type RedisClient,
     type RedisCommander,
 } from '../../../src/storage/redis/redis-client.js';
+import { GatheredScript } from '../../../src/storage/redis/gathered-script.js';
+import { RedisLoginStore } from '../../../src/storage/redis/redis-login-store.js';
 import { RedisReflectionQueue } from '../../../src/storage/redis/redis-reflection-queue.js';
 import { LuaScripts, SCRIPT_NAMES } from '../../../src/storage/redis/scripts.js';
 import { ScriptStatus } from '../../../src/storage/redis/status-codes.js';
@@ -336,6 +338,142 @@ describe('redis Lua scripts', function () {
             );
             expect(arity).to.be.instanceOf(StorageError);
             expect(await payloadCount()).to.equal(0);
+        });
+
+        it('login-register-multi: logins of several groups in one turn share one call, each with its own outcome', async function () {
+            const scripts = await LuaScripts.load(redis);
+            const sent: string[] = [];
+            const recording: RedisCommander = {
+                sendCommand(args) {
+                    sent.push(String(args[0]));
+                    return redis.sendCommand(args);
+                },
+            };
+            const logins = new RedisLoginStore({ client: recording, scripts, keys });
+            const other = randomGroupId();
+            const broken = randomGroupId();
+            try {
+                // A held list that cannot be parsed makes login-register refuse that login (CORRUPT_STATE).
+                await command('RPUSH', keys.queue(broken).held, 'not an entry');
+                const login = (g: GroupId, device: DeviceId, connectionId: string) =>
+                    logins.registerLogin({
+                        groupId: g,
+                        presence: {
+                            deviceId: device,
+                            connectionId,
+                            nodeId: 'n1',
+                            connectedSince: 1_000,
+                            expiresAt: ALIVE_UNTIL,
+                        },
+                        newSlot: true,
+                        now: 1_000,
+                    });
+                sent.length = 0;
+                const results = await Promise.allSettled([
+                    login(group, X, 'c-x'),
+                    login(broken, X, 'c-bx'),
+                    login(other, Y, 'c-y'),
+                    login(group, Y, 'c-gy'),
+                ]);
+                expect(sent).to.deep.equal(['EVALSHA']);
+                expect(results.map((result) => result.status)).to.deep.equal([
+                    'fulfilled',
+                    'rejected',
+                    'fulfilled',
+                    'fulfilled',
+                ]);
+                expect((results[1] as PromiseRejectedResult).reason).to.be.instanceOf(StorageError);
+                for (const index of [0, 2, 3]) {
+                    expect((results[index] as PromiseFulfilledResult<unknown>).value).to.deep.equal({
+                        replaced: undefined,
+                        lock: undefined,
+                        staleHeldTokens: [],
+                        stats: { count: 0, bytes: 0, oldestTimestamp: undefined },
+                    });
+                }
+                expect(await backend.queue.listSlots(group)).to.deep.equal([X, Y].sort((a, b) => (a < b ? -1 : 1)));
+                expect(await backend.queue.listSlots(other)).to.deep.equal([Y]);
+                // The refused login changed nothing.
+                expect(await backend.queue.listSlots(broken)).to.deep.equal([]);
+                expect(await command('HLEN', keys.coordinator(broken).presence)).to.equal(0);
+                const connections = (await backend.coordinator.listPresence(group, 1_000)).map((p) => p.connectionId);
+                expect(connections.sort()).to.deep.equal(['c-gy', 'c-x']);
+            } finally {
+                await backend.queue.deleteGroup(other);
+                await command('DEL', keys.queue(broken).held);
+            }
+        });
+
+        it('presence-eligible-multi: connections of several groups become eligible in one call, each group electing its leader', async function () {
+            const scripts = await LuaScripts.load(redis);
+            const sent: string[] = [];
+            const recording: RedisCommander = {
+                sendCommand(args) {
+                    sent.push(String(args[0]));
+                    return redis.sendCommand(args);
+                },
+            };
+            const eligible = new GatheredScript({
+                client: recording,
+                scripts,
+                single: 'presence-eligible',
+                multi: 'presence-eligible-multi',
+            });
+            const other = randomGroupId();
+            const register = (g: GroupId, device: DeviceId, connectionId: string) =>
+                backend.coordinator.register(g, {
+                    deviceId: device,
+                    connectionId,
+                    nodeId: 'n1',
+                    connectedSince: 1_000,
+                    expiresAt: ALIVE_UNTIL,
+                });
+            try {
+                await register(group, X, 'c-x');
+                await register(other, Y, 'c-y');
+                const become = (g: GroupId, device: DeviceId, connectionId: string) => {
+                    const k = keys.coordinator(g);
+                    return eligible.run(
+                        [k.presence, k.leader, k.counters],
+                        [keys.channel(g), String(device), connectionId, '2000'],
+                    );
+                };
+                sent.length = 0;
+                const replies = await Promise.all([
+                    become(group, X, 'c-x'),
+                    become(other, Y, 'c-y'),
+                    // Not the device's presence: nothing is set, the election still runs (and keeps X).
+                    become(group, Y, 'c-nobody'),
+                ]);
+                expect(sent).to.deep.equal(['EVALSHA']);
+                expect(replies.map((reply) => [reply.status, ...reply.values.slice(0, 2).map(String)])).to.deep.equal([
+                    [ScriptStatus.OK, String(X), 'c-x'],
+                    [ScriptStatus.OK, String(Y), 'c-y'],
+                    [ScriptStatus.OK, String(X), 'c-x'],
+                ]);
+                expect((await backend.coordinator.getLeader(other))?.connectionId).to.equal('c-y');
+                // Alone, a call goes out as the plain script.
+                sent.length = 0;
+                const alone = await become(group, X, 'c-x');
+                expect(alone.status).to.equal(ScriptStatus.OK);
+                expect(sent).to.deep.equal(['EVALSHA']);
+                const malformed = await rejection(
+                    scripts.run(
+                        redis,
+                        'presence-eligible-multi',
+                        [
+                            keys.coordinator(group).presence,
+                            keys.coordinator(group).leader,
+                            keys.coordinator(group).counters,
+                        ],
+                        [keys.channel(group), String(X), 'c-x', 'soon'],
+                    ),
+                );
+                expect(malformed).to.be.instanceOf(StorageError);
+            } finally {
+                await backend.coordinator.unregister(other, Y, 'c-y');
+                await command('DEL', keys.coordinator(other).leader, keys.coordinator(other).counters);
+            }
         });
 
         it('held-stale: names the held tokens that are not the current unexpired lock', async function () {

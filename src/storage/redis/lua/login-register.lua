@@ -5,7 +5,8 @@ whatever a crash may have left behind), the slot joins the group's fan-out
 (slot-add), the connection's presence is registered (presence-register: an
 older connection of the device is replaced and kicked), and the login reads
 what it needs afterwards: the group's lock record, the stale held tokens
-(held-stale) and the slot's queue stats (queue-stats).
+(held-stale) and the slot's queue stats (queue-stats). The work itself is
+lib/login.lua, shared with login-register-multi.
 
 KEYS[1] slotsKey        SET of member device ids
 KEYS[2] queueKey        ZSET of queued items (see lib/queue.lua)
@@ -46,40 +47,16 @@ local deviceId = ARGV[2] -- decimal string
 local connectionId = ARGV[3] -- string
 local nodeId = ARGV[4] -- string
 local connectedSince = ARGV[5] -- decimal string
-local kickCode = tonumber(ARGV[6]) -- number
+local kickCode = ARGV[6] -- decimal string
 local expiresAt = ARGV[7] -- decimal string
 local newSlot = ARGV[8] -- '1' | '0'
-local now = tonumber(ARGV[9]) -- number
-
-if now == nil then
-    return { -1, 'now must be a number' }
-end
+local now = ARGV[9] -- decimal string
 
 --@include lib/queue.lua
 --@include lib/coordinator.lua
+--@include lib/login.lua
 
--- Reads first, so that a corrupt held list changes nothing; no step below writes the lock or the
--- held list (emptying a NEW slot's queue deletes the group's queue keys only when nothing is held).
-local lock = redis.call('HMGET', lockKey, 'd', 'c', 's', 'e', 't')
-local stale = {}
-local bad = staleHeldTokens(heldKey, currentLockToken(lock[5], lock[4], now), stale)
-if bad ~= nil then
-    return { -2, 'held entry ' .. bad }
-end
-
-local qkeys = { slots = slotsKey, queue = queueKey, counters = countersKey, payloads = payloadsKey }
-if newSlot == '1' then
-    clearSlot(qkeys, heldKey, deviceId)
-end
-redis.call('SADD', slotsKey, deviceId)
-local replaced = registerPresence(presenceKey, leaderKey, channel, deviceId, connectionId, nodeId, connectedSince,
-    kickCode, expiresAt)
-local count, bytes, oldest = slotStats(qkeys, deviceId)
-
-local reply = {
-    0, replaced, lock[1] or '', lock[2] or '', lock[3] or '', lock[4] or '', lock[5] or '', count, bytes, oldest,
-}
-for i = 1, #stale do
-    reply[#reply + 1] = stale[i]
-end
-return reply
+return registerLogin(
+    { slotsKey, queueKey, countersKey, payloadsKey, heldKey, presenceKey, leaderKey, lockKey },
+    { channel, deviceId, connectionId, nodeId, connectedSince, kickCode, expiresAt, newSlot, now }
+)

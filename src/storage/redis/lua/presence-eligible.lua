@@ -2,7 +2,8 @@
 presence-eligible: a registered connection becomes eligible for the leader
 role (presence-update with eligible set), then the group elects its leader
 (leader-elect), in one step. When the device's presence is no longer this
-connection's, nothing is set and the election still runs.
+connection's, nothing is set and the election still runs. The step is
+becomeEligible of lib/coordinator.lua, shared with presence-eligible-multi.
 
 KEYS[1] presenceKey   HASH device id → presence JSON
 KEYS[2] leaderKey     HASH d = device id, c = connection id, t = term
@@ -26,10 +27,4 @@ local now = tonumber(ARGV[4]) -- number
 
 --@include lib/coordinator.lua
 
-local json = redis.call('HGET', presenceKey, deviceId)
-local presence = json and decodePresence(json) or nil
-if presence ~= nil and presence.c == connectionId and presence.e ~= true then
-    presence.e = true
-    redis.call('HSET', presenceKey, deviceId, cjson.encode(presence))
-end
-return electLeader(presenceKey, leaderKey, countersKey, channel, now)
+return becomeEligible(presenceKey, leaderKey, countersKey, channel, deviceId, connectionId, now)

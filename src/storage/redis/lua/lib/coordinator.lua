@@ -132,3 +132,15 @@ local function electLeader(presenceKey, leaderKey, countersKey, channel, now)
     redis.call('SPUBLISH', channel, cjson.encode({ 'p', bestDevice, best.c, term }))
     return { 0, bestDevice, best.c, term }
 end
+
+-- The step of presence-eligible (see there): marks the connection's presence eligible when it is
+-- still the device's, then runs the election. Returns the election's reply.
+local function becomeEligible(presenceKey, leaderKey, countersKey, channel, deviceId, connectionId, now)
+    local json = redis.call('HGET', presenceKey, deviceId)
+    local presence = json and decodePresence(json) or nil
+    if presence ~= nil and presence.c == connectionId and presence.e ~= true then
+        presence.e = true
+        redis.call('HSET', presenceKey, deviceId, cjson.encode(presence))
+    end
+    return electLeader(presenceKey, leaderKey, countersKey, channel, now)
+end
