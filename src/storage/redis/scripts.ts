@@ -272,6 +272,6 @@ export class LuaScripts {
             const detail = elements[1] === undefined ? undefined : replyText(elements[1], 'detail');
             throw scriptFailure(script.versionedName, status, detail);
         }
-        return { status: status, values: elements.slice(1) };
+        return { status, values: elements.slice(1) };
     }
 }
