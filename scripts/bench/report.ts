@@ -6,7 +6,7 @@
  * (both ran in the same round) and then spread over the rounds. Pure.
  */
 import { SATURATED_CORE_SHARE, type FanoutResult } from './load-generator.js';
-import { WARM_RECONNECT_STORMS, type DrainResult, type HandshakeResult, type IdleResult } from './scenarios.js';
+import { FIRST_WARM_STORM, WARM_RECONNECT_STORMS, type DrainResult, type HandshakeResult, type IdleResult } from './scenarios.js';
 import { formatSpread, pairedRatios, spread, type Spread } from './stats.js';
 
 export const CONFIG_IDS = ['embedded', 'redis-always', 'redis-everysec', 'mosquitto'] as const;
@@ -114,8 +114,9 @@ const closed = (r: RoundResult): FanoutResult | undefined => r.fanout?.closed;
 const open = (r: RoundResult): FanoutResult | undefined => r.fanout?.open;
 
 /** The warm reconnect storms: the median of the storms after the first reconnect storm. */
-const WARM_SHORT = `warm reconnect storms: median of storms 3–${2 + WARM_RECONNECT_STORMS}`;
-const WARM = `reconnect storm, warm (median of storms 3–${2 + WARM_RECONNECT_STORMS}):`;
+const LAST_WARM_STORM = FIRST_WARM_STORM + WARM_RECONNECT_STORMS - 1;
+const WARM_SHORT = `warm reconnect storms: median of storms ${FIRST_WARM_STORM}–${LAST_WARM_STORM}`;
+const WARM = `reconnect storm, warm (median of storms ${FIRST_WARM_STORM}–${LAST_WARM_STORM}):`;
 
 /** The rows of the table, in order. `shape` names the sizes for the scenario column. */
 export function rowSpecs(shape: {
