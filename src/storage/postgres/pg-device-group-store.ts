@@ -6,7 +6,11 @@
  * `login_slot` function (migrations/0002_login_slot_function.sql), which
  * takes the same lock and reads, decides and writes under it in the
  * statement's transaction: one round trip per login. A decision that
- * refuses the login writes nothing but the group row.
+ * refuses the login writes nothing but the group row. The logins that
+ * callers start during one event-loop turn (a reconnect storm brings many)
+ * go out together as one statement, `login_slots` (migrations/0004), each
+ * in its own subtransaction; a login of the batch that needs the online
+ * devices, or failed there, is then done alone as a lone login is.
  */
 import type { DeviceId } from '../../../d2m/index.js';
 import { StorageError } from '../../errors.js';
@@ -14,13 +18,31 @@ import type { DeviceGroupStore, ExpiryCandidate, LoginSlotRequest, LoginSlotResu
 import type { DeviceSlot, GroupId, SlotPolicy, SlotPolicyOverride } from '../types.js';
 import { closeDatabase, type Database } from './db.js';
 import { toPgStorageError } from './errors.js';
-import { loginSlot, recordDisconnect } from './repos/device-slots.js';
+import { loginSlot, loginSlots, loginSlotWithPresence, recordDisconnect } from './repos/device-slots.js';
 
 const EMPTY_BYTES = new Uint8Array(0);
+/** Logins per `login_slots` statement at most. */
+export const MAX_BATCHED_LOGINS = 64;
+
+interface WaitingLogin {
+    readonly request: LoginSlotRequest;
+    readonly resolve: (result: LoginSlotResult) => void;
+    readonly reject: (error: unknown) => void;
+}
+
+function sameDefaults(a: LoginSlotRequest, b: LoginSlotRequest): boolean {
+    return (
+        a.defaults.maxDeviceSlots === b.defaults.maxDeviceSlots &&
+        a.defaults.volatileGraceMs === b.defaults.volatileGraceMs &&
+        a.defaults.persistentExpiryMs === b.defaults.persistentExpiryMs
+    );
+}
 
 export class PgDeviceGroupStore implements DeviceGroupStore {
     readonly #db: Database;
     #closed = false;
+    /** Logins started during this event-loop turn, sent at its end (`#sendLogins`). */
+    #logins: WaitingLogin[] = [];
 
     /** The store owns the database: `close` ends its pool. */
     public constructor(db: Database) {
@@ -28,7 +50,70 @@ export class PgDeviceGroupStore implements DeviceGroupStore {
     }
 
     public loginSlot(request: LoginSlotRequest): Promise<LoginSlotResult> {
+        if (this.#closed) return this.#loginAlone(request);
+        return new Promise((resolve, reject) => {
+            if (this.#logins.length === 0) setImmediate(this.#sendLogins);
+            this.#logins.push({ request, resolve, reject });
+        });
+    }
+
+    #loginAlone(request: LoginSlotRequest): Promise<LoginSlotResult> {
         return this.#call('loginSlot', (db) => loginSlot(db, request));
+    }
+
+    /** The logins of the turn: runs of up to MAX_BATCHED_LOGINS with the same defaults, one statement each. */
+    readonly #sendLogins = (): void => {
+        const logins = this.#logins;
+        this.#logins = [];
+        let start = 0;
+        while (start < logins.length) {
+            let end = start + 1;
+            while (
+                end < logins.length &&
+                end - start < MAX_BATCHED_LOGINS &&
+                sameDefaults(logins[start]!.request, logins[end]!.request)
+            ) {
+                end += 1;
+            }
+            if (end - start === 1) {
+                const one = logins[start]!;
+                this.#loginAlone(one.request).then(one.resolve, one.reject);
+            } else {
+                void this.#loginMany(logins.slice(start, end));
+            }
+            start = end;
+        }
+    };
+
+    async #loginMany(logins: readonly WaitingLogin[]): Promise<void> {
+        let outcomes: Awaited<ReturnType<typeof loginSlots>>;
+        try {
+            outcomes = await this.#call('loginSlot', (db) =>
+                loginSlots(
+                    db,
+                    logins.map((login) => login.request),
+                ),
+            );
+        } catch (error) {
+            for (const login of logins) login.reject(error);
+            return;
+        }
+        for (let index = 0; index < logins.length; index++) {
+            const login = logins[index]!;
+            const outcome = outcomes[index]!;
+            if (outcome.kind === 'done') {
+                login.resolve(outcome.result);
+            } else if (outcome.kind === 'presence-needed') {
+                this.#call('loginSlot', (db) => loginSlotWithPresence(db, login.request)).then(
+                    login.resolve,
+                    login.reject,
+                );
+            } else {
+                // Failed inside the batch (a deadlock, a lost lock race, ...): once more alone, which
+                // answers its own outcome or error.
+                this.#loginAlone(login.request).then(login.resolve, login.reject);
+            }
+        }
     }
 
     public recordDisconnect(groupId: GroupId, deviceId: DeviceId, now: number): Promise<void> {

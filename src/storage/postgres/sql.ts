@@ -62,6 +62,7 @@ export const SQL = {
         listByGroup: sql('device-slots/list-by-group.sql'),
         get: sql('device-slots/get.sql'),
         login: sql('device-slots/login.sql'),
+        loginMany: sql('device-slots/login-many.sql'),
         delete: sql('device-slots/delete.sql'),
         recordDisconnect: sql('device-slots/record-disconnect.sql'),
         expiryCandidates: sql('device-slots/expiry-candidates.sql'),

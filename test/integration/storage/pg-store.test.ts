@@ -242,6 +242,43 @@ describe('postgres device group store', function () {
             expect(reads).to.equal(1);
         });
 
+        it('sends the logins started together as one statement, each with its own outcome', async function () {
+            const [g1, g2, g3, g4] = [randomGroupId(), randomGroupId(), randomGroupId(), randomGroupId()];
+            const expiry = TEST_POLICY.persistentExpiryMs;
+            // g4: a slot that counts as expired later unless its device is online (then presence is needed).
+            await store.loginSlot(loginRequest(g4, A, 1_000));
+            let reads = 0;
+            const online = (): Promise<ReadonlySet<DeviceId>> => {
+                reads += 1;
+                return Promise.resolve(new Set<DeviceId>([A]));
+            };
+            const before = statements.length;
+            const results = await Promise.allSettled([
+                store.loginSlot(loginRequest(g1, A, 2_000)),
+                store.loginSlot(loginRequest(g2, B, 2_000)),
+                store.loginSlot({ ...loginRequest(g1, C, 2_000), expectedState: DeviceSlotState.EXISTING }),
+                // The column refuses it: the batch undoes it alone; once more alone, it fails again.
+                store.loginSlot({ ...loginRequest(g3, A, 2_000), expirationPolicy: 7 as DeviceSlotExpirationPolicy }),
+                store.loginSlot({ ...loginRequest(g4, B, 1_000 + expiry + 1), onlineDeviceIds: online }),
+            ]);
+            const sent = statements.slice(before);
+            expect(sent.filter((text) => text.includes('login_slots'))).to.have.length(1);
+            // After the batch: the failed login alone, the one that needed presence alone with it.
+            expect(sent.filter((text) => text.includes('login_slot(') && !text.includes('login_slots'))).to.have.length(
+                2,
+            );
+            expect(reads).to.equal(1);
+            expect(
+                results.map((result) => (result.status === 'fulfilled' ? result.value.status : 'rejected')),
+            ).to.deep.equal(['ok', 'ok', 'slot-state-mismatch', 'rejected', 'ok']);
+            expect((results[3] as PromiseRejectedResult).reason).to.be.instanceOf(StorageError);
+            expect((await store.listSlots(g1)).map((slot) => slot.deviceId)).to.deep.equal([A]);
+            expect((await store.listSlots(g2)).map((slot) => slot.deviceId)).to.deep.equal([B]);
+            expect(await store.listSlots(g3)).to.deep.equal([]);
+            // A was online, so its slot did not expire.
+            expect((await store.listSlots(g4)).map((slot) => slot.deviceId)).to.deep.equal([A, B]);
+        });
+
         it('writes nothing when the statement fails halfway (one transaction)', async function () {
             const groupId = randomGroupId();
             await store.loginSlot(loginRequest(groupId, A, 1_000, 2));

@@ -131,6 +131,7 @@ export class DeviceSlotsRepository {
 }
 
 const LOGIN_TEXT = statementText(SQL.deviceSlots.login);
+const LOGIN_MANY_TEXT = statementText(SQL.deviceSlots.loginMany);
 const RECORD_DISCONNECT_TEXT = statementText(SQL.deviceSlots.recordDisconnect);
 
 async function loginStatement(
@@ -183,6 +184,76 @@ export async function loginSlot(db: PooledDatabase, request: LoginSlotRequest): 
     const online = request.onlineDeviceIds;
     const first = await loginStatement(db, request, typeof online === 'function' ? null : online);
     if (first.status !== 'presence-needed') return loginResultFromRow(first, request.defaults);
+    const known = typeof online === 'function' ? await online() : online;
+    return loginResultFromRow(await loginStatement(db, request, known), request.defaults);
+}
+
+/** A login of a batch (`loginSlots`): its result, or why it is to be done alone. */
+export type BatchedLogin =
+    | { readonly kind: 'done'; readonly result: LoginSlotResult }
+    /** The online devices are needed (migration 0003): the login is done alone with them. */
+    | { readonly kind: 'presence-needed' }
+    /** The login failed inside the batch (its changes undone): with its SQLSTATE and message. */
+    | { readonly kind: 'failed'; readonly error: Error & { readonly code: string } };
+
+interface BatchedLoginRow extends LoginRow {
+    readonly ord: number;
+    readonly error_state: string | null;
+    readonly error_message: string | null;
+}
+
+/**
+ * The logins of several devices in one statement, the `login_slots`
+ * function (migrations/0004_login_slots.sql): one round trip for all of
+ * them. Every request must carry the same defaults (they are passed once).
+ * The online devices are never passed: a login that needs them answers
+ * `presence-needed` (see `loginSlotWithPresence`).
+ */
+export async function loginSlots(db: PooledDatabase, requests: readonly LoginSlotRequest[]): Promise<BatchedLogin[]> {
+    const defaults = requests[0]!.defaults;
+    const rows = await poolQuery<BatchedLoginRow>(db, {
+        name: 'd2m-login-slots',
+        text: LOGIN_MANY_TEXT,
+        values: [
+            requests.map((request) => request.groupId),
+            requests.map((request) => deviceIdParam(request.deviceId)),
+            requests.map((request) => request.expirationPolicy),
+            requests.map((request) => bytesToDb(request.encryptedDeviceInfo)),
+            requests.map((request) => request.expectedState ?? null),
+            requests.map((request) => request.exhaustedPolicy === DeviceSlotsExhaustedPolicy.DROP_LEAST_RECENT),
+            defaults.maxDeviceSlots,
+            defaults.volatileGraceMs,
+            defaults.persistentExpiryMs,
+            requests.map((request) => msToDb(request.now)),
+        ],
+    });
+    const outcomes: (BatchedLogin | undefined)[] = requests.map(() => undefined);
+    for (const row of rows) {
+        const index = row.ord - 1;
+        if (!Number.isInteger(index) || index < 0 || index >= requests.length || outcomes[index] !== undefined) {
+            throw new StorageError(`login_slots answered the position ${String(row.ord)}`, { retryable: false });
+        }
+        if (row.status === 'error') {
+            const error = Object.assign(new Error(row.error_message ?? 'login failed'), {
+                code: row.error_state ?? 'XX000',
+            });
+            outcomes[index] = { kind: 'failed', error };
+        } else if (row.status === 'presence-needed') {
+            outcomes[index] = { kind: 'presence-needed' };
+        } else {
+            outcomes[index] = { kind: 'done', result: loginResultFromRow(row, requests[index]!.defaults) };
+        }
+    }
+    return outcomes.map((outcome, index) => {
+        if (outcome === undefined)
+            throw new StorageError(`login_slots left out login ${index + 1}`, { retryable: false });
+        return outcome;
+    });
+}
+
+/** A login whose online devices are needed: read them, then one statement with them. */
+export async function loginSlotWithPresence(db: PooledDatabase, request: LoginSlotRequest): Promise<LoginSlotResult> {
+    const online = request.onlineDeviceIds;
     const known = typeof online === 'function' ? await online() : online;
     return loginResultFromRow(await loginStatement(db, request, known), request.defaults);
 }
