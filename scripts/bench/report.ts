@@ -6,7 +6,13 @@
  * (both ran in the same round) and then spread over the rounds. Pure.
  */
 import { SATURATED_CORE_SHARE, type FanoutResult } from './load-generator.js';
-import { FIRST_WARM_STORM, WARM_RECONNECT_STORMS, type DrainResult, type HandshakeResult, type IdleResult } from './scenarios.js';
+import {
+    FIRST_WARM_STORM,
+    WARM_RECONNECT_STORMS,
+    type DrainResult,
+    type HandshakeResult,
+    type IdleResult,
+} from './scenarios.js';
 import { formatSpread, pairedRatios, spread, type Spread } from './stats.js';
 
 export const CONFIG_IDS = ['embedded', 'redis-always', 'redis-everysec', 'mosquitto'] as const;
