@@ -21,8 +21,13 @@ import { toPgStorageError } from './errors.js';
 import { loginSlot, loginSlots, loginSlotWithPresence, recordDisconnect } from './repos/device-slots.js';
 
 const EMPTY_BYTES = new Uint8Array(0);
-/** Logins per `login_slots` statement at most. */
-export const MAX_BATCHED_LOGINS = 64;
+/**
+ * Logins per `login_slots` statement at most. Each runs in a subtransaction of
+ * its own; PostgreSQL keeps up to 64 subtransaction ids of a running
+ * transaction in shared memory, beyond which other sessions' visibility
+ * checks read them from disk while it runs: a batch stays well below that.
+ */
+export const MAX_BATCHED_LOGINS = 32;
 
 interface WaitingLogin {
     readonly request: LoginSlotRequest;
