@@ -98,6 +98,18 @@ describe('redis Lua scripts', function () {
         return events.filter((event) => event.type !== 'ephemeral');
     }
 
+    /** A command connection that records the name of each command it sends. */
+    function recordingCommands(): { sent: string[]; recording: RedisCommander } {
+        const sent: string[] = [];
+        const recording: RedisCommander = {
+            sendCommand(args) {
+                sent.push(String(args[0]));
+                return redis.sendCommand(args);
+            },
+        };
+        return { sent, recording };
+    }
+
     async function command(...args: string[]): Promise<unknown> {
         return redis.sendCommand(args);
     }
@@ -256,13 +268,7 @@ describe('redis Lua scripts', function () {
 
         it('reflect-append-multi: batches of several groups started in one turn share one call, each with its own outcome', async function () {
             const scripts = await LuaScripts.load(redis);
-            const sent: string[] = [];
-            const recording: RedisCommander = {
-                sendCommand(args) {
-                    sent.push(String(args[0]));
-                    return redis.sendCommand(args);
-                },
-            };
+            const { sent, recording } = recordingCommands();
             const queue = new RedisReflectionQueue({ client: recording, scripts, keys });
             const other = randomGroupId();
             try {
@@ -342,13 +348,7 @@ describe('redis Lua scripts', function () {
 
         it('login-register-multi: logins of several groups in one turn share one call, each with its own outcome', async function () {
             const scripts = await LuaScripts.load(redis);
-            const sent: string[] = [];
-            const recording: RedisCommander = {
-                sendCommand(args) {
-                    sent.push(String(args[0]));
-                    return redis.sendCommand(args);
-                },
-            };
+            const { sent, recording } = recordingCommands();
             const logins = new RedisLoginStore({ client: recording, scripts, keys });
             const other = randomGroupId();
             const broken = randomGroupId();
@@ -406,13 +406,7 @@ describe('redis Lua scripts', function () {
 
         it('presence-eligible-multi: connections of several groups become eligible in one call, each group electing its leader', async function () {
             const scripts = await LuaScripts.load(redis);
-            const sent: string[] = [];
-            const recording: RedisCommander = {
-                sendCommand(args) {
-                    sent.push(String(args[0]));
-                    return redis.sendCommand(args);
-                },
-            };
+            const { sent, recording } = recordingCommands();
             const eligible = new GatheredScript({
                 client: recording,
                 scripts,
