@@ -18,6 +18,7 @@ import type { DeviceGroupStore, ExpiryCandidate, LoginSlotRequest, LoginSlotResu
 import type { DeviceSlot, GroupId, SlotPolicy, SlotPolicyOverride } from '../types.js';
 import { closeDatabase, type Database } from './db.js';
 import { toPgStorageError } from './errors.js';
+import { TurnBatches } from '../turn-batches.js';
 import { loginSlot, loginSlots, loginSlotWithPresence, recordDisconnect } from './repos/device-slots.js';
 
 const EMPTY_BYTES = new Uint8Array(0);
@@ -46,8 +47,14 @@ function sameDefaults(a: LoginSlotRequest, b: LoginSlotRequest): boolean {
 export class PgDeviceGroupStore implements DeviceGroupStore {
     readonly #db: Database;
     #closed = false;
-    /** Logins started during this event-loop turn, sent at its end (`#sendLogins`). */
-    #logins: WaitingLogin[] = [];
+    /** Logins started during one event-loop turn: runs of up to MAX_BATCHED_LOGINS with the same defaults. */
+    readonly #logins = new TurnBatches<WaitingLogin>(
+        (run) => {
+            if (run.length === 1) this.#loginAlone(run[0]!.request).then(run[0]!.resolve, run[0]!.reject);
+            else void this.#loginMany(run);
+        },
+        (run, next) => run.length < MAX_BATCHED_LOGINS && sameDefaults(run[0]!.request, next.request),
+    );
 
     /** The store owns the database: `close` ends its pool. */
     public constructor(db: Database) {
@@ -56,39 +63,12 @@ export class PgDeviceGroupStore implements DeviceGroupStore {
 
     public loginSlot(request: LoginSlotRequest): Promise<LoginSlotResult> {
         if (this.#closed) return this.#loginAlone(request);
-        return new Promise((resolve, reject) => {
-            if (this.#logins.length === 0) setImmediate(this.#sendLogins);
-            this.#logins.push({ request, resolve, reject });
-        });
+        return new Promise((resolve, reject) => this.#logins.add({ request, resolve, reject }));
     }
 
     #loginAlone(request: LoginSlotRequest): Promise<LoginSlotResult> {
         return this.#call('loginSlot', (db) => loginSlot(db, request));
     }
-
-    /** The logins of the turn: runs of up to MAX_BATCHED_LOGINS with the same defaults, one statement each. */
-    readonly #sendLogins = (): void => {
-        const logins = this.#logins;
-        this.#logins = [];
-        let start = 0;
-        while (start < logins.length) {
-            let end = start + 1;
-            while (
-                end < logins.length &&
-                end - start < MAX_BATCHED_LOGINS &&
-                sameDefaults(logins[start]!.request, logins[end]!.request)
-            ) {
-                end += 1;
-            }
-            if (end - start === 1) {
-                const one = logins[start]!;
-                this.#loginAlone(one.request).then(one.resolve, one.reject);
-            } else {
-                void this.#loginMany(logins.slice(start, end));
-            }
-            start = end;
-        }
-    };
 
     async #loginMany(logins: readonly WaitingLogin[]): Promise<void> {
         let outcomes: Awaited<ReturnType<typeof loginSlots>>;

@@ -15,10 +15,11 @@
  */
 import { StorageError } from '../../errors.js';
 import type { RedisArgument } from 'redis';
+import { TurnBatches } from '../turn-batches.js';
 import { replyArray, type RedisCommander } from './redis-client.js';
-import type { LuaScripts, ScriptName, ScriptReply } from './scripts.js';
+import type { LuaScripts, RunOptions, ScriptName, ScriptReply } from './scripts.js';
 
-/** Sections per call at most (a storm's turn may hold hundreds of logins). */
+/** Sections per call at most, by default (a storm's turn may hold hundreds of logins). */
 export const MAX_GATHERED_SECTIONS = 64;
 
 export interface GatheredScriptOptions {
@@ -30,11 +31,23 @@ export interface GatheredScriptOptions {
     readonly multi: ScriptName;
     /** Whether calls of one turn share a command (default true; false on a cluster). */
     readonly gather?: boolean;
+    /** Sections of one call at most (default MAX_GATHERED_SECTIONS). */
+    readonly maxSections?: number;
+    /** The `bytes` of the calls that share one call at most (a lone call may exceed it); default no bound. */
+    readonly maxBytes?: number;
+}
+
+export interface GatheredCallOptions {
+    /** The call's size, counted against `maxBytes`. */
+    readonly bytes?: number;
+    /** As `RunOptions.evalOnNoScript`; a shared call falls back to EVAL only when each of its calls allows it. */
+    readonly evalOnNoScript?: () => boolean;
 }
 
 interface Waiting {
     readonly keys: readonly string[];
     readonly args: readonly RedisArgument[];
+    readonly options: GatheredCallOptions;
     readonly resolve: (reply: ScriptReply) => void;
     readonly reject: (error: unknown) => void;
 }
@@ -45,8 +58,7 @@ export class GatheredScript {
     readonly #single: ScriptName;
     readonly #multi: ScriptName;
     readonly #gather: boolean;
-    /** Calls of this turn, sent at its end (`#send`). */
-    #waiting: Waiting[] = [];
+    readonly #batches: TurnBatches<Waiting>;
 
     public constructor(options: GatheredScriptOptions) {
         this.#client = options.client;
@@ -54,30 +66,37 @@ export class GatheredScript {
         this.#single = options.single;
         this.#multi = options.multi;
         this.#gather = options.gather ?? true;
+        const maxSections = options.maxSections ?? MAX_GATHERED_SECTIONS;
+        const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+        const bytesOf = (call: Waiting): number => call.options.bytes ?? 0;
+        this.#batches = new TurnBatches<Waiting>(
+            (run) => {
+                if (run.length === 1) this.#sendOne(run[0]!);
+                else void this.#sendMany(run);
+            },
+            (run, next) =>
+                run.length < maxSections && run.reduce((sum, call) => sum + bytesOf(call), bytesOf(next)) <= maxBytes,
+        );
     }
 
     /** Runs the plain script's call (keys and arguments as for it); resolves as `LuaScripts.run` would. */
-    public run(keys: readonly string[], args: readonly RedisArgument[]): Promise<ScriptReply> {
-        if (!this.#gather) return this.#scripts.run(this.#client, this.#single, keys, args);
-        return new Promise((resolve, reject) => {
-            if (this.#waiting.length === 0) setImmediate(this.#send);
-            this.#waiting.push({ keys, args, resolve, reject });
-        });
+    public run(
+        keys: readonly string[],
+        args: readonly RedisArgument[],
+        options: GatheredCallOptions = {},
+    ): Promise<ScriptReply> {
+        if (!this.#gather) return this.#runOne(keys, args, options);
+        return new Promise((resolve, reject) => this.#batches.add({ keys, args, options, resolve, reject }));
     }
 
-    readonly #send = (): void => {
-        const waiting = this.#waiting;
-        this.#waiting = [];
-        for (let start = 0; start < waiting.length; start += MAX_GATHERED_SECTIONS) {
-            const part = waiting.slice(start, start + MAX_GATHERED_SECTIONS);
-            if (part.length === 1) {
-                const one = part[0]!;
-                this.#scripts.run(this.#client, this.#single, one.keys, one.args).then(one.resolve, one.reject);
-            } else {
-                void this.#sendMany(part);
-            }
-        }
-    };
+    #runOne(keys: readonly string[], args: readonly RedisArgument[], options: GatheredCallOptions) {
+        const run: RunOptions = options.evalOnNoScript === undefined ? {} : { evalOnNoScript: options.evalOnNoScript };
+        return this.#scripts.run(this.#client, this.#single, keys, args, run);
+    }
+
+    #sendOne(call: Waiting): void {
+        this.#runOne(call.keys, call.args, call.options).then(call.resolve, call.reject);
+    }
 
     async #sendMany(part: readonly Waiting[]): Promise<void> {
         let replies: readonly unknown[];
@@ -87,6 +106,7 @@ export class GatheredScript {
                 this.#multi,
                 part.flatMap((call) => call.keys),
                 part.flatMap((call) => call.args),
+                { evalOnNoScript: () => part.every((call) => call.options.evalOnNoScript?.() ?? true) },
             );
             replies = replyArray(reply.values[0], `${this.#multi} replies`);
             if (replies.length !== part.length) {

@@ -68,8 +68,9 @@ import {
     replyText,
     type RedisCommander,
 } from './redis-client.js';
-import type { LuaScripts } from './scripts.js';
-import { DOMAIN_STATUSES, ScriptStatus, scriptFailure } from './status-codes.js';
+import { GatheredScript } from './gathered-script.js';
+import type { LuaScripts, ScriptReply } from './scripts.js';
+import { ScriptStatus } from './status-codes.js';
 
 export interface RedisReflectionQueueOptions {
     /** A command connection that returns bulk strings as Buffers (see `bufferCommander`). */
@@ -137,14 +138,6 @@ interface AppendSection {
     readonly bytes: number;
 }
 
-/** A batch waiting for the end of the turn, or in a call. */
-interface GatheredBatch {
-    readonly batch: readonly PendingAppend[];
-    readonly section: AppendSection;
-    readonly evalOnNoScript: () => boolean;
-    readonly done: (failure: Failure | undefined) => void;
-}
-
 /** The appends of one sender connection. */
 interface SenderAppends {
     /** Waiting to be sent, in call order. */
@@ -167,21 +160,28 @@ export class RedisReflectionQueue implements ReflectionQueue {
     /** Appends waiting or in flight per sender connection (group, device and connection id). */
     readonly #senders = new Map<string, SenderAppends>();
     readonly #batchesInFlight: number;
-    readonly #gatherAcrossSenders: boolean;
-    /** Batches started during this event-loop turn, sent at its end (`#sendGathered`). */
-    #gathered: GatheredBatch[] = [];
+    /** reflect-append, or reflect-append-multi for the batches of several sender connections of one turn. */
+    readonly #appends: GatheredScript;
     #closed = false;
 
     public constructor(options: RedisReflectionQueueOptions) {
         this.appendsInCallOrder = options.appendsInCallOrder ?? true;
         this.#batchesInFlight = options.appendBatchesInFlight ?? DEFAULT_APPEND_BATCHES_IN_FLIGHT;
-        this.#gatherAcrossSenders = options.gatherAcrossSenders ?? this.appendsInCallOrder;
         if (!Number.isSafeInteger(this.#batchesInFlight) || this.#batchesInFlight < 1) {
             throw new RangeError(`appendBatchesInFlight must be a positive integer, got ${this.#batchesInFlight}`);
         }
         this.#client = options.client;
         this.#scripts = options.scripts;
         this.#keys = options.keys;
+        this.#appends = new GatheredScript({
+            client: options.client,
+            scripts: options.scripts,
+            single: 'reflect-append',
+            multi: 'reflect-append-multi',
+            gather: options.gatherAcrossSenders ?? this.appendsInCallOrder,
+            maxSections: MAX_APPEND_SECTIONS,
+            maxBytes: MAX_APPEND_BATCH_BYTES,
+        });
     }
 
     public async addSlot(groupId: GroupId, deviceId: DeviceId): Promise<void> {
@@ -281,50 +281,23 @@ export class RedisReflectionQueue implements ReflectionQueue {
      * Stores a batch and settles each append of it; resolves the call's
      * failure, if any. Gathering across senders, the batch waits for the
      * end of the event-loop turn and goes out with the other batches
-     * started in it (`#sendGathered`); otherwise it is sent at once.
-     */
-    #store(batch: readonly PendingAppend[], evalOnNoScript: () => boolean): Promise<Failure | undefined> {
-        const section = this.#section(batch);
-        if (!this.#gatherAcrossSenders) return this.#storeOne({ batch, section, evalOnNoScript });
-        return new Promise((done) => {
-            if (this.#gathered.length === 0) setImmediate(this.#sendGathered);
-            this.#gathered.push({ batch, section, evalOnNoScript, done });
-        });
-    }
-
-    /**
-     * Sends the batches gathered during this event-loop turn: in the order
-     * they were started, one script call per run of them (at most
+     * started in it, one reflect-append-multi call per run of them (at most
      * MAX_APPEND_SECTIONS batches and, beyond one batch,
-     * MAX_APPEND_BATCH_BYTES envelope bytes), reflect-append for a lone
-     * batch, reflect-append-multi for more. All calls are issued in this
-     * one synchronous step, so a sender connection's batches keep their
-     * order on the connection.
+     * MAX_APPEND_BATCH_BYTES envelope bytes; see gathered-script.ts), a
+     * lone batch as reflect-append; otherwise it is sent at once. All calls
+     * of a turn are issued in one synchronous step, so a sender
+     * connection's batches keep their order on the connection.
      */
-    readonly #sendGathered = (): void => {
-        const gathered = this.#gathered;
-        this.#gathered = [];
-        let start = 0;
-        while (start < gathered.length) {
-            let end = start + 1;
-            let bytes = gathered[start]!.section.bytes;
-            while (
-                end < gathered.length &&
-                end - start < MAX_APPEND_SECTIONS &&
-                bytes + gathered[end]!.section.bytes <= MAX_APPEND_BATCH_BYTES
-            ) {
-                bytes += gathered[end]!.section.bytes;
-                end += 1;
-            }
-            if (end - start === 1) {
-                const one = gathered[start]!;
-                void this.#storeOne(one).then(one.done);
-            } else {
-                void this.#storeMany(gathered.slice(start, end));
-            }
-            start = end;
+    async #store(batch: readonly PendingAppend[], evalOnNoScript: () => boolean): Promise<Failure | undefined> {
+        const section = this.#section(batch);
+        let reply: ScriptReply;
+        try {
+            reply = await this.#appends.run(section.keys, section.args, { bytes: section.bytes, evalOnNoScript });
+        } catch (error) {
+            return reject(batch, error);
         }
-    };
+        return this.#settle(batch, reply.status, reply.values[0]);
+    }
 
     /** A batch's keys and arguments of reflect-append. */
     #section(batch: readonly PendingAppend[]): AppendSection {
@@ -351,70 +324,10 @@ export class RedisReflectionQueue implements ReflectionQueue {
         };
     }
 
-    /** One batch, one reflect-append call. */
-    async #storeOne(call: Omit<GatheredBatch, 'done'>): Promise<Failure | undefined> {
-        let status: number;
-        let results: unknown;
-        try {
-            const reply = await this.#scripts.run(
-                this.#client,
-                'reflect-append',
-                call.section.keys,
-                call.section.args,
-                { evalOnNoScript: call.evalOnNoScript },
-            );
-            status = reply.status;
-            results = reply.values[0];
-        } catch (error) {
-            return reject(call.batch, error);
-        }
-        return this.#settle(call.batch, status, results);
-    }
-
-    /** Several batches, one reflect-append-multi call; settles each (`done`) with its own outcome. */
-    async #storeMany(calls: readonly GatheredBatch[]): Promise<void> {
-        let replies: readonly unknown[];
-        try {
-            const reply = await this.#scripts.run(
-                this.#client,
-                'reflect-append-multi',
-                calls.flatMap((call) => call.section.keys),
-                calls.flatMap((call) => call.section.args),
-                // The EVAL would run behind whatever each sender connection sent after its batch.
-                { evalOnNoScript: () => calls.every((call) => call.evalOnNoScript()) },
-            );
-            replies = replyArray(reply.values[0], 'append replies');
-            if (replies.length !== calls.length) {
-                throw new StorageError(`reflect-append-multi answered ${replies.length} of ${calls.length} batches`, {
-                    retryable: false,
-                });
-            }
-        } catch (error) {
-            for (const call of calls) call.done(reject(call.batch, error));
-            return;
-        }
-        for (let index = 0; index < calls.length; index++) {
-            const call = calls[index]!;
-            let status: number;
-            let results: unknown;
-            try {
-                const sectionReply = replyArray(replies[index], 'append reply');
-                status = replyInteger(sectionReply[0], 'append status');
-                results = sectionReply[1];
-            } catch (error) {
-                call.done(reject(call.batch, error));
-                continue;
-            }
-            call.done(this.#settle(call.batch, status, results));
-        }
-    }
-
     /** Settles each append of a batch from its script's status and results. */
-    #settle(batch: readonly PendingAppend[], code: number, reply: unknown): Failure | undefined {
+    #settle(batch: readonly PendingAppend[], status: ScriptStatus, reply: unknown): Failure | undefined {
         let results: readonly unknown[];
-        const status = code as ScriptStatus;
         try {
-            if (!DOMAIN_STATUSES.has(code)) throw scriptFailure('reflect-append', code, undefined);
             results = replyArray(reply, 'append results');
             const refused = status === ScriptStatus.LOCK_LOST || status === ScriptStatus.PRESENCE_LOST;
             if (

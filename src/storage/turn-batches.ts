@@ -1,0 +1,42 @@
+/**
+ * Storage calls that callers start during one event-loop turn, handed on
+ * at its end in runs: the stores send each run as one command (one script
+ * call with a section per call, one statement for several logins), so the
+ * fixed cost of a command is paid once for all of them. The runs keep the
+ * order the calls were started in, and all of them are handed on in one
+ * synchronous step, so calls that go out on one connection keep that order.
+ */
+export class TurnBatches<T> {
+    readonly #send: (run: readonly T[]) => void;
+    readonly #joins: (run: readonly T[], next: T) => boolean;
+    /** Calls of this turn, handed on at its end (`#flush`). */
+    #waiting: T[] = [];
+
+    /**
+     * @param send   takes one run (at least one call; a lone call is a run of one)
+     * @param joins  whether `next` may join the run so far, else it starts the next run
+     */
+    public constructor(send: (run: readonly T[]) => void, joins: (run: readonly T[], next: T) => boolean) {
+        this.#send = send;
+        this.#joins = joins;
+    }
+
+    public add(call: T): void {
+        if (this.#waiting.length === 0) setImmediate(this.#flush);
+        this.#waiting.push(call);
+    }
+
+    readonly #flush = (): void => {
+        const waiting = this.#waiting;
+        this.#waiting = [];
+        let run: T[] = [];
+        for (const call of waiting) {
+            if (run.length > 0 && !this.#joins(run, call)) {
+                this.#send(run);
+                run = [];
+            }
+            run.push(call);
+        }
+        if (run.length > 0) this.#send(run);
+    };
+}
