@@ -23,14 +23,21 @@ local allArgs = ARGV -- 9 per section
 --@include lib/queue.lua
 --@include lib/coordinator.lua
 --@include lib/login.lua
---@include lib/sections.lua
 
-local sections = sectionCount(allKeys, allArgs, 8, 9)
-if sections == nil then
+local sections = #allArgs / 9
+if sections < 1 or sections ~= math.floor(sections) or #allKeys ~= 8 * sections then
     return { -1, 'sections need 8 keys and 9 arguments each' }
 end
 local replies = {}
 for s = 1, sections do
-    replies[s] = registerLogin(section(allKeys, s, 8), section(allArgs, s, 9))
+    local k = 8 * (s - 1)
+    local a = 9 * (s - 1)
+    replies[s] = registerLogin({
+        allKeys[k + 1], allKeys[k + 2], allKeys[k + 3], allKeys[k + 4],
+        allKeys[k + 5], allKeys[k + 6], allKeys[k + 7], allKeys[k + 8],
+    }, {
+        allArgs[a + 1], allArgs[a + 2], allArgs[a + 3], allArgs[a + 4], allArgs[a + 5],
+        allArgs[a + 6], allArgs[a + 7], allArgs[a + 8], allArgs[a + 9],
+    })
 end
 return { 0, replies }

@@ -18,10 +18,9 @@ local allKeys = KEYS -- 3 per section
 local allArgs = ARGV -- 4 per section
 
 --@include lib/coordinator.lua
---@include lib/sections.lua
 
-local sections = sectionCount(allKeys, allArgs, 3, 4)
-if sections == nil then
+local sections = #allArgs / 4
+if sections < 1 or sections ~= math.floor(sections) or #allKeys ~= 3 * sections then
     return { -1, 'sections need 3 keys and 4 arguments each' }
 end
 for s = 1, sections do
@@ -31,8 +30,9 @@ for s = 1, sections do
 end
 local replies = {}
 for s = 1, sections do
-    local k = section(allKeys, s, 3)
-    local channel, deviceId, connectionId, now = unpack(section(allArgs, s, 4))
-    replies[s] = becomeEligible(k[1], k[2], k[3], channel, deviceId, connectionId, tonumber(now))
+    local k = 3 * (s - 1)
+    local a = 4 * (s - 1)
+    replies[s] = becomeEligible(allKeys[k + 1], allKeys[k + 2], allKeys[k + 3], allArgs[a + 1], allArgs[a + 2],
+        allArgs[a + 3], tonumber(allArgs[a + 4]))
 end
 return { 0, replies }

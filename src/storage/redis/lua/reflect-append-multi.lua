@@ -24,15 +24,18 @@ local allArgs = ARGV -- 9 per section
 --@include lib/queue.lua
 --@include lib/coordinator.lua
 --@include lib/append.lua
---@include lib/sections.lua
 
-local sections = sectionCount(allKeys, allArgs, 7, 9)
-if sections == nil then
+local sections = #allArgs / 9
+if sections < 1 or sections ~= math.floor(sections) or #allKeys ~= 7 * sections then
     return { -1, 'sections need 7 keys and 9 arguments each' }
 end
 local parsed = {}
 for s = 1, sections do
-    local p, problem = parseAppend(section(allArgs, s, 9))
+    local a = 9 * (s - 1)
+    local p, problem = parseAppend({
+        allArgs[a + 1], allArgs[a + 2], allArgs[a + 3], allArgs[a + 4], allArgs[a + 5],
+        allArgs[a + 6], allArgs[a + 7], allArgs[a + 8], allArgs[a + 9],
+    })
     if p == nil then
         return { -1, 'section ' .. s .. ': ' .. problem }
     end
@@ -40,6 +43,9 @@ for s = 1, sections do
 end
 local replies = {}
 for s = 1, sections do
-    replies[s] = storeAppend(section(allKeys, s, 7), parsed[s])
+    local k = 7 * (s - 1)
+    replies[s] = storeAppend({
+        allKeys[k + 1], allKeys[k + 2], allKeys[k + 3], allKeys[k + 4], allKeys[k + 5], allKeys[k + 6], allKeys[k + 7],
+    }, parsed[s])
 end
 return { 0, replies }
