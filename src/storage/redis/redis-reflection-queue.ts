@@ -296,7 +296,7 @@ export class RedisReflectionQueue implements ReflectionQueue {
         } catch (error) {
             return reject(batch, error);
         }
-        return this.#settle(batch, reply.status, reply.values[0]);
+        return this.#settle(batch, reply.status, reply.values);
     }
 
     /** A batch's keys and arguments of reflect-append. */
@@ -324,36 +324,47 @@ export class RedisReflectionQueue implements ReflectionQueue {
         };
     }
 
-    /** Settles each append of a batch from its script's status and results. */
-    #settle(batch: readonly PendingAppend[], status: ScriptStatus, reply: unknown): Failure | undefined {
-        let results: readonly unknown[];
+    /**
+     * Settles each append of a batch from its script's reply: how many items
+     * were stored, the slots they were fanned out to and, per slot, the item
+     * it overflowed on (0: none); see reflect-append.lua.
+     */
+    #settle(batch: readonly PendingAppend[], status: ScriptStatus, values: readonly unknown[]): Failure | undefined {
+        let stored: number;
+        let ids: DeviceId[];
+        let overflowAt: number[];
         try {
-            results = replyArray(reply, 'append results');
+            stored = replyInteger(values[0], 'items stored');
+            ids = deviceIdList(values[1], 'recipients');
+            overflowAt = replyArray(values[2], 'overflows').map((value) => replyInteger(value, 'overflow'));
             const refused = status === ScriptStatus.LOCK_LOST || status === ScriptStatus.PRESENCE_LOST;
-            if (
-                refused ? results.length >= batch.length : status !== ScriptStatus.OK || results.length !== batch.length
-            ) {
-                throw new StorageError(`reflect-append stored ${results.length} of ${batch.length} items`, {
+            if (refused ? stored >= batch.length : status !== ScriptStatus.OK || stored !== batch.length) {
+                throw new StorageError(`reflect-append stored ${stored} of ${batch.length} items`, {
+                    retryable: false,
+                });
+            }
+            if (stored < 0 || overflowAt.length !== ids.length || overflowAt.some((at) => at < 0 || at > stored)) {
+                throw new StorageError('reflect-append replied with overflows that do not match its slots', {
                     retryable: false,
                 });
             }
         } catch (error) {
             return reject(batch, error);
         }
-        for (let index = 0; index < results.length; index++) {
-            const entry = batch[index]!;
-            try {
-                const [recipients, overflowed] = replyArray(results[index], 'append result');
-                entry.resolve({
-                    recipients: deviceIdList(recipients, 'recipients'),
-                    overflowed: deviceIdList(overflowed, 'overflowed'),
+        if (overflowAt.every((at) => at === 0)) {
+            // The common case: every slot received every item.
+            for (let index = 0; index < stored; index++) batch[index]!.resolve({ recipients: ids, overflowed: [] });
+        } else {
+            for (let index = 0; index < stored; index++) {
+                const item = index + 1;
+                batch[index]!.resolve({
+                    recipients: ids.filter((_, slot) => overflowAt[slot] === 0 || overflowAt[slot]! > item),
+                    overflowed: ids.filter((_, slot) => overflowAt[slot] === item),
                 });
-            } catch (error) {
-                entry.reject(error);
             }
         }
         // The first item refused and every one after it: nothing of them was stored.
-        for (let index = results.length; index < batch.length; index++) {
+        for (let index = stored; index < batch.length; index++) {
             batch[index]!.reject(
                 status === ScriptStatus.LOCK_LOST
                     ? new LockLostError('refused a held reflection: its transaction lock is no longer current')

@@ -320,6 +320,49 @@ describe('redis Lua scripts', function () {
             }
         });
 
+        it('reflect-append: replies with the items stored, the slots and where each overflowed, whatever the item count', async function () {
+            await backend.queue.addSlot(group, X);
+            await backend.queue.addSlot(group, Y);
+            const scripts = LuaScripts.read();
+            const { lock, presence } = keys.coordinator(group);
+            const q = keys.queue(group);
+            const appendKeys = [q.slots, q.queue, q.counters, q.payloads, q.held, lock, presence];
+            const args = (maxCount: string, items: string, envelopes: string) => [
+                keys.channel(group),
+                String(S),
+                maxCount,
+                '10000',
+                '0',
+                '',
+                '',
+                items,
+                envelopes,
+            ];
+            // Three items, every slot takes them all: the reply names each slot once.
+            const all = await scripts.run(
+                redis,
+                'reflect-append',
+                appendKeys,
+                args('100', '0:1000:1,1:1001:2,0:1002:1', 'abcd'),
+            );
+            const text = (values: readonly unknown[]) => [
+                values[0],
+                (values[1] as Buffer[]).map((id) => id.toString()),
+                values[2],
+            ];
+            expect(all.status).to.equal(ScriptStatus.OK);
+            expect(text(all.values)).to.deep.equal([3, [String(X), String(Y)], [0, 0]]);
+            // Y drained; X holds 3 and may hold 4: of two more items, X overflows on the second.
+            await backend.queue.ackMany(group, [{ deviceId: Y, seqs: [1, 2, 3] }]);
+            const some = await scripts.run(redis, 'reflect-append', appendKeys, args('4', '0:1003:1,0:1004:1', 'ef'));
+            expect(text(some.values)).to.deep.equal([2, [String(X), String(Y)], [2, 0]]);
+            expect(await backend.queue.listSlots(group)).to.deep.equal([Y]);
+            // Stored for every slot as the item-by-item replies said.
+            expect((await backend.queue.read(group, Y, 0, 10, 10_000)).map((item) => hex(item.envelope))).to.deep.equal(
+                [hex(bytes(0x65)), hex(bytes(0x66))],
+            );
+        });
+
         it('reflect-append-multi: a malformed section fails the whole call before anything is stored', async function () {
             await backend.queue.addSlot(group, X);
             const scripts = LuaScripts.read();

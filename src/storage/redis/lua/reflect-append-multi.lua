@@ -14,8 +14,8 @@ PRESENCE_LOST) does not stop the others.
 KEYS   7 per section: KEYS[1..7] of reflect-append
 ARGV   9 per section: ARGV[1..9] of reflect-append
 
-Returns {0, replies}: per section, in order, the {status, results} that
-reflect-append returns for it; {-1, why} when a section is malformed.
+Returns {0, replies}: per section, in order, the reply that reflect-append
+returns for it; {-1, why} when a section is malformed.
 ]]
 --@sections 7 9
 local allKeys = KEYS -- 7 per section

@@ -43,13 +43,18 @@ ARGV[8] items        per item `<flags>:<timestamp>:<envelope length>`, separated
                      presence's and a held item's lock expiry are compared with)
 ARGV[9] envelopes    the items' envelopes, concatenated in order
 
-Returns {status, results}
-  results: per item stored, in order, {recipients, overflowed}: the device ids
-  that received it (empty when held) and those removed for exceeding their limits.
+Returns {status, stored, ids, overflowAt}
+  stored: how many items, from the first, were stored (the rest were refused).
+  ids: the slots the items were fanned out to, in device id order (empty when
+  held, or when the sender is the group's only slot); overflowAt: per slot of
+  ids, 0 when it received every stored item, else the number of the item it
+  would have overflowed on: it received the items before that one, and was
+  removed for exceeding its limits. The reply is the same size whatever the
+  number of items.
   0 OK            every item was stored
-  4 LOCK_LOST     (held only) item #results + 1 was refused: its token is not the
+  4 LOCK_LOST     (held only) item stored + 1 was refused: its token is not the
                   current unexpired lock; it and the items after it were not stored
-  5 PRESENCE_LOST item #results + 1 was refused: the connection is not the sender's
+  5 PRESENCE_LOST item stored + 1 was refused: the connection is not the sender's
                   current unexpired presence; it and the items after it were not stored
   -1 BAD_ARGUMENT a limit or an item is malformed (nothing stored)
 ]]
