@@ -108,9 +108,18 @@ for (let g = 0; g < GROUPS; g++) {
     const groupId = `${'0'.repeat(60)}${String(g).padStart(4, '0')}` as GroupId;
     groupIds.push(groupId);
     for (let d = 1; d <= RECEIVERS + 1; d++) await queue.addSlot(groupId, device(d));
-    await client.hSet(keys.coordinator(groupId).presence, String(device(1)), JSON.stringify({
-        c: `c-${g}`, n: 'bench', s: '0', e: false, p: false, x: String(ALIVE_UNTIL),
-    }));
+    await client.hSet(
+        keys.coordinator(groupId).presence,
+        String(device(1)),
+        JSON.stringify({
+            c: `c-${g}`,
+            n: 'bench',
+            s: '0',
+            e: false,
+            p: false,
+            x: String(ALIVE_UNTIL),
+        }),
+    );
     await subscriber.sSubscribe(keys.channel(groupId), () => {
         events += 1;
     });
@@ -138,7 +147,12 @@ function noteDelivered(groupId: GroupId, recipients: readonly DeviceId[], seqOf:
 
 function flushAcks(): void {
     for (const [groupId, slots] of pendingAcks) {
-        acksInFlight.push(queue.ackMany(groupId, [...slots].map(([deviceId, seqs]) => ({ deviceId, seqs }))));
+        acksInFlight.push(
+            queue.ackMany(
+                groupId,
+                [...slots].map(([deviceId, seqs]) => ({ deviceId, seqs })),
+            ),
+        );
     }
     pendingAcks.clear();
 }
@@ -202,7 +216,9 @@ async function runShape(shape: Shape): Promise<{ cpuUs: number; calls: number }>
     return { cpuUs: cpu * 1e6, calls };
 }
 
-console.log(`queue scripts: Redis ${redis.version}, appendfsync ${FSYNC}, ${GROUPS} groups x ${RECEIVERS + 1} slots, ${REFLECTIONS} reflections per shape, ${ROUNDS} rounds`);
+console.log(
+    `queue scripts: Redis ${redis.version}, appendfsync ${FSYNC}, ${GROUPS} groups x ${RECEIVERS + 1} slots, ${REFLECTIONS} reflections per shape, ${ROUNDS} rounds`,
+);
 for (let round = 1; round <= ROUNDS; round++) {
     for (const shape of SHAPES) {
         const { cpuUs, calls } = await runShape(shape);
