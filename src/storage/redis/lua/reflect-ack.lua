@@ -79,8 +79,9 @@ for i = 1, #ackedOrder do
     local slot = acked[deviceId]
     if slot.max - slot.min < 2 * slot.count + 8 then
         -- Dense (acks mostly come in order): one range read, keeping the acked seqs.
-        local found = redis.call('ZRANGEBYLEX', queueKey, slotRangeFrom(deviceId, slot.min),
-            '(' .. padDeviceId(deviceId) .. ':' .. padSeq(slot.max) .. ';')
+        local padded = padDeviceId(deviceId)
+        local found = redis.call('ZRANGEBYLEX', queueKey, string.format('[%s:%016d', padded, slot.min),
+            string.format('(%s:%016d;', padded, slot.max))
         for j = 1, #found do
             if slot.seqs[memberSeq(found[j])] then
                 take(deviceId, found[j])
