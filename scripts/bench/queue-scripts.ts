@@ -7,21 +7,31 @@
  * G groups of 4 slots, device 1 of each reflects (named with its connection,
  * so the presence fence runs as in the mediator), the other three slots
  * acknowledge every item in batches per group, and a subscriber takes every
- * `appended` event as a node does. Each shape sends the same number of
- * reflections in one of two rhythms:
+ * `appended` event as a node does. Device ids are above 2^63, as most random
+ * u64 ids are (Redis then keeps a group's slot set as a hash table, not as a
+ * sorted integer set). Each shape sends the same number of reflections in
+ * one of two rhythms:
  *
- * - `batch K`: every sender has K reflections in flight (the closed loop's
- *   large batches);
+ * - `batch 32`: every sender has 32 reflections in flight (the closed
+ *   loop's large batches);
  * - `one at a time`: in each event-loop turn every sender starts one
- *   reflection, and acks go out one group batch per stored call (the
- *   open loop at moderate load, where batches are small).
+ *   reflection, and each group's acks go out in one call per turn (the open
+ *   loop at moderate load, where batches are small).
  *
  * Printed per shape: Redis CPU µs per delivery and per reflection (user +
  * system of the redis-server process, from /proc), and script calls per
- * reflection. Ratios between two builds of the scripts measured one after
- * the other on this machine are the figures to steer by; the absolute values
- * move with the machine.
+ * reflection. On this shared 2-core machine the CPU figures move by 10–20%
+ * between runs; `--callgrind` counts the instructions Redis executes instead
+ * (valgrind's callgrind, the same count for the same scripts whatever else
+ * the machine does): each shape runs twice, with N and 2N reflections, each
+ * against its own Redis, and the difference ÷ N is the count per reflection
+ * (start-up and set-up cancel out). That is the figure to compare two
+ * versions of the scripts by; it leaves out the kernel's share (sockets,
+ * the append-only file).
  */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClient } from 'redis';
 import { ensureDeviceId, type DeviceId } from '../../d2m/index.js';
@@ -30,29 +40,50 @@ import { bufferCommander } from '../../src/storage/redis/redis-client.js';
 import { RedisReflectionQueue } from '../../src/storage/redis/redis-reflection-queue.js';
 import { LuaScripts } from '../../src/storage/redis/scripts.js';
 import type { GroupId } from '../../src/storage/types.js';
-import { processCpuSeconds, scriptCallsOf, startRedis, type AppendFsync } from './services.js';
+import { startRedisServer } from '../lib/redis-server.js';
+import { processCpuSeconds, startRedis, type AppendFsync } from './services.js';
+
+const USAGE = `usage: npm run bench:queue-scripts -- [--fsync always|everysec] [--groups G] [--reflections N]
+                                     [--rounds R] [--shapes batch,one] [--callgrind]`;
 
 const { values: flags } = parseArgs({
     options: {
         fsync: { type: 'string', default: 'always' },
         groups: { type: 'string', default: '32' },
-        reflections: { type: 'string', default: '20000' },
+        reflections: { type: 'string' },
         rounds: { type: 'string', default: '3' },
         shapes: { type: 'string', default: 'batch,one' },
-        /** An external Redis instead of a throwaway one (for profiling it); its CPU needs --redis-pid. */
-        'redis-url': { type: 'string' },
-        'redis-pid': { type: 'string' },
+        callgrind: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
     },
 });
+if (flags.help) {
+    console.log(USAGE);
+    process.exit(0);
+}
+
+function positive(name: string, text: string): number {
+    const value = Number(text);
+    if (!Number.isSafeInteger(value) || value < 1) {
+        console.error(`--${name} must be a positive integer, got ${text}\n${USAGE}`);
+        process.exit(2);
+    }
+    return value;
+}
+
 const FSYNC = flags.fsync as AppendFsync;
-if (FSYNC !== 'always' && FSYNC !== 'everysec') throw new Error('--fsync must be always or everysec');
-const GROUPS = Number(flags.groups);
-const REFLECTIONS = Number(flags.reflections);
-const ROUNDS = Number(flags.rounds);
+if (FSYNC !== 'always' && FSYNC !== 'everysec') {
+    console.error(`--fsync must be always or everysec\n${USAGE}`);
+    process.exit(2);
+}
+const GROUPS = positive('groups', flags.groups);
+const CALLGRIND = flags.callgrind;
+const REFLECTIONS = positive('reflections', flags.reflections ?? (CALLGRIND ? '1280' : '20000'));
+const ROUNDS = positive('rounds', flags.rounds);
 const RECEIVERS = 3;
 const ENVELOPE = new Uint8Array(256).fill(7);
 const LIMITS = { maxCount: 1_000_000, maxBytes: 1_000_000_000 };
-const ALIVE_UNTIL = Date.now() + 3_600_000;
+const FIRST_DEVICE_ID = 1n << 63n;
 
 interface Shape {
     readonly name: string;
@@ -64,106 +95,108 @@ const SHAPES: readonly Shape[] = [
     { name: 'batch 32', window: 32 },
     { name: 'one at a time', window: 0 },
 ].filter((shape) => flags.shapes.split(',').includes(shape.name.split(' ')[0]!));
-
-/** The parts of RedisInstance used here. */
-interface Target {
-    readonly url: string;
-    readonly pid: number | undefined;
-    readonly version: string;
-    scriptCalls(): Promise<number>;
-    stop(): Promise<void>;
+if (SHAPES.length === 0) {
+    console.error(`--shapes names none of batch, one\n${USAGE}`);
+    process.exit(2);
 }
 
-async function external(url: string, pid: number | undefined): Promise<Target> {
-    const probe = createClient({ url, RESP: 2 });
-    await probe.connect();
-    const version = /redis_version:(\S+)/u.exec(await probe.info('server'))?.[1] ?? '?';
-    return {
-        url,
-        pid,
-        version,
-        scriptCalls: async () => scriptCallsOf(await probe.info('commandstats')),
-        stop: async () => {
-            await probe.quit();
-        },
-    };
-}
+const device = (n: number): DeviceId => ensureDeviceId(FIRST_DEVICE_ID + BigInt(n) * 7919n);
 
-const redis: Target =
-    flags['redis-url'] === undefined
-        ? await startRedis(FSYNC)
-        : await external(flags['redis-url'], flags['redis-pid'] === undefined ? undefined : Number(flags['redis-pid']));
-const client = createClient({ url: redis.url, RESP: 2 });
-const subscriber = client.duplicate();
-await Promise.all([client.connect(), subscriber.connect()]);
-const commander = bufferCommander(client);
-const scripts = await LuaScripts.load(commander);
-const keys = new RedisKeys('qbench:');
-const queue = new RedisReflectionQueue({ client: commander, scripts, keys });
+/** The fan-out of G groups against one Redis. */
+class FanOut {
+    readonly #client;
+    readonly #subscriber;
+    #queue: RedisReflectionQueue | undefined;
+    readonly #groupIds: GroupId[] = [];
+    /** Acks waiting to be sent: seqs per receiving slot, per group. */
+    readonly #pendingAcks = new Map<GroupId, Map<DeviceId, number[]>>();
+    #acksInFlight: Promise<unknown>[] = [];
+    /** Every receiving slot's last seq per group (the queue numbers them from 1 on, per slot). */
+    readonly #lastSeq = new Map<GroupId, number>();
+    public events = 0;
 
-const device = (n: number): DeviceId => ensureDeviceId(BigInt(n));
-const groupIds: GroupId[] = [];
-let events = 0;
-for (let g = 0; g < GROUPS; g++) {
-    const groupId = `${'0'.repeat(60)}${String(g).padStart(4, '0')}` as GroupId;
-    groupIds.push(groupId);
-    for (let d = 1; d <= RECEIVERS + 1; d++) await queue.addSlot(groupId, device(d));
-    await client.hSet(
-        keys.coordinator(groupId).presence,
-        String(device(1)),
-        JSON.stringify({
-            c: `c-${g}`,
-            n: 'bench',
-            s: '0',
-            e: false,
-            p: false,
-            x: String(ALIVE_UNTIL),
-        }),
-    );
-    await subscriber.sSubscribe(keys.channel(groupId), () => {
-        events += 1;
-    });
-}
-
-/** Acks of one group waiting to be sent: seqs per receiving slot. */
-const pendingAcks = new Map<GroupId, Map<DeviceId, number[]>>();
-let acksInFlight: Promise<unknown>[] = [];
-
-function noteDelivered(groupId: GroupId, recipients: readonly DeviceId[], seqOf: (d: DeviceId) => number): void {
-    let slots = pendingAcks.get(groupId);
-    if (slots === undefined) {
-        slots = new Map();
-        pendingAcks.set(groupId, slots);
+    private constructor(url: string) {
+        this.#client = createClient({ url, RESP: 2 });
+        this.#subscriber = this.#client.duplicate();
     }
-    for (const recipient of recipients) {
-        let seqs = slots.get(recipient);
-        if (seqs === undefined) {
-            seqs = [];
-            slots.set(recipient, seqs);
+
+    public static async open(url: string): Promise<FanOut> {
+        const fanOut = new FanOut(url);
+        await fanOut.#setUp();
+        return fanOut;
+    }
+
+    async #setUp(): Promise<void> {
+        await Promise.all([this.#client.connect(), this.#subscriber.connect()]);
+        const commander = bufferCommander(this.#client);
+        const scripts = await LuaScripts.load(commander);
+        const keys = new RedisKeys('qbench:');
+        const queue = new RedisReflectionQueue({ client: commander, scripts, keys });
+        this.#queue = queue;
+        const aliveUntil = String(Date.now() + 3_600_000);
+        for (let g = 0; g < GROUPS; g++) {
+            const groupId = `${'0'.repeat(60)}${String(g).padStart(4, '0')}` as GroupId;
+            this.#groupIds.push(groupId);
+            for (let d = 1; d <= RECEIVERS + 1; d++) await queue.addSlot(groupId, device(d));
+            await this.#client.hSet(
+                keys.coordinator(groupId).presence,
+                String(device(1)),
+                JSON.stringify({ c: `c-${g}`, n: 'bench', s: '0', e: false, p: false, x: aliveUntil }),
+            );
+            await this.#subscriber.sSubscribe(keys.channel(groupId), () => {
+                this.events += 1;
+            });
         }
-        seqs.push(seqOf(recipient));
     }
-}
 
-function flushAcks(): void {
-    for (const [groupId, slots] of pendingAcks) {
-        acksInFlight.push(
-            queue.ackMany(
-                groupId,
-                [...slots].map(([deviceId, seqs]) => ({ deviceId, seqs })),
-            ),
-        );
+    get #q(): RedisReflectionQueue {
+        if (this.#queue === undefined) throw new Error('the fan-out is not set up');
+        return this.#queue;
     }
-    pendingAcks.clear();
-}
 
-/** Every receiving slot's next seq per group (the queue numbers them from 1 on, per slot). */
-const nextSeq = new Map<GroupId, number>();
+    /** Sends `perGroup` reflections per group in the shape's rhythm; settles once all were acknowledged. */
+    public async run(shape: Shape, perGroup: number): Promise<void> {
+        if (shape.window > 0) {
+            const ackTimer = setInterval(() => this.#flushAcks(), 1);
+            await Promise.all(
+                this.#groupIds.map(async (_, g) => {
+                    let started = 0;
+                    const inFlight = new Set<Promise<void>>();
+                    while (started < perGroup) {
+                        while (inFlight.size < shape.window && started < perGroup) {
+                            const append: Promise<void> = this.#append(g).finally(() => inFlight.delete(append));
+                            inFlight.add(append);
+                            started += 1;
+                        }
+                        await Promise.race(inFlight);
+                    }
+                    await Promise.all(inFlight);
+                }),
+            );
+            clearInterval(ackTimer);
+            this.#flushAcks();
+        } else {
+            for (let i = 0; i < perGroup; i++) {
+                await Promise.all(this.#groupIds.map((_, g) => this.#append(g)));
+                this.#flushAcks();
+            }
+        }
+        await Promise.all(this.#acksInFlight);
+        this.#acksInFlight = [];
+    }
 
-function append(g: number): Promise<void> {
-    const groupId = groupIds[g]!;
-    return queue
-        .append({
+    /** Payloads still stored in the first group (0 once everything was acknowledged). */
+    public async payloadsLeft(): Promise<number> {
+        return this.#q.payloadCount(this.#groupIds[0]!);
+    }
+
+    public async close(): Promise<void> {
+        await Promise.all([this.#client.quit(), this.#subscriber.quit()]);
+    }
+
+    async #append(g: number): Promise<void> {
+        const groupId = this.#groupIds[g]!;
+        const result = await this.#q.append({
             groupId,
             senderDeviceId: device(1),
             flags: 0,
@@ -171,66 +204,111 @@ function append(g: number): Promise<void> {
             timestamp: Date.now(),
             limits: LIMITS,
             senderConnectionId: `c-${g}`,
-        })
-        .then((result) => {
-            const seq = (nextSeq.get(groupId) ?? 0) + 1;
-            nextSeq.set(groupId, seq);
-            noteDelivered(groupId, result.recipients, () => seq);
         });
-}
-
-async function runShape(shape: Shape): Promise<{ cpuUs: number; calls: number }> {
-    const perGroup = Math.ceil(REFLECTIONS / GROUPS);
-    const callsBefore = await redis.scriptCalls();
-    const cpuBefore = processCpuSeconds(redis.pid);
-    if (shape.window > 0) {
-        // Each sender keeps `window` appends in flight; acks go out per group once a turn.
-        const ackTimer = setInterval(flushAcks, 1);
-        await Promise.all(
-            groupIds.map(async (_, g) => {
-                let started = 0;
-                const inFlight = new Set<Promise<void>>();
-                while (started < perGroup) {
-                    while (inFlight.size < shape.window && started < perGroup) {
-                        const p: Promise<void> = append(g).finally(() => inFlight.delete(p));
-                        inFlight.add(p);
-                        started += 1;
-                    }
-                    await Promise.race(inFlight);
-                }
-                await Promise.all(inFlight);
-            }),
-        );
-        clearInterval(ackTimer);
-        flushAcks();
-    } else {
-        for (let i = 0; i < perGroup; i++) {
-            await Promise.all(groupIds.map((_, g) => append(g)));
-            flushAcks();
+        const seq = (this.#lastSeq.get(groupId) ?? 0) + 1;
+        this.#lastSeq.set(groupId, seq);
+        let slots = this.#pendingAcks.get(groupId);
+        if (slots === undefined) {
+            slots = new Map();
+            this.#pendingAcks.set(groupId, slots);
+        }
+        for (const recipient of result.recipients) {
+            const seqs = slots.get(recipient);
+            if (seqs === undefined) slots.set(recipient, [seq]);
+            else seqs.push(seq);
         }
     }
-    await Promise.all(acksInFlight);
-    acksInFlight = [];
-    const cpu = processCpuSeconds(redis.pid) - cpuBefore;
-    const calls = (await redis.scriptCalls()) - callsBefore;
-    return { cpuUs: cpu * 1e6, calls };
+
+    #flushAcks(): void {
+        for (const [groupId, slots] of this.#pendingAcks) {
+            this.#acksInFlight.push(
+                this.#q.ackMany(
+                    groupId,
+                    [...slots].map(([deviceId, seqs]) => ({ deviceId, seqs })),
+                ),
+            );
+        }
+        this.#pendingAcks.clear();
+    }
 }
 
-console.log(
-    `queue scripts: Redis ${redis.version}, appendfsync ${FSYNC}, ${GROUPS} groups x ${RECEIVERS + 1} slots, ${REFLECTIONS} reflections per shape, ${ROUNDS} rounds`,
-);
-for (let round = 1; round <= ROUNDS; round++) {
+const perGroup = Math.ceil(REFLECTIONS / GROUPS);
+const reflections = perGroup * GROUPS;
+const deliveries = reflections * RECEIVERS;
+
+async function measureCpu(): Promise<void> {
+    const redis = await startRedis(FSYNC);
+    console.log(
+        `queue scripts: Redis ${redis.version}, appendfsync ${FSYNC}, ${GROUPS} groups x ${RECEIVERS + 1} slots, ` +
+            `${reflections} reflections per shape, ${ROUNDS} rounds (Redis CPU from /proc)`,
+    );
+    const fanOut = await FanOut.open(redis.url);
+    for (let round = 1; round <= ROUNDS; round++) {
+        for (const shape of SHAPES) {
+            const calls = await redis.scriptCalls();
+            const cpu = processCpuSeconds(redis.pid);
+            await fanOut.run(shape, perGroup);
+            const cpuUs = (processCpuSeconds(redis.pid) - cpu) * 1e6;
+            const perReflection = ((await redis.scriptCalls()) - calls) / reflections;
+            console.log(
+                `round ${round} ${shape.name.padEnd(14)} Redis CPU ${(cpuUs / deliveries).toFixed(2)} µs/delivery, ` +
+                    `${(cpuUs / reflections).toFixed(1)} µs/reflection, ${perReflection.toFixed(3)} script calls/reflection`,
+            );
+        }
+    }
+    console.log(`appended events received: ${fanOut.events}; payloads left in group 1: ${await fanOut.payloadsLeft()}`);
+    await fanOut.close();
+    await redis.stop();
+}
+
+/** Instructions a Redis under callgrind executes for set-up and `perGroup` reflections per group of `shape`. */
+async function instructions(shape: Shape, groupReflections: number): Promise<number> {
+    const dir = mkdtempSync(join(tmpdir(), 'd2m-queue-callgrind-'));
+    try {
+        const redis = await startRedisServer({
+            appendfsync: FSYNC,
+            name: 'd2m-queue-callgrind-redis',
+            wrapper: ['valgrind', '--tool=callgrind', `--callgrind-out-file=${join(dir, 'callgrind.out')}`],
+        });
+        const fanOut = await FanOut.open(redis.url);
+        await fanOut.run(shape, groupReflections);
+        const left = await fanOut.payloadsLeft();
+        if (left !== 0) throw new Error(`${left} payloads were left after every acknowledgement`);
+        await fanOut.close();
+        // The server runs unreferenced: keep this process up until it has exited and written its counts.
+        const keepAlive = setInterval(() => undefined, 1_000);
+        try {
+            await redis.stop();
+        } finally {
+            clearInterval(keepAlive);
+        }
+        let total = 0;
+        for (const file of readdirSync(dir).filter((name) => name.startsWith('callgrind.out'))) {
+            const summary = /^summary: (\d+)/mu.exec(readFileSync(join(dir, file), 'utf8'));
+            if (summary === null) throw new Error(`no summary in ${file}`);
+            total += Number(summary[1]);
+        }
+        return total;
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+async function measureInstructions(): Promise<void> {
+    console.log(
+        `queue scripts: instructions Redis executes (valgrind callgrind), appendfsync ${FSYNC}, ${GROUPS} groups x ` +
+            `${RECEIVERS + 1} slots, the difference between runs of ${reflections} and ${2 * reflections} reflections`,
+    );
     for (const shape of SHAPES) {
-        const { cpuUs, calls } = await runShape(shape);
-        const reflections = Math.ceil(REFLECTIONS / GROUPS) * GROUPS;
-        const deliveries = reflections * RECEIVERS;
+        const once = await instructions(shape, perGroup);
+        const twice = await instructions(shape, 2 * perGroup);
+        const perReflectionCount = (twice - once) / reflections;
         console.log(
-            `round ${round} ${shape.name.padEnd(14)} Redis CPU ${(cpuUs / deliveries).toFixed(2)} µs/delivery, ` +
-                `${(cpuUs / reflections).toFixed(1)} µs/reflection, ${(calls / reflections).toFixed(3)} calls/reflection`,
+            `${shape.name.padEnd(14)} ${Math.round(perReflectionCount / RECEIVERS).toLocaleString('en-US')} instructions/delivery, ` +
+                `${Math.round(perReflectionCount).toLocaleString('en-US')} instructions/reflection`,
         );
     }
 }
-const left = await client.hLen(keys.queue(groupIds[0]!).payloads);
-console.log(`events received: ${events}; payloads left in group 1: ${left}`);
-await Promise.all([client.quit(), subscriber.quit()]);
-await redis.stop();
+
+if (CALLGRIND) await measureInstructions();
+else await measureCpu();

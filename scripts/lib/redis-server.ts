@@ -25,6 +25,8 @@ export interface RedisServerOptions {
     readonly args?: readonly string[];
     /** Prefix of the temporary directory's name. */
     readonly name?: string;
+    /** A program that runs redis-server (its arguments first), e.g. valgrind for an instruction count. */
+    readonly wrapper?: readonly string[];
 }
 
 export interface RedisServer {
@@ -113,9 +115,11 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
         if (ownDir) rmSync(dir, { recursive: true, force: true });
     });
     const launch = async (port: number): Promise<void> => {
+        const [program, ...wrapperArgs] = [...(options.wrapper ?? []), 'redis-server'];
         const server = spawn(
-            'redis-server',
+            program!,
             [
+                ...wrapperArgs,
                 '--port',
                 String(port),
                 '--bind',
