@@ -117,7 +117,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     const launch = async (port: number): Promise<void> => {
         const [program, ...wrapperArgs] = [...(options.wrapper ?? []), 'redis-server'];
         const server = spawn(
-            program!,
+            program,
             [
                 ...wrapperArgs,
                 '--port',
