@@ -148,6 +148,31 @@ interface SenderAppends {
     issued: number;
 }
 
+/** The longest run of seqs one entry of reflect-ack names. */
+export const MAX_ACK_RANGE = 65_536;
+
+/**
+ * Seqs as ascending runs of consecutive values, each at most MAX_ACK_RANGE
+ * long, repetitions dropped: [5, 3, 4, 4, 9] → [[3, 5], [9, 9]]. The acks of
+ * a slot mostly come in order, so a batch of them is mostly one run.
+ */
+export function seqRuns(seqs: readonly number[]): [number, number][] {
+    const sorted = seqs.length < 2 || isAscending(seqs) ? seqs : [...seqs].sort((a, b) => a - b);
+    const runs: [number, number][] = [];
+    for (const seq of sorted) {
+        const run = runs.at(-1);
+        if (run !== undefined && seq <= run[1]) continue;
+        if (run !== undefined && seq === run[1] + 1 && seq - run[0] < MAX_ACK_RANGE) run[1] = seq;
+        else runs.push([seq, seq]);
+    }
+    return runs;
+}
+
+function isAscending(values: readonly number[]): boolean {
+    for (let index = 1; index < values.length; index++) if (values[index]! < values[index - 1]!) return false;
+    return true;
+}
+
 function deviceIdList(value: unknown, what: string): DeviceId[] {
     return replyArray(value, what).map((id) => replyDeviceId(id, what));
 }
@@ -443,7 +468,9 @@ export class RedisReflectionQueue implements ReflectionQueue {
         for (const { deviceId, seqs } of acks) {
             const id = deviceIdText(deviceId);
             // Seqs that cannot name an item are left out (they would change nothing).
-            for (const seq of seqs) if (Number.isSafeInteger(seq) && seq >= 1) pairs.push(`${id}:${seq}`);
+            for (const [first, last] of seqRuns(seqs.filter((seq) => Number.isSafeInteger(seq) && seq >= 1))) {
+                pairs.push(first === last ? `${id}:${first}` : `${id}:${first}-${last}`);
+            }
         }
         if (pairs.length === 0) return 0;
         const { values } = await this.#scripts.run(

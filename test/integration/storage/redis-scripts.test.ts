@@ -590,6 +590,30 @@ describe('redis Lua scripts', function () {
             expect(await payloadCount()).to.equal(0);
         });
 
+        it('reflect-ack: takes ranges of seqs, alone or mixed with single seqs, and refuses malformed ones', async function () {
+            await backend.queue.addSlot(group, X);
+            await backend.queue.addSlot(group, Y);
+            for (let index = 1; index <= 8; index++) await append(S, bytes(index));
+            const q = keys.queue(group);
+            const scripts = LuaScripts.read();
+            const ack = (list: string) => scripts.run(redis, 'reflect-ack', [q.queue, q.counters, q.payloads], [list]);
+            // X: one range (2..6) read in one step; Y: a range, a single seq and a range overlapping it.
+            const reply = await ack(`${X}:2-6,${Y}:1-2,${Y}:5,${Y}:4-5,${X}:40-41`);
+            expect(reply.values).to.deep.equal([9]);
+            const seqs = async (device: DeviceId) =>
+                (await backend.queue.read(group, device, 0, 20, 10_000)).map((item) => item.seq);
+            expect(await seqs(X)).to.deep.equal([1, 7, 8]);
+            expect(await seqs(Y)).to.deep.equal([3, 6, 7, 8]);
+            expect(await backend.queue.stats(group, X)).to.deep.include({ count: 3, bytes: 3 });
+            for (const bad of [`${X}:5-3`, `${X}:1-65537`, `${X}:3-`, `${X}:-3`, `${X}:1-2-3`]) {
+                const error = await rejection(ack(bad));
+                expect(error, bad).to.be.instanceOf(StorageError);
+            }
+            // A range of the longest length is taken; the payloads go with their last references.
+            expect((await ack(`${X}:1-65536,${Y}:1-65536`)).values).to.deep.equal([7]);
+            expect(await payloadCount()).to.equal(0);
+        });
+
         it('queue-read: pages by seq, counts bytes, returns at least one item', async function () {
             await backend.queue.addSlot(group, X);
             for (let index = 1; index <= 12; index++) await append(S, new Uint8Array(index).fill(index));

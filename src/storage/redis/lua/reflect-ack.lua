@@ -10,7 +10,10 @@ that lost their last reference), whatever the number of slots and payloads.
 KEYS[1] queueKey     ZSET of queued items (see lib/queue.lua)
 KEYS[2] countersKey  HASH of per-slot counters
 KEYS[3] payloadsKey  HASH of payloads and reference counts
-ARGV[1] acks         `<deviceId>:<seq>` pairs (decimal u64, decimal >= 1) separated by ','
+ARGV[1] acks         per slot, `<deviceId>:<seq>` or `<deviceId>:<first>-<last>` (decimal u64,
+                     decimal >= 1; a range names every seq from first to last, at most 65,536),
+                     separated by ','. A slot whose acks are one range is removed by one range
+                     read, with no seq of the items read parsed again.
 
 Returns {status, removed}
   0 OK              removed: how many of the listed items existed and are gone
@@ -19,7 +22,7 @@ Returns {status, removed}
 local queueKey = KEYS[1] -- ZSET
 local countersKey = KEYS[2] -- HASH
 local payloadsKey = KEYS[3] -- HASH
-local ackList = ARGV[1] -- '<deviceId>:<seq>' pairs separated by ','
+local ackList = ARGV[1] -- '<deviceId>:<seq>' or '<deviceId>:<first>-<last>' separated by ','
 
 --@include lib/queue.lua
 
@@ -31,27 +34,51 @@ local payloadOrder = {}
 -- deviceId -> { n = items removed, b = bytes removed }
 local freed = {}
 local freedOrder = {}
--- deviceId -> { seqs = set of acked seqs, min =, max =, count = distinct seqs }
+-- The longest range of seqs one entry may name.
+local MAX_RANGE = 65536
+-- deviceId -> { ranges = { first, last, first, last, ... }, min =, max =, count = seqs named }
 local acked = {}
 local ackedOrder = {}
 for entry in string.gmatch(ackList, '[^,]+') do
-    local deviceId, seqText = string.match(entry, '^(%d+):(%d+)$')
+    local deviceId, firstText = string.match(entry, '^(%d+):(%d+)$')
+    local lastText = firstText
     if deviceId == nil then
-        return { -1, 'acks must be <deviceId>:<seq> pairs' }
+        deviceId, firstText, lastText = string.match(entry, '^(%d+):(%d+)%-(%d+)$')
     end
-    local seq = tonumber(seqText)
+    if deviceId == nil then
+        return { -1, 'acks must be <deviceId>:<seq> or <deviceId>:<first>-<last>' }
+    end
+    local first, last = tonumber(firstText), tonumber(lastText)
+    if last < first or last - first >= MAX_RANGE then
+        return { -1, 'an ack range must run upwards over at most ' .. MAX_RANGE .. ' seqs' }
+    end
     local slot = acked[deviceId]
     if slot == nil then
-        slot = { seqs = {}, min = seq, max = seq, count = 0 }
-        acked[deviceId] = slot
+        acked[deviceId] = { ranges = { first, last }, min = first, max = last, count = last - first + 1 }
         ackedOrder[#ackedOrder + 1] = deviceId
+    else
+        local ranges = slot.ranges
+        ranges[#ranges + 1] = first
+        ranges[#ranges + 1] = last
+        if first < slot.min then
+            slot.min = first
+        end
+        if last > slot.max then
+            slot.max = last
+        end
+        slot.count = slot.count + last - first + 1
     end
-    if not slot.seqs[seq] then
-        slot.seqs[seq] = true
-        slot.count = slot.count + 1
-        slot.min = math.min(slot.min, seq)
-        slot.max = math.max(slot.max, seq)
+end
+
+-- The set of seqs a slot's ranges name.
+local function seqSet(ranges)
+    local seqs = {}
+    for r = 1, #ranges, 2 do
+        for seq = ranges[r], ranges[r + 1] do
+            seqs[seq] = true
+        end
     end
+    return seqs
 end
 
 local function take(deviceId, member)
@@ -77,18 +104,26 @@ end
 for i = 1, #ackedOrder do
     local deviceId = ackedOrder[i]
     local slot = acked[deviceId]
-    if slot.max - slot.min < 2 * slot.count + 8 then
-        -- Dense (acks mostly come in order): one range read, keeping the acked seqs.
+    if #slot.ranges == 2 or slot.max - slot.min < 2 * slot.count + 8 then
+        -- Dense (acks mostly come in order): one range read, keeping the acked seqs (all of them
+        -- when the slot's acks are one range).
         local padded = padDeviceId(deviceId)
         local found = redis.call('ZRANGEBYLEX', queueKey, string.format('[%s:%016d', padded, slot.min),
             string.format('(%s:%016d;', padded, slot.max))
-        for j = 1, #found do
-            if slot.seqs[memberSeq(found[j])] then
+        if #slot.ranges == 2 then
+            for j = 1, #found do
                 take(deviceId, found[j])
+            end
+        else
+            local seqs = seqSet(slot.ranges)
+            for j = 1, #found do
+                if seqs[memberSeq(found[j])] then
+                    take(deviceId, found[j])
+                end
             end
         end
     else
-        for seq in pairs(slot.seqs) do
+        for seq in pairs(seqSet(slot.ranges)) do
             local prefix = padDeviceId(deviceId) .. ':' .. padSeq(seq) .. ':'
             local found = redis.call('ZRANGEBYLEX', queueKey, '[' .. prefix, '(' .. prefix .. ';', 'LIMIT', 0, 1)
             if found[1] ~= nil then
