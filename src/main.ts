@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=32
 /**
  * The composition root and command line: the only file that reads
  * process.env, picks concrete storage backends and installs signal handlers.

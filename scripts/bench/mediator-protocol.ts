@@ -5,6 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '../../src/node-flags.js';
 
 export type ChildSpec =
     | { readonly backend: 'embedded' }
@@ -71,12 +72,13 @@ export class MediatorChild {
     }
 
     /**
-     * Forks the mediator child and resolves once it listens. `execArgv` adds
+     * Forks the mediator child and resolves once it listens, with the Node
+     * flags the `mediator` executable runs with (NODE_FLAGS). `execArgv` adds
      * Node options (for example `--cpu-prof`).
      */
     public static async start(spec: ChildSpec, execArgv: readonly string[] = []): Promise<MediatorChild> {
         const child = fork(CHILD, [JSON.stringify(spec)], {
-            execArgv: ['--expose-gc', ...execArgv],
+            execArgv: ['--expose-gc', ...NODE_FLAGS, ...execArgv],
             stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
         });
         const ready = await new Promise<{ port: number; pid: number }>((resolve, reject) => {

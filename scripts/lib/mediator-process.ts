@@ -8,6 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '../../src/node-flags.js';
 
 /** The built entry point, `dist/src/main.js`. */
 export const MEDIATOR_MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
@@ -67,7 +68,9 @@ export async function spawnMediator(options: SpawnMediatorOptions): Promise<Medi
     delete env.DATABASE_URL;
     Object.assign(env, options.env);
     const stderrMode = options.stderr ?? 'capture';
-    const child = spawn(process.execPath, [...(options.nodeOptions ?? []), MEDIATOR_MAIN, 'serve', ...options.args], {
+    // The flags the `mediator` executable runs with, then the caller's (a later flag wins).
+    const nodeFlags = [...NODE_FLAGS, ...(options.nodeOptions ?? [])];
+    const child = spawn(process.execPath, [...nodeFlags, MEDIATOR_MAIN, 'serve', ...options.args], {
         env,
         stdio: ['ignore', 'pipe', stderrMode === 'capture' ? 'pipe' : stderrMode],
     });
