@@ -1,8 +1,9 @@
 /**
  * The Node.js flags the mediator runs with, wherever it is started: the
- * `mediator` executable's first line (src/main.ts), `npm start`, and the
- * benchmark's mediator process pass exactly these (a unit test checks that
- * the three agree); workers inherit them from the primary.
+ * `mediator` executable's first line (src/main.ts), `npm start`, the
+ * container image's entry point, and the mediator processes of the
+ * benchmark and the tests pass exactly these (a unit test checks that the
+ * places agree); workers inherit them from the primary.
  *
  * `--max-semi-space-size=32`: V8's young generation may grow to 32 MiB per
  * semi-space instead of Node 20's 16. A node allocates per reflection (frames,

@@ -6,7 +6,7 @@ import { NODE_FLAGS } from '../../src/node-flags.js';
 const ROOT = new URL('../../../', import.meta.url);
 
 describe('Node flags of the mediator', function () {
-    it('are the same in the executable’s first line and in npm start', function () {
+    it('are the same in the executable’s first line, npm start and the container image', function () {
         const shebang = readFileSync(new URL('src/main.ts', ROOT), 'utf8').split('\n')[0];
         expect(shebang).to.equal(`#!/usr/bin/env -S node ${NODE_FLAGS.join(' ')}`);
         const built = readFileSync(new URL('dist/src/main.js', ROOT), 'utf8').split('\n')[0];
@@ -15,6 +15,8 @@ describe('Node flags of the mediator', function () {
             JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')) as { scripts: { start: string } }
         ).scripts.start;
         expect(start).to.include(`node ${NODE_FLAGS.join(' ')} dist/src/main.js serve`);
+        const entrypoint = /^ENTRYPOINT (.*)$/mu.exec(readFileSync(new URL('Dockerfile', ROOT), 'utf8'))?.[1];
+        expect(JSON.parse(entrypoint ?? 'null')).to.deep.equal(['node', ...NODE_FLAGS, 'dist/src/main.js']);
     });
 
     it('are flags this Node.js accepts', function () {
