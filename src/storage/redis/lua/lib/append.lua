@@ -36,8 +36,7 @@ local function parseAppend(a)
         flags[count] = flagText
         timestamps[count] = timestamp
         times[count] = tonumber(timestamp)
-        bodies[count] = count == 1 and to == nil and length == #envelopes and envelopes
-            or string.sub(envelopes, offset, offset + length - 1)
+        bodies[count] = string.sub(envelopes, offset, offset + length - 1)
         offset = offset + length
         if to == nil then
             break
@@ -86,10 +85,8 @@ local function storeAppend(k, p)
             count = 0
             status = 5
         else
-            -- Alive until its expiry (see isAlive).
-            local expiresAt = tonumber(presence.x)
             for i = 1, count do
-                if expiresAt == nil or expiresAt <= times[i] then
+                if not isAlive(presence, times[i]) then
                     count = i - 1
                     status = 5
                     break
