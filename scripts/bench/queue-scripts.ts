@@ -33,10 +33,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createClient } from 'redis';
 import { ensureDeviceId, type DeviceId } from '../../d2m/index.js';
 import { RedisKeys } from '../../src/storage/redis/keys.js';
-import { bufferCommander } from '../../src/storage/redis/redis-client.js';
+import { bufferCommander, closeRedis, connectRedis, type RedisClient } from '../../src/storage/redis/redis-client.js';
 import { RedisReflectionQueue } from '../../src/storage/redis/redis-reflection-queue.js';
 import { LuaScripts } from '../../src/storage/redis/scripts.js';
 import type { GroupId } from '../../src/storage/types.js';
@@ -104,10 +103,10 @@ const device = (n: number): DeviceId => ensureDeviceId(FIRST_DEVICE_ID + BigInt(
 
 /** The fan-out of G groups against one Redis. */
 class FanOut {
-    readonly #client;
-    readonly #subscriber;
-    #queue: RedisReflectionQueue | undefined;
-    readonly #groupIds: GroupId[] = [];
+    readonly #client: RedisClient;
+    readonly #subscriber: RedisClient;
+    readonly #queue: RedisReflectionQueue;
+    readonly #groupIds: readonly GroupId[];
     /** Acks waiting to be sent: seqs per receiving slot, per group. */
     readonly #pendingAcks = new Map<GroupId, Map<DeviceId, number[]>>();
     #acksInFlight: Promise<unknown>[] = [];
@@ -115,43 +114,42 @@ class FanOut {
     readonly #lastSeq = new Map<GroupId, number>();
     public events = 0;
 
-    private constructor(url: string) {
-        this.#client = createClient({ url, RESP: 2 });
-        this.#subscriber = this.#client.duplicate();
-    }
-
-    public static async open(url: string): Promise<FanOut> {
-        const fanOut = new FanOut(url);
-        await fanOut.#setUp();
-        return fanOut;
-    }
-
-    async #setUp(): Promise<void> {
-        await Promise.all([this.#client.connect(), this.#subscriber.connect()]);
-        const commander = bufferCommander(this.#client);
-        const scripts = await LuaScripts.load(commander);
-        const keys = new RedisKeys('qbench:');
-        const queue = new RedisReflectionQueue({ client: commander, scripts, keys });
+    private constructor(
+        client: RedisClient,
+        subscriber: RedisClient,
+        queue: RedisReflectionQueue,
+        groupIds: readonly GroupId[],
+    ) {
+        this.#client = client;
+        this.#subscriber = subscriber;
         this.#queue = queue;
+        this.#groupIds = groupIds;
+    }
+
+    /** Connects, and sets up G groups: slots, the sender's presence, a subscription to each group's events. */
+    public static async open(url: string): Promise<FanOut> {
+        const [client, subscriber] = await Promise.all([connectRedis({ url }), connectRedis({ url })]);
+        const commander = bufferCommander(client);
+        const keys = new RedisKeys('qbench:');
+        const queue = new RedisReflectionQueue({ client: commander, scripts: await LuaScripts.load(commander), keys });
+        const groupIds = Array.from(
+            { length: GROUPS },
+            (_, g) => `${'0'.repeat(60)}${String(g).padStart(4, '0')}` as GroupId,
+        );
+        const fanOut = new FanOut(client, subscriber, queue, groupIds);
         const aliveUntil = String(Date.now() + 3_600_000);
-        for (let g = 0; g < GROUPS; g++) {
-            const groupId = `${'0'.repeat(60)}${String(g).padStart(4, '0')}` as GroupId;
-            this.#groupIds.push(groupId);
+        for (const [g, groupId] of groupIds.entries()) {
             for (let d = 1; d <= RECEIVERS + 1; d++) await queue.addSlot(groupId, device(d));
-            await this.#client.hSet(
+            await client.hSet(
                 keys.coordinator(groupId).presence,
                 String(device(1)),
                 JSON.stringify({ c: `c-${g}`, n: 'bench', s: '0', e: false, p: false, x: aliveUntil }),
             );
-            await this.#subscriber.sSubscribe(keys.channel(groupId), () => {
-                this.events += 1;
+            await subscriber.sSubscribe(keys.channel(groupId), () => {
+                fanOut.events += 1;
             });
         }
-    }
-
-    get #q(): RedisReflectionQueue {
-        if (this.#queue === undefined) throw new Error('the fan-out is not set up');
-        return this.#queue;
+        return fanOut;
     }
 
     /** Sends `perGroup` reflections per group in the shape's rhythm; settles once all were acknowledged. */
@@ -187,16 +185,16 @@ class FanOut {
 
     /** Payloads still stored in the first group (0 once everything was acknowledged). */
     public async payloadsLeft(): Promise<number> {
-        return this.#q.payloadCount(this.#groupIds[0]!);
+        return this.#queue.payloadCount(this.#groupIds[0]!);
     }
 
     public async close(): Promise<void> {
-        await Promise.all([this.#client.quit(), this.#subscriber.quit()]);
+        await Promise.all([closeRedis(this.#client), closeRedis(this.#subscriber)]);
     }
 
     async #append(g: number): Promise<void> {
         const groupId = this.#groupIds[g]!;
-        const result = await this.#q.append({
+        const result = await this.#queue.append({
             groupId,
             senderDeviceId: device(1),
             flags: 0,
@@ -222,7 +220,7 @@ class FanOut {
     #flushAcks(): void {
         for (const [groupId, slots] of this.#pendingAcks) {
             this.#acksInFlight.push(
-                this.#q.ackMany(
+                this.#queue.ackMany(
                     groupId,
                     [...slots].map(([deviceId, seqs]) => ({ deviceId, seqs })),
                 ),
