@@ -83,7 +83,8 @@ export interface RedisReflectionQueueOptions {
     readonly appendBatchesInFlight?: number;
     /**
      * Whether the batches of different sender connections started in one
-     * event-loop turn share a script call (reflect-append-multi); default
+     * event-loop turn share a script call (reflect-append-multi), and so do
+     * the ack batches of different groups (reflect-ack-multi); default
      * `appendsInCallOrder`. Never on a cluster: the groups' keys live in
      * different hash slots.
      */
@@ -187,6 +188,8 @@ export class RedisReflectionQueue implements ReflectionQueue {
     readonly #batchesInFlight: number;
     /** reflect-append, or reflect-append-multi for the batches of several sender connections of one turn. */
     readonly #appends: GatheredScript;
+    /** reflect-ack, or reflect-ack-multi for the ack batches of several groups of one turn. */
+    readonly #acks: GatheredScript;
     #closed = false;
 
     public constructor(options: RedisReflectionQueueOptions) {
@@ -206,6 +209,13 @@ export class RedisReflectionQueue implements ReflectionQueue {
             gather: options.gatherAcrossSenders ?? this.appendsInCallOrder,
             maxSections: MAX_APPEND_SECTIONS,
             maxBytes: MAX_APPEND_BATCH_BYTES,
+        });
+        this.#acks = new GatheredScript({
+            client: options.client,
+            scripts: options.scripts,
+            single: 'reflect-ack',
+            multi: 'reflect-ack-multi',
+            gather: options.gatherAcrossSenders ?? this.appendsInCallOrder,
         });
     }
 
@@ -473,12 +483,7 @@ export class RedisReflectionQueue implements ReflectionQueue {
             }
         }
         if (pairs.length === 0) return 0;
-        const { values } = await this.#scripts.run(
-            this.#client,
-            'reflect-ack',
-            [keys.queue, keys.counters, keys.payloads],
-            [pairs.join(',')],
-        );
+        const { values } = await this.#acks.run([keys.queue, keys.counters, keys.payloads], [pairs.join(',')]);
         return replyInteger(values[0], 'removed');
     }
 

@@ -34,6 +34,7 @@ export const SCRIPT_NAMES = [
     'reflect-release',
     'held-stale',
     'reflect-ack',
+    'reflect-ack-multi',
     'queue-read',
     'queue-stats',
     'presence-register',

@@ -614,6 +614,81 @@ describe('redis Lua scripts', function () {
             expect(await payloadCount()).to.equal(0);
         });
 
+        it('reflect-ack-multi: ack batches of several groups in one turn share one call, each with its own outcome', async function () {
+            const scripts = await LuaScripts.load(redis);
+            const { sent, recording } = recordingCommands();
+            const queue = new RedisReflectionQueue({ client: recording, scripts, keys });
+            const other = randomGroupId();
+            try {
+                for (const [g, device] of [
+                    [group, X],
+                    [group, Y],
+                    [other, X],
+                ] as const) {
+                    await queue.addSlot(g, device);
+                }
+                const store = (g: GroupId, envelope: Uint8Array) =>
+                    queue.append({
+                        groupId: g,
+                        senderDeviceId: S,
+                        flags: 0,
+                        envelope,
+                        timestamp: 1_000,
+                        limits: LIMITS,
+                    });
+                for (const value of [1, 2, 3]) {
+                    await store(group, bytes(value));
+                    await store(other, bytes(value + 10));
+                }
+                sent.length = 0;
+                // Started in one synchronous step: two groups, and a seq past the end of a slot's queue.
+                const removed = await Promise.all([
+                    queue.ackMany(group, [
+                        { deviceId: X, seqs: [1, 2] },
+                        { deviceId: Y, seqs: [2] },
+                    ]),
+                    queue.ackMany(other, [{ deviceId: X, seqs: [3, 9] }]),
+                ]);
+                expect(sent).to.deep.equal(['EVALSHA']);
+                expect(removed).to.deep.equal([3, 1]);
+                const seqs = async (g: GroupId, device: DeviceId) =>
+                    (await queue.read(g, device, 0, 10, 10_000)).map((item) => item.seq);
+                expect(await seqs(group, X)).to.deep.equal([3]);
+                expect(await seqs(group, Y)).to.deep.equal([1, 3]);
+                expect(await seqs(other, X)).to.deep.equal([1, 2]);
+                expect(await queue.stats(group, X)).to.deep.include({ count: 1, bytes: 1 });
+                // Group payload 2 lost both references (X and Y); payload 1 keeps Y's.
+                expect(await payloadCount()).to.equal(2);
+            } finally {
+                await queue.deleteGroup(other);
+            }
+        });
+
+        it('reflect-ack-multi: a malformed section fails alone and changes nothing of its group', async function () {
+            await backend.queue.addSlot(group, X);
+            for (const value of [1, 2]) await append(S, bytes(value));
+            const scripts = LuaScripts.read();
+            const q = keys.queue(group);
+            const sectionKeys = [q.queue, q.counters, q.payloads];
+            const reply = await scripts.run(
+                redis,
+                'reflect-ack-multi',
+                [...sectionKeys, ...sectionKeys],
+                [`${X}:3-1`, `${X}:1`],
+            );
+            expect(reply.status).to.equal(ScriptStatus.OK);
+            const [bad, good] = reply.values[0] as unknown[][];
+            expect(bad![0]).to.equal(ScriptStatus.BAD_ARGUMENT);
+            expect(good).to.deep.equal([ScriptStatus.OK, 1]);
+            expect((await backend.queue.read(group, X, 0, 10, 10_000)).map((item) => item.seq)).to.deep.equal([2]);
+            // Whole sections only.
+            const arity = await rejection(
+                scripts.run(redis, 'reflect-ack-multi', [...sectionKeys, q.queue], [`${X}:2`]),
+            );
+            expect(arity).to.be.instanceOf(StorageError);
+            expect(await backend.queue.stats(group, X)).to.deep.include({ count: 1, bytes: 1 });
+        });
+
         it('queue-read: pages by seq, counts bytes, returns at least one item', async function () {
             await backend.queue.addSlot(group, X);
             for (let index = 1; index <= 12; index++) await append(S, new Uint8Array(index).fill(index));
@@ -911,6 +986,8 @@ describe('redis Lua scripts', function () {
             expect(append.versionedName).to.match(/^reflect-append@[0-9a-f]{12}$/u);
             const multi = scripts.get('reflect-append-multi');
             expect([multi.keyCount, multi.argCount, multi.sectioned]).to.deep.equal([7, 9, true]);
+            const acks = scripts.get('reflect-ack-multi');
+            expect([acks.keyCount, acks.argCount, acks.sectioned]).to.deep.equal([3, 1, true]);
             expect(append.sectioned).to.equal(false);
         });
 
