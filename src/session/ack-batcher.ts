@@ -8,8 +8,11 @@
  * acks of all of them, and of the next reflections when they come within
  * the window: fewer calls, and fewer Redis writes (fsyncs with `appendfsync
  * always`) between the appends. Whoever waits for its acks (`flush`: a
- * ReflectAck waits for the acks its device gave before the Reflect) cuts
- * the group's gathering short.
+ * request that observes the queue waits for the acks its device gave
+ * before it) cuts the group's gathering short. A batch whose time ran out
+ * with nobody waiting is handed on as `deferrable`: the queue may hold its
+ * call back for a few milliseconds more to send it with other work (on
+ * Redis, with the node's next append call); `flush` hurries such a call.
  *
  * A group's batches run one after the other, so the promise an ack gets
  * settles after every earlier ack of the group was applied: waiting for the
@@ -34,6 +37,8 @@ interface Batch {
     readonly applied: Promise<void>;
     /** Ends the batch's gathering time (it still runs after the group's previous batch). */
     readonly release: () => void;
+    /** Something waits for the batch (`flush`): the queue must not hold its call back. */
+    urgent: boolean;
 }
 
 interface GroupBatches {
@@ -52,10 +57,10 @@ interface GroupBatches {
 export const ACK_BATCH_DELAY_MS = 4;
 
 export class AckBatcher implements AckSink {
-    readonly #queue: Pick<ReflectionQueue, 'ackMany'>;
+    readonly #queue: Pick<ReflectionQueue, 'ackMany' | 'flushDeferredAcks'>;
     readonly #groups = new Map<GroupId, GroupBatches>();
 
-    public constructor(queue: Pick<ReflectionQueue, 'ackMany'>) {
+    public constructor(queue: Pick<ReflectionQueue, 'ackMany' | 'flushDeferredAcks'>) {
         this.#queue = queue;
     }
 
@@ -73,7 +78,14 @@ export class AckBatcher implements AckSink {
     }
 
     public flush(groupId: GroupId): void {
-        this.#groups.get(groupId)?.open?.release();
+        const group = this.#groups.get(groupId);
+        if (group === undefined) return;
+        if (group.open !== undefined) {
+            group.open.urgent = true;
+            group.open.release();
+        }
+        // The group's earlier batch may be held back by the queue: the open one runs after it.
+        this.#queue.flushDeferredAcks?.();
     }
 
     /** A new batch, applied after the group's previous one and the gathering time. */
@@ -91,6 +103,8 @@ export class AckBatcher implements AckSink {
             await this.#queue.ackMany(
                 groupId,
                 [...acks].map(([deviceId, seqs]) => ({ deviceId, seqs })),
+                // Nobody waits for a batch whose time ran out: its call may go with the next append.
+                { deferrable: !batch.urgent },
             );
         });
         const tail = applied.then(
@@ -104,7 +118,7 @@ export class AckBatcher implements AckSink {
                 this.#groups.delete(groupId);
             }
         });
-        const batch: Batch = { acks, applied, release };
+        const batch: Batch = { acks, applied, release, urgent: false };
         group.open = batch;
         return batch;
     }

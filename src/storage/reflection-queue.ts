@@ -140,6 +140,17 @@ export interface QueueItem {
     readonly envelope: Uint8Array;
 }
 
+/** How `ackMany` may be carried out. */
+export interface AckManyOptions {
+    /**
+     * Nobody waits for the outcome soon: the backend may hold the call back
+     * for a few milliseconds to send it together with other work (on Redis:
+     * with the node's next append call, sharing one write and, with
+     * `appendfsync always`, one fsync). Default false.
+     */
+    readonly deferrable?: boolean;
+}
+
 /** Acknowledged seqs of one slot (`ackMany`). */
 export interface SlotAcks {
     readonly deviceId: DeviceId;
@@ -195,7 +206,10 @@ export interface ReflectionQueue {
     ack(groupId: GroupId, deviceId: DeviceId, seq: number): Promise<boolean>;
 
     /** Removes each listed item of the group's slots in one step; resolves how many existed. */
-    ackMany(groupId: GroupId, acks: readonly SlotAcks[]): Promise<number>;
+    ackMany(groupId: GroupId, acks: readonly SlotAcks[], options?: AckManyOptions): Promise<number>;
+
+    /** Sends the `deferrable` ack calls held back now (something waits for them). */
+    flushDeferredAcks?(): void;
 
     stats(groupId: GroupId, deviceId: DeviceId): Promise<QueueStats>;
 

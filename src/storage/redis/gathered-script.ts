@@ -15,7 +15,7 @@
  */
 import { StorageError } from '../../errors.js';
 import type { RedisArgument } from 'redis';
-import { TurnBatches } from '../turn-batches.js';
+import { TurnBatches, type TurnBatchesOptions } from '../turn-batches.js';
 import { replyArray, type RedisCommander } from './redis-client.js';
 import type { LuaScripts, RunOptions, ScriptName, ScriptReply } from './scripts.js';
 
@@ -35,6 +35,8 @@ export interface GatheredScriptOptions {
     readonly maxSections?: number;
     /** The `bytes` of the calls that share one call at most (a lone call may exceed it); default no bound. */
     readonly maxBytes?: number;
+    /** When the gathered calls go out (default: at the end of the turn) and what runs first (see TurnBatches). */
+    readonly timing?: TurnBatchesOptions;
 }
 
 export interface GatheredCallOptions {
@@ -76,6 +78,7 @@ export class GatheredScript {
             },
             (run, next) =>
                 run.length < maxSections && run.reduce((sum, call) => sum + bytesOf(call), bytesOf(next)) <= maxBytes,
+            options.timing,
         );
     }
 

@@ -45,6 +45,7 @@ import type { RedisArgument } from 'redis';
 import type { DeviceId } from '../../../d2m/index.js';
 import { LockLostError, PresenceLostError, StorageError } from '../../errors.js';
 import type {
+    AckManyOptions,
     AppendRequest,
     AppendResult,
     QueueItem,
@@ -149,6 +150,51 @@ interface SenderAppends {
     issued: number;
 }
 
+/**
+ * How long a `deferrable` ack call waits, at most, for the node's next
+ * append call to go out with (see AckTiming).
+ */
+export const ACK_DEFER_MAX_MS = 4;
+
+/**
+ * When the node's gathered ack calls go out. A `deferrable` one waits for
+ * the next append call, up to ACK_DEFER_MAX_MS: the two then leave in one
+ * write and Redis runs them in one pass of its event loop, with one write
+ * to the append-only file (one fsync with `appendfsync always`) instead of
+ * two. At a moderate rate of reflections most ack calls find an append to
+ * go with; with no appends at all they go after ACK_DEFER_MAX_MS. Any other
+ * ack call, and any held back when something waits for acks, goes at the
+ * end of the turn.
+ */
+class AckTiming {
+    /** The acks' flush, while ack calls wait. */
+    #flush: (() => void) | undefined;
+    #timer: NodeJS.Timeout | undefined;
+    #immediate: NodeJS.Immediate | undefined;
+
+    /** TurnBatches' `schedule` of the ack calls: run after ACK_DEFER_MAX_MS unless sent earlier. */
+    public readonly schedule = (flush: () => void): void => {
+        this.#flush = flush;
+        this.#timer = setTimeout(this.run, ACK_DEFER_MAX_MS);
+    };
+
+    /** Sends the waiting ack calls now (at the start of an append flush, or when their time is up). */
+    public readonly run = (): void => {
+        const flush = this.#flush;
+        this.#flush = undefined;
+        clearTimeout(this.#timer);
+        clearImmediate(this.#immediate);
+        this.#timer = undefined;
+        this.#immediate = undefined;
+        flush?.();
+    };
+
+    /** Sends the waiting ack calls at the end of this turn. */
+    public soon(): void {
+        if (this.#flush !== undefined && this.#immediate === undefined) this.#immediate = setImmediate(this.run);
+    }
+}
+
 /** The longest run of seqs one entry of reflect-ack names. */
 export const MAX_ACK_RANGE = 65_536;
 
@@ -188,8 +234,9 @@ export class RedisReflectionQueue implements ReflectionQueue {
     readonly #batchesInFlight: number;
     /** reflect-append, or reflect-append-multi for the batches of several sender connections of one turn. */
     readonly #appends: GatheredScript;
-    /** reflect-ack, or reflect-ack-multi for the ack batches of several groups of one turn. */
+    /** reflect-ack, or reflect-ack-multi for the ack batches of several groups that go out together. */
     readonly #acks: GatheredScript;
+    readonly #ackTiming = new AckTiming();
     #closed = false;
 
     public constructor(options: RedisReflectionQueueOptions) {
@@ -209,6 +256,8 @@ export class RedisReflectionQueue implements ReflectionQueue {
             gather: options.gatherAcrossSenders ?? this.appendsInCallOrder,
             maxSections: MAX_APPEND_SECTIONS,
             maxBytes: MAX_APPEND_BATCH_BYTES,
+            // The ack calls waiting go first, in the same write.
+            timing: { beforeFlush: this.#ackTiming.run },
         });
         this.#acks = new GatheredScript({
             client: options.client,
@@ -216,6 +265,7 @@ export class RedisReflectionQueue implements ReflectionQueue {
             single: 'reflect-ack',
             multi: 'reflect-ack-multi',
             gather: options.gatherAcrossSenders ?? this.appendsInCallOrder,
+            timing: { schedule: this.#ackTiming.schedule },
         });
     }
 
@@ -472,7 +522,7 @@ export class RedisReflectionQueue implements ReflectionQueue {
         return (await this.ackMany(groupId, [{ deviceId, seqs: [seq] }])) === 1;
     }
 
-    public async ackMany(groupId: GroupId, acks: readonly SlotAcks[]): Promise<number> {
+    public async ackMany(groupId: GroupId, acks: readonly SlotAcks[], options: AckManyOptions = {}): Promise<number> {
         const keys = this.#open().queue(groupId);
         const pairs: string[] = [];
         for (const { deviceId, seqs } of acks) {
@@ -483,8 +533,14 @@ export class RedisReflectionQueue implements ReflectionQueue {
             }
         }
         if (pairs.length === 0) return 0;
-        const { values } = await this.#acks.run([keys.queue, keys.counters, keys.payloads], [pairs.join(',')]);
+        const applied = this.#acks.run([keys.queue, keys.counters, keys.payloads], [pairs.join(',')]);
+        if (options.deferrable !== true) this.#ackTiming.soon();
+        const { values } = await applied;
         return replyInteger(values[0], 'removed');
+    }
+
+    public flushDeferredAcks(): void {
+        this.#ackTiming.soon();
     }
 
     public async stats(groupId: GroupId, deviceId: DeviceId): Promise<QueueStats> {
@@ -520,6 +576,8 @@ export class RedisReflectionQueue implements ReflectionQueue {
     /** The connection belongs to the backend, which closes it. */
     public close(): Promise<void> {
         this.#closed = true;
+        // Ack calls held back go now, while the connection is still open.
+        this.#ackTiming.run();
         return Promise.resolve();
     }
 

@@ -20,7 +20,7 @@ import {
 } from '../../../src/storage/redis/redis-client.js';
 import { GatheredScript } from '../../../src/storage/redis/gathered-script.js';
 import { RedisLoginStore } from '../../../src/storage/redis/redis-login-store.js';
-import { RedisReflectionQueue } from '../../../src/storage/redis/redis-reflection-queue.js';
+import { ACK_DEFER_MAX_MS, RedisReflectionQueue } from '../../../src/storage/redis/redis-reflection-queue.js';
 import { LuaScripts, SCRIPT_NAMES } from '../../../src/storage/redis/scripts.js';
 import { ScriptStatus } from '../../../src/storage/redis/status-codes.js';
 import type { GroupId } from '../../../src/storage/types.js';
@@ -662,6 +662,58 @@ describe('redis Lua scripts', function () {
             } finally {
                 await queue.deleteGroup(other);
             }
+        });
+
+        it('ackMany: a deferrable call waits for the next append call and goes out first, with it', async function () {
+            const scripts = await LuaScripts.load(redis);
+            // The scripts called, by name, in the order their calls were sent.
+            const names = new Map(SCRIPT_NAMES.map((name) => [scripts.get(name).sha, name]));
+            const sent: string[] = [];
+            const recording: RedisCommander = {
+                sendCommand(args) {
+                    sent.push(names.get(String(args[1])) ?? String(args[0]));
+                    return redis.sendCommand(args);
+                },
+            };
+            const queue = new RedisReflectionQueue({ client: recording, scripts, keys });
+            await queue.addSlot(group, X);
+            const store = (value: number) =>
+                queue.append({
+                    groupId: group,
+                    senderDeviceId: S,
+                    flags: 0,
+                    envelope: bytes(value),
+                    timestamp: 1_000,
+                    limits: LIMITS,
+                });
+            for (const value of [1, 2, 3]) await store(value);
+            const turn = () => new Promise((resolve) => setImmediate(resolve));
+            sent.length = 0;
+            // Held back past the end of its turn ...
+            const deferred = queue.ackMany(group, [{ deviceId: X, seqs: [1] }], { deferrable: true });
+            await turn();
+            expect(sent).to.deep.equal([]);
+            // ... until an append call goes: the ack call leaves first, in the same synchronous step.
+            const stored = store(4);
+            expect(await deferred).to.equal(1);
+            await stored;
+            expect(sent).to.deep.equal(['reflect-ack', 'reflect-append']);
+            // With no append to go with, it goes after ACK_DEFER_MAX_MS.
+            sent.length = 0;
+            const started = performance.now();
+            expect(await queue.ackMany(group, [{ deviceId: X, seqs: [2] }], { deferrable: true })).to.equal(1);
+            expect(performance.now() - started).to.be.at.least(ACK_DEFER_MAX_MS - 1);
+            expect(sent).to.deep.equal(['reflect-ack']);
+            // Something waits for it: flushDeferredAcks sends it at the end of the turn; so is any
+            // call that is not deferrable.
+            const hurried = queue.ackMany(group, [{ deviceId: X, seqs: [3] }], { deferrable: true });
+            queue.flushDeferredAcks();
+            const prompt = queue.ackMany(group, [{ deviceId: X, seqs: [4] }]);
+            sent.length = 0;
+            await turn();
+            expect(sent).to.deep.equal(['reflect-ack-multi']);
+            expect(await Promise.all([hurried, prompt])).to.deep.equal([1, 1]);
+            expect(await queue.read(group, X, 0, 10, 10_000)).to.deep.equal([]);
         });
 
         it('reflect-ack-multi: a malformed section fails alone and changes nothing of its group', async function () {

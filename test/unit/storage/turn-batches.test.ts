@@ -20,3 +20,28 @@ describe('TurnBatches', function () {
         expect(runs).to.have.length(5);
     });
 });
+
+describe('TurnBatches with its own timing', function () {
+    it('flushes when the schedule says, running beforeFlush first, and schedules again after a flush', function () {
+        const events: string[] = [];
+        let pending: (() => void) | undefined;
+        const batches = new TurnBatches<number>(
+            (run) => events.push(`send ${run.join(',')}`),
+            () => true,
+            {
+                schedule: (flush) => {
+                    events.push('schedule');
+                    pending = flush;
+                },
+                beforeFlush: () => events.push('before'),
+            },
+        );
+        batches.add(1);
+        batches.add(2);
+        expect(events).to.deep.equal(['schedule']);
+        pending!();
+        batches.add(3);
+        pending!();
+        expect(events).to.deep.equal(['schedule', 'before', 'send 1,2', 'schedule', 'before', 'send 3']);
+    });
+});
