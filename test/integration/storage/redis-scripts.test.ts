@@ -110,6 +110,22 @@ describe('redis Lua scripts', function () {
         return { sent, recording };
     }
 
+    /** A queue on a recording connection, with slots X and Y in `group` and X in a second group. */
+    async function twoGroupQueue(): Promise<{ sent: string[]; queue: RedisReflectionQueue; other: GroupId }> {
+        const scripts = await LuaScripts.load(redis);
+        const { sent, recording } = recordingCommands();
+        const queue = new RedisReflectionQueue({ client: recording, scripts, keys });
+        const other = randomGroupId();
+        for (const [g, device] of [
+            [group, X],
+            [group, Y],
+            [other, X],
+        ] as const) {
+            await queue.addSlot(g, device);
+        }
+        return { sent, queue, other };
+    }
+
     async function command(...args: string[]): Promise<unknown> {
         return redis.sendCommand(args);
     }
@@ -267,18 +283,8 @@ describe('redis Lua scripts', function () {
         });
 
         it('reflect-append-multi: batches of several groups started in one turn share one call, each with its own outcome', async function () {
-            const scripts = await LuaScripts.load(redis);
-            const { sent, recording } = recordingCommands();
-            const queue = new RedisReflectionQueue({ client: recording, scripts, keys });
-            const other = randomGroupId();
+            const { sent, queue, other } = await twoGroupQueue();
             try {
-                for (const [g, device] of [
-                    [group, X],
-                    [group, Y],
-                    [other, X],
-                ] as const) {
-                    await queue.addSlot(g, device);
-                }
                 sent.length = 0;
                 const request = (g: GroupId, sender: DeviceId, envelope: Uint8Array, connectionId?: string) =>
                     queue.append({
@@ -615,18 +621,8 @@ describe('redis Lua scripts', function () {
         });
 
         it('reflect-ack-multi: ack batches of several groups in one turn share one call, each with its own outcome', async function () {
-            const scripts = await LuaScripts.load(redis);
-            const { sent, recording } = recordingCommands();
-            const queue = new RedisReflectionQueue({ client: recording, scripts, keys });
-            const other = randomGroupId();
+            const { sent, queue, other } = await twoGroupQueue();
             try {
-                for (const [g, device] of [
-                    [group, X],
-                    [group, Y],
-                    [other, X],
-                ] as const) {
-                    await queue.addSlot(g, device);
-                }
                 const store = (g: GroupId, envelope: Uint8Array) =>
                     queue.append({
                         groupId: g,
