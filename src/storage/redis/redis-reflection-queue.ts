@@ -248,23 +248,25 @@ export class RedisReflectionQueue implements ReflectionQueue {
         this.#client = options.client;
         this.#scripts = options.scripts;
         this.#keys = options.keys;
-        this.#appends = new GatheredScript({
+        // Both scripts share a call across sender connections or groups, on the same connection.
+        const shared = {
             client: options.client,
             scripts: options.scripts,
+            gather: options.gatherAcrossSenders ?? this.appendsInCallOrder,
+        };
+        this.#appends = new GatheredScript({
+            ...shared,
             single: 'reflect-append',
             multi: 'reflect-append-multi',
-            gather: options.gatherAcrossSenders ?? this.appendsInCallOrder,
             maxSections: MAX_APPEND_SECTIONS,
             maxBytes: MAX_APPEND_BATCH_BYTES,
             // The ack calls waiting go first, in the same write.
             timing: { beforeFlush: this.#ackTiming.run },
         });
         this.#acks = new GatheredScript({
-            client: options.client,
-            scripts: options.scripts,
+            ...shared,
             single: 'reflect-ack',
             multi: 'reflect-ack-multi',
-            gather: options.gatherAcrossSenders ?? this.appendsInCallOrder,
             timing: { schedule: this.#ackTiming.schedule },
         });
     }
