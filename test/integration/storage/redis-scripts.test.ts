@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { CloseCode, type DeviceId } from '../../../d2m/index.js';
 import { LockLostError, PresenceLostError, StorageError } from '../../../src/errors.js';
 import type { GroupEvent } from '../../../src/storage/group-coordinator.js';
-import type { QueueLimits } from '../../../src/storage/reflection-queue.js';
+import type { QueueLimits, ReflectionQueue } from '../../../src/storage/reflection-queue.js';
 import type { RedisPostgresBackend } from '../../../src/storage/redis-postgres-backend.js';
 import { decodeGroupEvent, encodeGroupEvent } from '../../../src/storage/redis/bus-codec.js';
 import { RedisKeys } from '../../../src/storage/redis/keys.js';
@@ -135,13 +135,20 @@ describe('redis Lua scripts', function () {
         return backend.queue.payloadCount(group);
     }
 
+    /** Appends at 1000 to `group` on the backend's queue, unless `extra` names another group or queue. */
     async function append(
         sender: DeviceId,
         envelope: Uint8Array,
-        extra: { hold?: string; limits?: QueueLimits; connectionId?: string } = {},
+        extra: {
+            hold?: string;
+            limits?: QueueLimits;
+            connectionId?: string;
+            queue?: ReflectionQueue;
+            groupId?: GroupId;
+        } = {},
     ) {
-        return backend.queue.append({
-            groupId: group,
+        return (extra.queue ?? backend.queue).append({
+            groupId: extra.groupId ?? group,
             senderDeviceId: sender,
             flags: 0,
             envelope,
@@ -287,15 +294,7 @@ describe('redis Lua scripts', function () {
             try {
                 sent.length = 0;
                 const request = (g: GroupId, sender: DeviceId, envelope: Uint8Array, connectionId?: string) =>
-                    queue.append({
-                        groupId: g,
-                        senderDeviceId: sender,
-                        flags: 0,
-                        envelope,
-                        timestamp: 1_000,
-                        limits: LIMITS,
-                        senderConnectionId: connectionId,
-                    });
+                    append(sender, envelope, { queue, groupId: g, connectionId });
                 // Started in one synchronous step: three sender connections, two groups; the one with a
                 // connection id has no presence, so the fence refuses its batch alone.
                 const results = await Promise.allSettled([
@@ -623,15 +622,7 @@ describe('redis Lua scripts', function () {
         it('reflect-ack-multi: ack batches of several groups in one turn share one call, each with its own outcome', async function () {
             const { sent, queue, other } = await twoGroupQueue();
             try {
-                const store = (g: GroupId, envelope: Uint8Array) =>
-                    queue.append({
-                        groupId: g,
-                        senderDeviceId: S,
-                        flags: 0,
-                        envelope,
-                        timestamp: 1_000,
-                        limits: LIMITS,
-                    });
+                const store = (g: GroupId, envelope: Uint8Array) => append(S, envelope, { queue, groupId: g });
                 for (const value of [1, 2, 3]) {
                     await store(group, bytes(value));
                     await store(other, bytes(value + 10));
@@ -673,15 +664,7 @@ describe('redis Lua scripts', function () {
             };
             const queue = new RedisReflectionQueue({ client: recording, scripts, keys });
             await queue.addSlot(group, X);
-            const store = (value: number) =>
-                queue.append({
-                    groupId: group,
-                    senderDeviceId: S,
-                    flags: 0,
-                    envelope: bytes(value),
-                    timestamp: 1_000,
-                    limits: LIMITS,
-                });
+            const store = (value: number) => append(S, bytes(value), { queue });
             for (const value of [1, 2, 3]) await store(value);
             const turn = () => new Promise((resolve) => setImmediate(resolve));
             sent.length = 0;
@@ -1120,18 +1103,10 @@ describe('redis Lua scripts', function () {
                 // One batch in flight: the second and third wait behind the first.
                 const queue = new RedisReflectionQueue({ client: commander, scripts, keys, appendBatchesInFlight: 1 });
                 await queue.addSlot(group, X);
-                const append = (marker: number) =>
-                    queue.append({
-                        groupId: group,
-                        senderDeviceId: S,
-                        flags: 0,
-                        envelope: bytes(marker),
-                        timestamp: 1_000,
-                        limits: LIMITS,
-                    });
+                const store = (marker: number) => append(S, bytes(marker), { queue });
                 // The first call fails in Redis (its counters key holds a string: WRONGTYPE) ...
                 await commander.sendCommand(['SET', keys.queue(group).counters, 'not a hash']);
-                const results = await Promise.allSettled([append(1), append(2), append(3)]);
+                const results = await Promise.allSettled([store(1), store(2), store(3)]);
                 expect(results.map((result) => result.status)).to.deep.equal(['rejected', 'rejected', 'rejected']);
                 const [failure, ...waiting] = results.map(
                     (result): unknown => (result as PromiseRejectedResult).reason,
@@ -1142,7 +1117,7 @@ describe('redis Lua scripts', function () {
                 await commander.sendCommand(['DEL', keys.queue(group).counters]);
                 // ... and nothing that waited behind it was stored; a later append is.
                 expect(await queue.read(group, X, 0, 10, 10_000)).to.deep.equal([]);
-                await append(4);
+                await store(4);
                 expect((await queue.read(group, X, 0, 10, 10_000)).map((item) => hex(item.envelope))).to.deep.equal([
                     hex(bytes(4)),
                 ]);
