@@ -7,11 +7,11 @@
  * Batched appends: the appends of one sender connection (group, device and
  * connection id) are stored in batches, one script call each
  * (reflect-append.lua). An append is sent at once while the connection has
- * fewer than `appendBatchesInFlight` batches in flight (default two);
+ * fewer than `appendBatchesInFlight` batches in flight (default one);
  * otherwise it waits, and the appends waiting when a batch settles go
  * together in the next one(s): in call order, as far as they share the hold
  * token and limits, bounded in items and bytes. So the appends that arrive
- * while batches are stored (and fsynced) share the next call. Within a
+ * while a batch is stored (and fsynced) share the next call. Within a
  * batch the script stores the items in order and stops at the first one a
  * fence refuses: that append and every later one of the batch reject
  * (LockLostError, PresenceLostError), the earlier ones resolve. A failed
@@ -101,11 +101,14 @@ function limitArg(value: number): string {
 /** Items stored by one script call at most. */
 export const MAX_APPEND_BATCH_ITEMS = 32;
 /**
- * Append batches of one sender connection in flight at once, by default: two, so one batch is
- * stored (and fsynced) while the appends that come meanwhile wait and go together in the next
- * (in the fan-out benchmark, more throughput and less Redis CPU per delivery than one or three).
+ * Append batches of one sender connection in flight at once, by default: one. The appends that
+ * come while it is stored (and fsynced) wait and go together in the next batch, which still shares
+ * its script call with the batches of other sender connections. In the fan-out benchmark, since
+ * those calls are shared, one batch in flight stores as many reflections per second as two, in
+ * fewer and larger sections, with less CPU per delivery at half load (docs/benchmarks.md). It
+ * also lets a batch that meets a lost script cache be sent again by EVAL (see above).
  */
-export const DEFAULT_APPEND_BATCHES_IN_FLIGHT = 2;
+export const DEFAULT_APPEND_BATCHES_IN_FLIGHT = 1;
 /** Envelope bytes of one script call at most, unless it stores one item. */
 export const MAX_APPEND_BATCH_BYTES = 1024 * 1024;
 /** Batches (of different sender connections) stored by one reflect-append-multi call at most. */

@@ -296,14 +296,15 @@ describe('redis Lua scripts', function () {
                 const request = (g: GroupId, sender: DeviceId, envelope: Uint8Array, connectionId?: string) =>
                     append(sender, envelope, { queue, groupId: g, connectionId });
                 // Started in one synchronous step: three sender connections, two groups; the one with a
-                // connection id has no presence, so the fence refuses its batch alone.
+                // connection id has no presence, so the fence refuses its batch alone. S's second append
+                // in `group` waits for S's batch in flight (one at a time) and follows in a call of its own.
                 const results = await Promise.allSettled([
                     request(group, S, bytes(1)),
                     request(other, S, bytes(2)),
                     request(group, Y, bytes(3), 'c-y'),
                     request(group, S, bytes(4)),
                 ]);
-                expect(sent).to.deep.equal(['EVALSHA']);
+                expect(sent).to.deep.equal(['EVALSHA', 'EVALSHA']);
                 expect(results.map((result) => result.status)).to.deep.equal([
                     'fulfilled',
                     'fulfilled',
@@ -1054,9 +1055,14 @@ describe('redis Lua scripts', function () {
             try {
                 const commander = bufferCommander(client);
                 const scripts = await LuaScripts.load(commander);
-                // One batch of a sender connection in flight at a time, and two (the default).
-                const queue = new RedisReflectionQueue({ client: commander, scripts, keys, appendBatchesInFlight: 1 });
-                const twoAtATime = new RedisReflectionQueue({ client: commander, scripts, keys });
+                // One batch of a sender connection in flight at a time (the default), and two.
+                const queue = new RedisReflectionQueue({ client: commander, scripts, keys });
+                const twoAtATime = new RedisReflectionQueue({
+                    client: commander,
+                    scripts,
+                    keys,
+                    appendBatchesInFlight: 2,
+                });
                 await queue.addSlot(group, S);
                 await queue.addSlot(group, X);
                 const append = (marker: number, on = queue) =>
