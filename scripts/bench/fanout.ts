@@ -60,6 +60,8 @@ export interface WindowCounts {
     readonly deliveries: number;
     /** Reflect-to-all-delivered latencies (ms) of the payloads sent inside the window, from the schedule. */
     readonly fromSchedule: number[];
+    /** The scheduled send time of each of them (ms since the Unix epoch, comparable across processes). */
+    readonly scheduledAtMs: number[];
     /** The same from the actual send. */
     readonly fromSend: number[];
     /** How late the sender was against its schedule (ms; open loop only). */
@@ -126,6 +128,7 @@ export class FanoutDriver {
     #windowStart = 0;
     #cpuAtStart = 0;
     #fromSchedule: number[] = [];
+    #scheduledAtMs: number[] = [];
     #fromSend: number[] = [];
     #lag: number[] = [];
 
@@ -149,6 +152,7 @@ export class FanoutDriver {
         if (entry.measured) {
             const now = performance.now();
             this.#fromSchedule.push(now - entry.scheduledAt);
+            this.#scheduledAtMs.push(performance.timeOrigin + entry.scheduledAt);
             this.#fromSend.push(now - entry.sentAt);
         }
     };
@@ -237,6 +241,7 @@ export class FanoutDriver {
         this.#acksInWindow = 0;
         this.#deliveriesInWindow = 0;
         this.#fromSchedule = [];
+        this.#scheduledAtMs = [];
         this.#fromSend = [];
         this.#lag = [];
         this.#cpuAtStart = processCpuS();
@@ -252,6 +257,7 @@ export class FanoutDriver {
             acks: this.#acksInWindow,
             deliveries: this.#deliveriesInWindow,
             fromSchedule: this.#fromSchedule,
+            scheduledAtMs: this.#scheduledAtMs,
             fromSend: this.#fromSend,
             lag: this.#lag,
             cpuS: processCpuS() - this.#cpuAtStart,

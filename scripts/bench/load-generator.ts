@@ -12,13 +12,16 @@ import { fileURLToPath } from 'node:url';
 import type { EndCounts, WindowCounts } from './fanout.js';
 import type { FleetSpec, WorkerReply, WorkerRequest } from './load-protocol.js';
 import { sleep } from './services.js';
-import { percentile } from './stats.js';
+import { latencyTimeline, percentile, type LatencyTimeline } from './stats.js';
 
 const WORKER = fileURLToPath(new URL('./load-worker.js', import.meta.url));
 const CONNECT_TIMEOUT_MS = 120_000;
 const REQUEST_TIMEOUT_MS = 60_000;
 /** A worker busier than this share of one core (inside the window) is taken as saturated. */
 export const SATURATED_CORE_SHARE = 0.9;
+/** The slices of a run's latency timeline (ms) and how many of the worst of them the report leaves out. */
+export const TIMELINE_WINDOW_MS = 100;
+export const TIMELINE_WORST_WINDOWS = 3;
 
 /** Server-side accounting the coordinator samples at the edges of the measurement window. */
 export interface CpuProbe {
@@ -53,6 +56,8 @@ export interface FanoutResult {
     readonly latencyFromSend: LatencySummary;
     /** How late the senders were against their schedule (open loop; empty in the closed loop). */
     readonly senderLag: LatencySummary;
+    /** `latency` in 100 ms slices of scheduled send time: whether the tail came in bursts. */
+    readonly timeline: LatencyTimeline;
     readonly serverCpuS: number;
     readonly storageCpuS: number;
     /** CPU seconds of all load generator processes inside the window. */
@@ -191,6 +196,12 @@ export function mergeFanout(
         latency: summarize(windows.flatMap((window) => window.fromSchedule)),
         latencyFromSend: summarize(windows.flatMap((window) => window.fromSend)),
         senderLag: summarize(windows.flatMap((window) => window.lag)),
+        timeline: latencyTimeline(
+            windows.flatMap((window) => window.scheduledAtMs),
+            windows.flatMap((window) => window.fromSchedule),
+            TIMELINE_WINDOW_MS,
+            TIMELINE_WORST_WINDOWS,
+        ),
         serverCpuS,
         storageCpuS,
         harnessCpuS: windows.reduce((sum, window) => sum + window.cpuS, 0),

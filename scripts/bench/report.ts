@@ -237,6 +237,15 @@ export function rowSpecs(shape: {
         }),
         row(half, 'latency p99.9 ms', ALL, (r) => open(r)?.latency.p999Ms),
         row(half, 'latency p99 ms from the actual send', ALL, (r) => open(r)?.latencyFromSend.p99Ms),
+        row(
+            half,
+            'latency p99 ms without the 3 slowest 100 ms slices',
+            ALL,
+            (r) => open(r)?.timeline.p99WithoutWorstMs,
+        ),
+        row(half, 'share of the slowest 1% inside those 3 slices', ALL, (r) => open(r)?.timeline.worstShare, {
+            digits: 2,
+        }),
         row(half, 'load generator lag behind schedule p99 ms', ALL, (r) => open(r)?.senderLag.p99Ms),
         row(half, 'server CPU s per 1,000 deliveries', ALL, (r) => open(r)?.serverCpuSPer1000, { digits: 4 }),
         row(half, 'Redis CPU s per 1,000 deliveries', REDIS, (r) => open(r)?.storageCpuSPer1000, { digits: 4 }),

@@ -1,7 +1,8 @@
 /**
  * Pure statistics and formatting helpers of the benchmark: nearest-rank
- * percentiles, min/median/max over rounds, a growable latency recorder and
- * number formatting for the markdown table. No I/O.
+ * percentiles, min/median/max over rounds, a growable latency recorder, a
+ * run's latencies in time slices, and number formatting for the markdown
+ * table. No I/O.
  */
 
 /** min, median and max of the values of several rounds (NaN values are left out). */
@@ -110,4 +111,93 @@ export function pairedRatios(a: readonly number[], b: readonly number[]): number
         if (Number.isFinite(x) && Number.isFinite(y) && y !== 0) out.push(x / y);
     }
     return out;
+}
+
+/** One slice of a run's deliveries, by the scheduled send time of their payloads. */
+export interface TimelineWindow {
+    /** Start of the slice, ms after the first scheduled send of the run. */
+    readonly startMs: number;
+    readonly count: number;
+    readonly p50Ms: number;
+    readonly maxMs: number;
+    /** Deliveries slower than the whole run's p99. */
+    readonly aboveP99: number;
+}
+
+/**
+ * A run's latencies in time slices, to tell a tail spread over the run from
+ * one made in a few bursts: the slices (only those with deliveries), the
+ * share of the run's slowest 1% that fell into the `worst` slices holding
+ * most of them, and the run's p99 without those slices.
+ */
+export interface LatencyTimeline {
+    readonly windowMs: number;
+    readonly windows: readonly TimelineWindow[];
+    readonly worst: number;
+    /** Of the deliveries slower than the run's p99, the share in the worst slices; NaN when there are none. */
+    readonly worstShare: number;
+    /** The run's p99 without the deliveries of the worst slices; NaN when nothing is left. */
+    readonly p99WithoutWorstMs: number;
+}
+
+/**
+ * Slices parallel arrays of scheduled send times (ms, one clock for all) and
+ * latencies (ms) into `windowMs` slices; pure.
+ */
+export function latencyTimeline(
+    scheduledAtMs: ArrayLike<number>,
+    latencyMs: ArrayLike<number>,
+    windowMs = 100,
+    worst = 3,
+): LatencyTimeline {
+    if (scheduledAtMs.length !== latencyMs.length) {
+        throw new RangeError(`${scheduledAtMs.length} send times for ${latencyMs.length} latencies`);
+    }
+    if (!(windowMs > 0)) throw new RangeError(`windowMs must be positive, got ${windowMs}`);
+    const n = latencyMs.length;
+    const sorted = Float64Array.from(latencyMs).sort();
+    const p99 = percentile(sorted, 0.99);
+    let first = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < n; i++) first = Math.min(first, scheduledAtMs[i]!);
+    const slices = new Map<number, number[]>();
+    for (let i = 0; i < n; i++) {
+        const slice = Math.floor((scheduledAtMs[i]! - first) / windowMs);
+        let values = slices.get(slice);
+        if (values === undefined) {
+            values = [];
+            slices.set(slice, values);
+        }
+        values.push(latencyMs[i]!);
+    }
+    const windows = [...slices.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([slice, values]): TimelineWindow => {
+            values.sort((a, b) => a - b);
+            return {
+                startMs: slice * windowMs,
+                count: values.length,
+                p50Ms: percentile(values, 0.5),
+                maxMs: values[values.length - 1]!,
+                aboveP99: values.filter((value) => value > p99).length,
+            };
+        });
+    const worstWindows = [...windows]
+        .sort((a, b) => b.aboveP99 - a.aboveP99 || b.maxMs - a.maxMs)
+        .slice(0, Math.max(0, worst));
+    const worstStarts = new Set(worstWindows.map((window) => window.startMs));
+    const above = windows.reduce((sum, window) => sum + window.aboveP99, 0);
+    const aboveInWorst = worstWindows.reduce((sum, window) => sum + window.aboveP99, 0);
+    const rest: number[] = [];
+    for (const [slice, values] of slices) {
+        if (worstStarts.has(slice * windowMs)) continue;
+        for (const value of values) rest.push(value);
+    }
+    rest.sort((a, b) => a - b);
+    return {
+        windowMs,
+        windows,
+        worst: worstWindows.length,
+        worstShare: above > 0 ? aboveInWorst / above : Number.NaN,
+        p99WithoutWorstMs: percentile(rest, 0.99),
+    };
 }

@@ -9,6 +9,7 @@ import type { StormResult } from '../../../scripts/bench/scenarios.js';
 import { scriptCallsOf } from '../../../scripts/bench/services.js';
 import {
     formatSpread,
+    latencyTimeline,
     LatencyRecorder,
     pairedRatios,
     percentile,
@@ -160,6 +161,7 @@ describe('benchmark helpers', function () {
                 latency,
                 latencyFromSend: latency,
                 senderLag: latency,
+                timeline: latencyTimeline([0, 100], [1, p99Ms]),
                 serverCpuS: 0.5,
                 storageCpuS: Number.NaN,
                 harnessCpuS: 0.5,
@@ -267,6 +269,7 @@ describe('benchmark helpers', function () {
                 acks,
                 deliveries: acks * 3,
                 fromSchedule: latencies,
+                scheduledAtMs: latencies.map((latency) => 1_000 * latency),
                 fromSend: latencies,
                 lag: [],
                 cpuS,
@@ -290,6 +293,33 @@ describe('benchmark helpers', function () {
             expect(result.storageCpuSPer1000).to.be.closeTo(0.5, 1e-9);
             expect(result.scriptCallsPerReflection).to.equal(2);
             expect(result).to.include({ missing: 2, errors: 4, overloaded: true });
+            // Both processes' send times on one clock: four slices, one delivery each.
+            expect(result.timeline.windows.map((window) => window.startMs)).to.deep.equal([0, 1_000, 2_000, 3_000]);
+        });
+
+        it('slices latencies by scheduled send time and finds the slices that hold the tail', function () {
+            // 1,000 deliveries over 1 s at 1 ms each, but those scheduled in 300-400 ms and 700-800 ms are slow.
+            const sentAt = Array.from({ length: 1_000 }, (_, i) => 5_000 + i);
+            const latency = sentAt.map((t) => (t >= 5_300 && t < 5_310 ? 50 : t >= 5_700 && t < 5_705 ? 40 : 1));
+            const timeline = latencyTimeline(sentAt, latency, 100, 2);
+            expect(timeline.windows).to.have.length(10);
+            expect(timeline.windows[3]).to.deep.equal({ startMs: 300, count: 100, p50Ms: 1, maxMs: 50, aboveP99: 10 });
+            // The run's p99 is 40 ms (15 slow of 1,000): slower than it are the ten of 50 ms, all in slice 3.
+            expect(timeline.windows[7]).to.include({ startMs: 700, maxMs: 40, aboveP99: 0 });
+            expect(timeline.worstShare).to.equal(1);
+            // Without slices 3 and 7 (the two worst) nothing slow is left.
+            expect(timeline.p99WithoutWorstMs).to.equal(1);
+            // A tail spread over the run (20-29 ms every 20 ms): two slices hold only a part of it.
+            const even = latencyTimeline(
+                sentAt,
+                sentAt.map((t) => (t % 20 === 0 ? 20 + ((t / 20) % 10) : 1)),
+                100,
+                2,
+            );
+            expect(even.worstShare).to.be.at.most(0.5);
+            expect(even.p99WithoutWorstMs).to.be.above(20);
+            expect(() => latencyTimeline([1], [1, 2])).to.throw(RangeError);
+            expect(latencyTimeline([], []).worstShare).to.be.NaN;
         });
 
         it('counts the Lua script calls in INFO commandstats', function () {
