@@ -19,9 +19,6 @@ const CONNECT_TIMEOUT_MS = 120_000;
 const REQUEST_TIMEOUT_MS = 60_000;
 /** A worker busier than this share of one core (inside the window) is taken as saturated. */
 export const SATURATED_CORE_SHARE = 0.9;
-/** The slices of a run's latency timeline (ms) and how many of the worst of them the report leaves out. */
-export const TIMELINE_WINDOW_MS = 100;
-export const TIMELINE_WORST_WINDOWS = 3;
 
 /** Server-side accounting the coordinator samples at the edges of the measurement window. */
 export interface CpuProbe {
@@ -56,7 +53,7 @@ export interface FanoutResult {
     readonly latencyFromSend: LatencySummary;
     /** How late the senders were against their schedule (open loop; empty in the closed loop). */
     readonly senderLag: LatencySummary;
-    /** `latency` in 100 ms slices of scheduled send time: whether the tail came in bursts. */
+    /** `latency` in TIMELINE_SLICE_MS slices of scheduled send time: whether the tail came in bursts. */
     readonly timeline: LatencyTimeline;
     readonly serverCpuS: number;
     readonly storageCpuS: number;
@@ -199,8 +196,6 @@ export function mergeFanout(
         timeline: latencyTimeline(
             windows.flatMap((window) => window.scheduledAtMs),
             windows.flatMap((window) => window.fromSchedule),
-            TIMELINE_WINDOW_MS,
-            TIMELINE_WORST_WINDOWS,
         ),
         serverCpuS,
         storageCpuS,

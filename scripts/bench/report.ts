@@ -13,7 +13,7 @@ import {
     type HandshakeResult,
     type IdleResult,
 } from './scenarios.js';
-import { formatSpread, pairedRatios, spread, type Spread } from './stats.js';
+import { formatSpread, pairedRatios, spread, TIMELINE_SLICE_MS, TIMELINE_WORST_SLICES, type Spread } from './stats.js';
 
 export const CONFIG_IDS = ['embedded', 'redis-always', 'redis-everysec', 'mosquitto'] as const;
 export type ConfigId = (typeof CONFIG_IDS)[number];
@@ -75,6 +75,9 @@ export interface RowOutput {
 const MEDIATOR: readonly ConfigId[] = ['embedded', 'redis-always', 'redis-everysec'];
 const REDIS: readonly ConfigId[] = ['redis-always', 'redis-everysec'];
 const ALL: readonly ConfigId[] = CONFIG_IDS;
+/** The half-load tail rows (see LatencyTimeline). */
+const SLICES_P99 = `latency p99 ms without the ${TIMELINE_WORST_SLICES} slowest ${TIMELINE_SLICE_MS} ms slices`;
+const SLICES_SHARE = `share of the slowest 1% inside those ${TIMELINE_WORST_SLICES} slices`;
 
 /** `rounds[r]` holds the results of round r (any order of configurations). */
 function pick(
@@ -237,15 +240,8 @@ export function rowSpecs(shape: {
         }),
         row(half, 'latency p99.9 ms', ALL, (r) => open(r)?.latency.p999Ms),
         row(half, 'latency p99 ms from the actual send', ALL, (r) => open(r)?.latencyFromSend.p99Ms),
-        row(
-            half,
-            'latency p99 ms without the 3 slowest 100 ms slices',
-            ALL,
-            (r) => open(r)?.timeline.p99WithoutWorstMs,
-        ),
-        row(half, 'share of the slowest 1% inside those 3 slices', ALL, (r) => open(r)?.timeline.worstShare, {
-            digits: 2,
-        }),
+        row(half, SLICES_P99, ALL, (r) => open(r)?.timeline.p99WithoutWorstMs),
+        row(half, SLICES_SHARE, ALL, (r) => open(r)?.timeline.worstShare, { digits: 2 }),
         row(half, 'load generator lag behind schedule p99 ms', ALL, (r) => open(r)?.senderLag.p99Ms),
         row(half, 'server CPU s per 1,000 deliveries', ALL, (r) => open(r)?.serverCpuSPer1000, { digits: 4 }),
         row(half, 'Redis CPU s per 1,000 deliveries', REDIS, (r) => open(r)?.storageCpuSPer1000, { digits: 4 }),

@@ -124,6 +124,10 @@ export interface TimelineWindow {
     readonly aboveP99: number;
 }
 
+/** Length of a timeline slice (ms), and how many of the worst slices a timeline leaves out. */
+export const TIMELINE_SLICE_MS = 100;
+export const TIMELINE_WORST_SLICES = 3;
+
 /**
  * A run's latencies in time slices, to tell a tail spread over the run from
  * one made in a few bursts: the slices (only those with deliveries), the
@@ -133,7 +137,6 @@ export interface TimelineWindow {
 export interface LatencyTimeline {
     readonly windowMs: number;
     readonly windows: readonly TimelineWindow[];
-    readonly worst: number;
     /** Of the deliveries slower than the run's p99, the share in the worst slices; NaN when there are none. */
     readonly worstShare: number;
     /** The run's p99 without the deliveries of the worst slices; NaN when nothing is left. */
@@ -147,8 +150,8 @@ export interface LatencyTimeline {
 export function latencyTimeline(
     scheduledAtMs: ArrayLike<number>,
     latencyMs: ArrayLike<number>,
-    windowMs = 100,
-    worst = 3,
+    windowMs = TIMELINE_SLICE_MS,
+    worst = TIMELINE_WORST_SLICES,
 ): LatencyTimeline {
     if (scheduledAtMs.length !== latencyMs.length) {
         throw new RangeError(`${scheduledAtMs.length} send times for ${latencyMs.length} latencies`);
@@ -184,19 +187,18 @@ export function latencyTimeline(
     const worstWindows = [...windows]
         .sort((a, b) => b.aboveP99 - a.aboveP99 || b.maxMs - a.maxMs)
         .slice(0, Math.max(0, worst));
-    const worstStarts = new Set(worstWindows.map((window) => window.startMs));
     const above = windows.reduce((sum, window) => sum + window.aboveP99, 0);
     const aboveInWorst = worstWindows.reduce((sum, window) => sum + window.aboveP99, 0);
+    const worstSlices = new Set(worstWindows.map((window) => window.startMs / windowMs));
     const rest: number[] = [];
     for (const [slice, values] of slices) {
-        if (worstStarts.has(slice * windowMs)) continue;
+        if (worstSlices.has(slice)) continue;
         for (const value of values) rest.push(value);
     }
     rest.sort((a, b) => a - b);
     return {
         windowMs,
         windows,
-        worst: worstWindows.length,
         worstShare: above > 0 ? aboveInWorst / above : Number.NaN,
         p99WithoutWorstMs: percentile(rest, 0.99),
     };
